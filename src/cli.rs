@@ -1,0 +1,207 @@
+//! The command line: `iamlint check` and `iamlint graph` (clap), and the exit code of a run.
+//!
+//! Exit codes: 0 no finding at or above `--fail-on`, 1 findings at or above it, 2 usage, config or
+//! I/O error (an unreadable path is reported on one line and the other files are still analysed).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+use crate::report::{self, Summary};
+use crate::resolve::ResolveConfig;
+use crate::{Settings, analyze, load_deployment};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iamlint",
+    version,
+    about = "Static analysis of AWS SAM and CloudFormation deployments: IAM-protected API routes, cross-stack references, CORS."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the templates of a deployment and report problems.
+    Check(CheckArgs),
+    /// Print the deployment's reference graph (stacks, resources, exports, imports).
+    Graph(GraphArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeploymentArgs {
+    /// Template files or folders (searched recursively for .yaml/.yml/.json/.template templates).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// A parameter value for every template that declares the parameter (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub deployment: DeploymentArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Exit with 1 when a finding of this severity or above is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub deployment: DeploymentArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl FailOn {
+    fn threshold(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Note => Severity::Note,
+        }
+    }
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+/// Exit codes.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs a parsed command line, writing the report to `out` and errors to `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let code = match cli.command {
+        Command::Check(args) => check(&args, out, err),
+        Command::Graph(args) => graph(&args, out, err),
+    };
+    ExitCode::from(code)
+}
+
+fn settings(args: &DeploymentArgs) -> Settings {
+    Settings {
+        paths: args.paths.clone(),
+        resolve: ResolveConfig {
+            parameters: args.params.iter().cloned().collect(),
+            ..ResolveConfig::default()
+        },
+        external_exports: Vec::new(),
+    }
+}
+
+fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let analysis = analyze(&settings(&args.deployment));
+    let sources = &analysis.deployment.sources;
+    let summary = Summary::new(sources.len(), &analysis.findings);
+    let text = match args.format {
+        CheckFormat::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            report::human::render(
+                sources,
+                &analysis.findings,
+                summary,
+                report::human::Style { color, width: 100 },
+            )
+        }
+        CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
+    };
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    for message in &analysis.io_errors {
+        let _ = writeln!(err, "error: {message}");
+    }
+    if written.is_err() || !analysis.io_errors.is_empty() {
+        return EXIT_ERROR;
+    }
+    if sources.is_empty() {
+        let _ = writeln!(
+            err,
+            "warning: no templates found in {}",
+            describe_paths(&args.deployment.paths)
+        );
+    }
+    let threshold = args.fail_on.threshold();
+    if analysis.findings.iter().any(|f| f.severity >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (deployment, load_errors, io_errors) = load_deployment(&settings(&args.deployment));
+    let text = match args.format {
+        GraphFormat::Dot => report::graph::dot(&deployment),
+        GraphFormat::Mermaid => report::graph::mermaid(&deployment),
+        GraphFormat::Json => report::graph::json(&deployment) + "\n",
+    };
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    for (file, error) in &load_errors {
+        let at = report::Position::of(
+            &deployment.sources,
+            crate::source::Location {
+                file: *file,
+                span: error.span,
+            },
+        );
+        let _ = writeln!(
+            err,
+            "warning: {}:{}:{}: not loaded: {}",
+            at.file, at.line, at.column, error.message
+        );
+    }
+    for message in &io_errors {
+        let _ = writeln!(err, "error: {message}");
+    }
+    if written.is_err() || !io_errors.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn describe_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

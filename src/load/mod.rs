@@ -1,0 +1,261 @@
+//! Loading: bytes → text → [`Node`] tree, for YAML and JSON templates alike.
+//!
+//! Everything that stops a file from being read as a template is a [`LoadError`] with a span; the
+//! caller turns it into a `TPL001` finding and goes on with the other files.
+
+pub mod json;
+pub mod node;
+pub mod yaml;
+
+pub use node::{Entry, Key, Node, NodeKind, Scalar, ScalarStyle};
+
+use crate::source::Span;
+
+/// Deepest nesting accepted. Real templates stay far below; recursive walks rely on this bound.
+pub const MAX_DEPTH: usize = 256;
+/// Most nodes one document may have, YAML alias expansion included.
+pub const MAX_NODES: usize = 2_000_000;
+
+/// Why a file could not be read as a template, and where.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadError {
+    pub message: String,
+    pub span: Span,
+    /// A second place in the same file (the first occurrence of a duplicate key).
+    pub related: Option<(Span, String)>,
+}
+
+impl LoadError {
+    pub fn new(message: impl Into<String>, span: Span) -> Self {
+        LoadError {
+            message: message.into(),
+            span,
+            related: None,
+        }
+    }
+
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related = Some((span, message.into()));
+        self
+    }
+}
+
+/// Decodes bytes as UTF-8. Invalid bytes give the lossy text plus an error at the first bad byte.
+pub fn decode(bytes: Vec<u8>) -> (String, Option<LoadError>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let error = LoadError::new(
+                "the file is not valid UTF-8 (CloudFormation reads templates as UTF-8)",
+                Span::new(at, at + '\u{fffd}'.len_utf8()),
+            );
+            (text, Some(error))
+        }
+    }
+}
+
+/// Parses a template's text: JSON for `.json` files and for text that starts with `{` or `[` (falling
+/// back to YAML, of which JSON-like flow mappings are a part, for other files); else YAML. The top
+/// level must be a mapping.
+pub fn parse_template(text: &str, json_file: bool) -> Result<Node, LoadError> {
+    let root = parse_document(text, json_file)?;
+    let Some(root) = root else {
+        return Err(LoadError::new(
+            "the file is empty; a template is a mapping with a `Resources` section",
+            Span::at(0),
+        ));
+    };
+    if !root.is_map() {
+        return Err(LoadError::new(
+            format!(
+                "the top level of a template must be a mapping, not {}",
+                root.kind_name()
+            ),
+            root.span,
+        ));
+    }
+    Ok(root)
+}
+
+fn parse_document(text: &str, json_file: bool) -> Result<Option<Node>, LoadError> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if json_file && body.starts_with(['{', '[']) {
+        return json::parse(text).map(Some);
+    }
+    if body.starts_with(['{', '[']) {
+        match json::parse(text) {
+            Ok(node) => return Ok(Some(node)),
+            // A YAML flow mapping also starts with `{`: take YAML's reading if it has one.
+            Err(json_error) => return yaml::parse(text).map_err(|_| json_error),
+        }
+    }
+    yaml::parse(text)
+}
+
+/// Cheap test on the text, before parsing, of whether a discovered file may be a template.
+pub fn may_be_template(text: &str) -> bool {
+    text.contains("Resources") || text.contains("AWSTemplateFormatVersion")
+}
+
+/// Whether a parsed top-level mapping is a CloudFormation/SAM template.
+pub fn is_template(root: &Node) -> bool {
+    ["Resources", "AWSTemplateFormatVersion", "Transform"]
+        .iter()
+        .any(|key| root.get(key).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_template_yaml(text: &str) -> Result<Node, LoadError> {
+        parse_template(text, false)
+    }
+
+    fn load(text: &str) -> Node {
+        parse_template(text, false).unwrap()
+    }
+
+    #[test]
+    fn short_tags_become_long_form_with_tag_spans() {
+        let text = "A: !Ref X\nB: !GetAtt Res.Arn\n";
+        let root = load(text);
+        let (key, value) = root.get("A").unwrap().as_intrinsic().unwrap();
+        assert_eq!(key.text, "Ref");
+        assert_eq!(&text[key.span.start..key.span.end], "!Ref");
+        assert_eq!(value.as_str(), Some("X"));
+        let (key, value) = root.get("B").unwrap().as_intrinsic().unwrap();
+        assert_eq!(key.text, "Fn::GetAtt");
+        let parts = value.as_seq().unwrap();
+        assert_eq!(&text[parts[0].span.start..parts[0].span.end], "Res");
+        assert_eq!(&text[parts[1].span.start..parts[1].span.end], "Arn");
+    }
+
+    #[test]
+    fn every_short_tag_is_recognised() {
+        for tag in [
+            "Ref",
+            "Sub",
+            "GetAtt",
+            "ImportValue",
+            "Join",
+            "Select",
+            "Split",
+            "If",
+            "Equals",
+            "And",
+            "Or",
+            "Not",
+            "FindInMap",
+            "Base64",
+            "Cidr",
+            "GetAZs",
+            "Condition",
+            "Transform",
+            "ToJsonString",
+            "Length",
+        ] {
+            let root = load(&format!("A: !{tag} x\n"));
+            let (key, _) = root.get("A").unwrap().as_intrinsic().unwrap();
+            let expected = if tag == "Ref" || tag == "Condition" {
+                tag.to_string()
+            } else {
+                format!("Fn::{tag}")
+            };
+            assert_eq!(key.text, expected);
+            assert!(key.short_form);
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_the_second() {
+        let text = "A: 1\nB: 2\nA: 3\n";
+        let err = parse_template_yaml(text).unwrap_err();
+        assert_eq!(err.span.start, text.rfind('A').unwrap());
+        assert_eq!(err.related.unwrap().0.start, 0);
+        let json = "{\"A\": 1,\n \"A\": 2}";
+        let err = parse_template(json, true).unwrap_err();
+        assert_eq!(err.span.start, json.rfind("\"A\"").unwrap());
+    }
+
+    #[test]
+    fn spans_are_bytes_after_multibyte_text() {
+        let text = "# 日本語のコメント\nA: \"値\"\nB: !Sub 'x-${Y}'\n";
+        let root = load(text);
+        let b = root.get("B").unwrap();
+        assert_eq!(&text[b.span.start..b.span.end], "!Sub 'x-${Y}'");
+        let a = root.get("A").unwrap();
+        assert_eq!(&text[a.span.start..a.span.end], "\"値\"");
+    }
+
+    #[test]
+    fn top_level_must_be_a_mapping() {
+        assert!(
+            parse_template_yaml("- a\n- b\n")
+                .unwrap_err()
+                .message
+                .contains("a list")
+        );
+        assert!(
+            parse_template_yaml("")
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+        assert!(
+            parse_template_yaml("# only a comment\n")
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+    }
+
+    #[test]
+    fn deep_nesting_and_alias_bombs_are_errors() {
+        let deep = format!("A: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(
+            parse_template_yaml(&deep)
+                .unwrap_err()
+                .message
+                .contains("nesting")
+        );
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
+            bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(
+            parse_template_yaml(&bomb)
+                .unwrap_err()
+                .message
+                .contains("nodes")
+        );
+    }
+
+    #[test]
+    fn merge_keys_apply() {
+        let root = load("base: &b {X: 1, Y: 2}\nthing:\n  <<: *b\n  Y: 3\n");
+        let thing = root.get("thing").unwrap();
+        assert_eq!(thing.get("X").unwrap().as_str(), Some("1"));
+        assert_eq!(thing.get("Y").unwrap().as_str(), Some("3"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let (_, err) = decode(b"a: 1\nb: \xff\n".to_vec());
+        assert_eq!(err.unwrap().span.start, 8);
+    }
+
+    #[test]
+    fn json_errors_are_located() {
+        let text = "{\n  \"A\": 1,\n}";
+        let err = parse_template(text, true).unwrap_err();
+        assert_eq!(err.span.start, text.rfind('}').unwrap());
+    }
+}

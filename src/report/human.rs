@@ -1,0 +1,194 @@
+//! The human report: each finding as a miette diagnostic with source snippets of every file involved,
+//! then one summary line.
+//!
+//! miette gives a diagnostic one source; labels in another file go into a related sub-diagnostic that
+//! carries that file, so a cross-stack finding shows the snippet of both stacks.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::Summary;
+use crate::finding::{Finding, Label, Severity};
+use crate::source::{FileId, SourceMap};
+
+/// How to draw the report.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// Renders every finding, then the summary line.
+pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let mut out = String::new();
+    for finding in findings {
+        let diagnostic = FindingDiagnostic::new(sources, finding);
+        if handler.render_report(&mut out, &diagnostic).is_err() {
+            out.push_str(&format!("{}: {}\n", finding.rule.code, finding.message));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(summary));
+    out.push('\n');
+    out
+}
+
+/// "Found 1 error and 2 warnings in 3 files." or "No problems found in 3 files."
+pub fn summary_line(summary: Summary) -> String {
+    let files = plural(summary.files, "file");
+    let parts: Vec<String> = [
+        (summary.errors, "error"),
+        (summary.warnings, "warning"),
+        (summary.notes, "note"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| plural(*n, word))
+    .collect();
+    match parts.as_slice() {
+        [] => format!("No problems found in {files}."),
+        [one] => format!("Found {one} in {files}."),
+        [init @ .., last] => format!("Found {} and {last} in {files}.", init.join(", ")),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+struct FindingDiagnostic {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<FindingDiagnostic>,
+}
+
+impl FindingDiagnostic {
+    fn new(sources: &SourceMap, finding: &Finding) -> Self {
+        let primary_file = finding.primary.location.file;
+        let mut labels = vec![labeled(&finding.primary, true)];
+        let mut others: Vec<(FileId, Vec<&Label>)> = Vec::new();
+        for label in &finding.related {
+            if label.location.file == primary_file {
+                labels.push(labeled(label, false));
+            } else if let Some((_, group)) =
+                others.iter_mut().find(|(f, _)| *f == label.location.file)
+            {
+                group.push(label);
+            } else {
+                others.push((label.location.file, vec![label]));
+            }
+        }
+        let related = others
+            .into_iter()
+            .map(|(file, group)| FindingDiagnostic {
+                message: format!("related: {}", display_path(sources, file)),
+                code: String::new(),
+                severity: miette::Severity::Advice,
+                help: None,
+                source: named_source(sources, file),
+                labels: group.into_iter().map(|l| labeled(l, false)).collect(),
+                related: Vec::new(),
+            })
+            .collect();
+        FindingDiagnostic {
+            message: finding.message.clone(),
+            code: format!("{}({})", finding.rule.code, finding.rule.name),
+            severity: match finding.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+                Severity::Note => miette::Severity::Advice,
+            },
+            help: finding.help.clone(),
+            source: named_source(sources, primary_file),
+            labels,
+            related,
+        }
+    }
+}
+
+fn display_path(sources: &SourceMap, file: FileId) -> String {
+    sources
+        .get(file)
+        .map(|f| f.display_path())
+        .unwrap_or_default()
+}
+
+fn named_source(sources: &SourceMap, file: FileId) -> Option<NamedSource<Arc<str>>> {
+    let source = sources.get(file)?;
+    Some(NamedSource::new(source.display_path(), source.text.clone()).with_language("yaml"))
+}
+
+fn labeled(label: &Label, primary: bool) -> LabeledSpan {
+    let span = (label.location.span.start, label.location.span.len());
+    let text = (!label.message.is_empty()).then(|| label.message.clone());
+    if primary {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic {}
+
+impl Diagnostic for FindingDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+    }
+}

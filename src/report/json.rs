@@ -1,0 +1,93 @@
+//! The JSON report, schema `iamlint-findings/1`.
+
+use serde::Serialize;
+
+use super::{Position, Summary};
+use crate::finding::Finding;
+use crate::source::SourceMap;
+
+pub const SCHEMA: &str = "iamlint-findings/1";
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: &'static str,
+    findings: Vec<JsonFinding<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    resource: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: String,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+/// The report as pretty-printed JSON.
+pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary) -> String {
+    let report = Report {
+        schema: SCHEMA,
+        findings: findings.iter().map(|f| finding(sources, f)).collect(),
+        summary: JsonSummary {
+            files: summary.files,
+            errors: summary.errors,
+            warnings: summary.warnings,
+            notes: summary.notes,
+        },
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn finding<'a>(sources: &SourceMap, f: &'a Finding) -> JsonFinding<'a> {
+    let at = Position::of(sources, f.primary.location);
+    JsonFinding {
+        rule: f.rule.code,
+        name: f.rule.name,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        end_line: at.end_line,
+        end_column: at.end_column,
+        resource: f.resource.as_deref(),
+        related: f
+            .related
+            .iter()
+            .map(|label| {
+                let at = Position::of(sources, label.location);
+                JsonRelated {
+                    file: at.file,
+                    line: at.line,
+                    column: at.column,
+                    message: &label.message,
+                }
+            })
+            .collect(),
+        help: f.help.as_deref(),
+    }
+}

@@ -1,0 +1,347 @@
+//! Canonical values of resources: what `Ref` and `Fn::GetAtt` return for the types that matter.
+//!
+//! A Lambda function with `FunctionName: !Sub ${ServiceName}-${Env}-x` has the ARN
+//! `arn:{partition}:lambda:{region}:{account}:function:{ServiceName}-{Env}-x`, whether a policy
+//! writes it by hand or takes `!GetAtt Fn.Arn`; without a name, the generated physical id is a symbol.
+//! Resources that AWS SAM generates (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`)
+//! resolve like the real ones.
+
+use super::{Resolver, StackId, SymStr, Symbol, Value};
+use crate::template::Resource;
+
+/// `Ref` of a resource (or of a resource SAM generates).
+pub fn reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -> Value {
+    let Some(template) = r.template(stack) else {
+        return Value::unknown("no such stack");
+    };
+    let Some(resource) = template.resource(logical_id) else {
+        return sam_generated_reference(r, stack, logical_id);
+    };
+    r.resource_guarded(stack, logical_id, "Ref", || match resource.type_name() {
+        "AWS::Lambda::Function" | "AWS::Serverless::Function" => {
+            name(r, stack, resource, "FunctionName")
+        }
+        "AWS::Lambda::Alias" => alias_arn(r, stack, resource),
+        "AWS::Lambda::Version" => version_arn(r, stack, resource),
+        "AWS::IAM::Role" => name(r, stack, resource, "RoleName"),
+        "AWS::IAM::User" => name(r, stack, resource, "UserName"),
+        "AWS::IAM::Group" => name(r, stack, resource, "GroupName"),
+        "AWS::IAM::ManagedPolicy" => iam_arn(r, stack, resource, "policy", "ManagedPolicyName"),
+        "AWS::S3::Bucket" => name(r, stack, resource, "BucketName"),
+        "AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable" => {
+            name(r, stack, resource, "TableName")
+        }
+        "AWS::SNS::Topic" => regional_arn(r, "sns", name(r, stack, resource, "TopicName"), ""),
+        "AWS::SQS::Queue" => {
+            let queue = name(r, stack, resource, "QueueName");
+            let prefix = Value::concat(vec![
+                Value::literal("https://sqs."),
+                r.reference(stack, "AWS::Region"),
+                Value::literal(format!(".{}/", r.url_suffix())),
+                r.reference(stack, "AWS::AccountId"),
+                Value::literal("/"),
+            ]);
+            Value::concat(vec![prefix, queue])
+        }
+        "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => regional_arn(
+            r,
+            "states",
+            name(r, stack, resource, "StateMachineName"),
+            "stateMachine:",
+        ),
+        _ => physical_id(stack, logical_id),
+    })
+}
+
+/// `Fn::GetAtt` of a resource attribute.
+pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: &str) -> Value {
+    let Some(template) = r.template(stack) else {
+        return Value::unknown("no such stack");
+    };
+    let Some(resource) = template.resource(logical_id) else {
+        return sam_generated_attribute(r, stack, logical_id, attribute);
+    };
+    let kind = resource.type_name();
+    let value = match (kind, attribute) {
+        ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => {
+            Some(function_arn(r, stack, resource))
+        }
+        ("AWS::Lambda::Alias", "AliasArn") => Some(alias_arn(r, stack, resource)),
+        ("AWS::IAM::Role", "Arn") => Some(iam_arn(r, stack, resource, "role", "RoleName")),
+        ("AWS::IAM::User", "Arn") => Some(iam_arn(r, stack, resource, "user", "UserName")),
+        ("AWS::IAM::Group", "Arn") => Some(iam_arn(r, stack, resource, "group", "GroupName")),
+        ("AWS::IAM::ManagedPolicy", "PolicyArn") => Some(reference(r, stack, logical_id)),
+        ("AWS::ApiGateway::RestApi" | "AWS::Serverless::Api", "RestApiId")
+        | ("AWS::ApiGatewayV2::Api" | "AWS::Serverless::HttpApi", "ApiId")
+        | ("AWS::Cognito::UserPool", "UserPoolId")
+        | ("AWS::Cognito::UserPoolClient", "ClientId")
+        | ("AWS::Cognito::IdentityPool", "Id")
+        | ("AWS::S3::Bucket" | "AWS::SNS::Topic", "Name")
+        | ("AWS::SNS::Topic", "TopicArn") => Some(reference(r, stack, logical_id)),
+        ("AWS::ApiGatewayV2::Api" | "AWS::Serverless::HttpApi", "ApiEndpoint") => {
+            Some(Value::concat(vec![
+                Value::literal("https://"),
+                reference(r, stack, logical_id),
+                Value::literal(".execute-api."),
+                r.reference(stack, "AWS::Region"),
+                Value::literal(format!(".{}", r.url_suffix())),
+            ]))
+        }
+        ("AWS::Cognito::UserPool", "Arn") => Some(Value::concat(vec![
+            regional_arn(r, "cognito-idp", Value::literal("userpool/"), ""),
+            reference(r, stack, logical_id),
+        ])),
+        ("AWS::Cognito::UserPool", "ProviderName" | "ProviderURL") => {
+            let scheme = if attribute == "ProviderURL" {
+                "https://"
+            } else {
+                ""
+            };
+            Some(Value::concat(vec![
+                Value::literal(format!("{scheme}cognito-idp.")),
+                r.reference(stack, "AWS::Region"),
+                Value::literal(format!(".{}/", r.url_suffix())),
+                reference(r, stack, logical_id),
+            ]))
+        }
+        ("AWS::S3::Bucket", "Arn") => Some(Value::concat(vec![
+            Value::literal(format!("arn:{}:s3:::", r.config().partition)),
+            reference(r, stack, logical_id),
+        ])),
+        ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => Some(regional_arn(
+            r,
+            "dynamodb",
+            reference(r, stack, logical_id),
+            "table/",
+        )),
+        ("AWS::SQS::Queue", "Arn") => Some(regional_arn(
+            r,
+            "sqs",
+            name(r, stack, resource, "QueueName"),
+            "",
+        )),
+        ("AWS::SQS::Queue", "QueueName") => Some(name(r, stack, resource, "QueueName")),
+        _ => None,
+    };
+    value.unwrap_or_else(|| attribute_symbol(stack, logical_id, attribute))
+}
+
+fn physical_id(stack: StackId, logical_id: &str) -> Value {
+    Value::symbol(Symbol::PhysicalId {
+        stack,
+        logical_id: logical_id.to_string(),
+    })
+}
+
+fn attribute_symbol(stack: StackId, logical_id: &str, attribute: &str) -> Value {
+    Value::symbol(Symbol::Attribute {
+        stack,
+        logical_id: logical_id.to_string(),
+        attribute: attribute.to_string(),
+    })
+}
+
+/// The resource's name property when set, else its generated physical id.
+fn name(r: &Resolver<'_>, stack: StackId, resource: &Resource, property: &str) -> Value {
+    match resource.property(property) {
+        Some(node) => r.resource_guarded(stack, &resource.logical_id, property, || {
+            r.resolve(stack, node)
+        }),
+        None => physical_id(stack, &resource.logical_id),
+    }
+}
+
+/// `arn:{partition}:{service}:{region}:{account}:{prefix}{resource}`.
+fn regional_arn(r: &Resolver<'_>, service: &str, resource: Value, prefix: &str) -> Value {
+    let region = r
+        .config()
+        .region
+        .clone()
+        .map_or(Value::symbol(Symbol::Region), Value::literal);
+    let account = r
+        .config()
+        .account_id
+        .clone()
+        .map_or(Value::symbol(Symbol::AccountId), Value::literal);
+    Value::concat(vec![
+        Value::literal(format!("arn:{}:{service}:", r.config().partition)),
+        region,
+        Value::literal(":"),
+        account,
+        Value::literal(format!(":{prefix}")),
+        resource,
+    ])
+}
+
+fn function_arn(r: &Resolver<'_>, stack: StackId, resource: &Resource) -> Value {
+    regional_arn(
+        r,
+        "lambda",
+        name(r, stack, resource, "FunctionName"),
+        "function:",
+    )
+}
+
+/// A function given by name or ARN (as `AWS::Lambda::Alias.FunctionName` may be) as an ARN.
+fn function_arn_of(r: &Resolver<'_>, value: Value) -> Value {
+    let is_arn = value
+        .as_str()
+        .and_then(|s| s.parts().first())
+        .is_some_and(|p| matches!(p, super::Part::Literal(t) if t.starts_with("arn:")));
+    if is_arn {
+        value
+    } else {
+        regional_arn(r, "lambda", value, "function:")
+    }
+}
+
+fn alias_arn(r: &Resolver<'_>, stack: StackId, resource: &Resource) -> Value {
+    let function = match resource.property("FunctionName") {
+        Some(node) => r.resource_guarded(stack, &resource.logical_id, "FunctionName", || {
+            r.resolve(stack, node)
+        }),
+        None => return Value::unknown(format!("{} has no FunctionName", resource.logical_id)),
+    };
+    let alias = name(r, stack, resource, "Name");
+    Value::concat(vec![
+        function_arn_of(r, function),
+        Value::literal(":"),
+        alias,
+    ])
+}
+
+fn version_arn(r: &Resolver<'_>, stack: StackId, resource: &Resource) -> Value {
+    let function = match resource.property("FunctionName") {
+        Some(node) => r.resource_guarded(stack, &resource.logical_id, "FunctionName", || {
+            r.resolve(stack, node)
+        }),
+        None => return Value::unknown(format!("{} has no FunctionName", resource.logical_id)),
+    };
+    Value::concat(vec![
+        function_arn_of(r, function),
+        Value::literal(":"),
+        attribute_symbol(stack, &resource.logical_id, "Version"),
+    ])
+}
+
+/// `arn:{partition}:iam::{account}:{kind}{Path}{name}`.
+fn iam_arn(
+    r: &Resolver<'_>,
+    stack: StackId,
+    resource: &Resource,
+    kind: &str,
+    name_property: &str,
+) -> Value {
+    let path = resource
+        .property("Path")
+        .map(|p| r.resolve(stack, p))
+        .unwrap_or_else(|| Value::literal("/"));
+    let account = r
+        .config()
+        .account_id
+        .clone()
+        .map_or(Value::symbol(Symbol::AccountId), Value::literal);
+    Value::concat(vec![
+        Value::literal(format!("arn:{}:iam::", r.config().partition)),
+        account,
+        Value::literal(format!(":{kind}")),
+        path,
+        name(r, stack, resource, name_property),
+    ])
+}
+
+/// The function a SAM-generated `<Function>Alias<name>` belongs to, with the alias name.
+fn sam_alias<'t>(
+    r: &Resolver<'t>,
+    stack: StackId,
+    logical_id: &str,
+) -> Option<(&'t Resource, String)> {
+    let template = r.template(stack)?;
+    template.resources.iter().find_map(|f| {
+        if f.type_name() != "AWS::Serverless::Function" {
+            return None;
+        }
+        let suffix = logical_id
+            .strip_prefix(f.logical_id.as_str())?
+            .strip_prefix("Alias")?;
+        let alias = r.resolve(stack, f.property("AutoPublishAlias")?);
+        let alias = alias.as_literal()?;
+        let alnum: String = alias.chars().filter(char::is_ascii_alphanumeric).collect();
+        (alnum == suffix).then(|| (f, alias.to_string()))
+    })
+}
+
+fn sam_generated_reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -> Value {
+    let Some(template) = r.template(stack) else {
+        return Value::unknown("no such stack");
+    };
+    // `!Ref MyFunction.Alias` / `.Version`: SAM's shorthand for the generated alias and version.
+    if let Some((function, suffix)) = logical_id.split_once('.') {
+        if let Some(f) = template
+            .resource(function)
+            .filter(|f| f.type_name() == "AWS::Serverless::Function")
+        {
+            return match suffix {
+                "Alias" => match f.property("AutoPublishAlias").map(|a| r.resolve(stack, a)) {
+                    Some(alias) => {
+                        Value::concat(vec![function_arn(r, stack, f), Value::literal(":"), alias])
+                    }
+                    None => Value::unknown(format!("{function} has no AutoPublishAlias")),
+                },
+                _ => attribute_symbol(stack, function, suffix),
+            };
+        }
+    }
+    if let Some((function, alias)) = sam_alias(r, stack, logical_id) {
+        return Value::concat(vec![
+            function_arn(r, stack, function),
+            Value::literal(format!(":{alias}")),
+        ]);
+    }
+    if template.is_sam_generated(logical_id) {
+        return physical_id(stack, logical_id);
+    }
+    Value::unknown(format!("no parameter or resource named {logical_id}"))
+}
+
+fn sam_generated_attribute(
+    r: &Resolver<'_>,
+    stack: StackId,
+    logical_id: &str,
+    attribute: &str,
+) -> Value {
+    let Some(template) = r.template(stack) else {
+        return Value::unknown("no such stack");
+    };
+    if !template.is_sam_generated(logical_id) {
+        return Value::unknown(format!("no resource named {logical_id}"));
+    }
+    // `<Function>Role` is the execution role SAM creates for a function without `Role`.
+    let is_role = logical_id.strip_suffix("Role").is_some_and(|f| {
+        template
+            .resource(f)
+            .is_some_and(|f| f.type_name() == "AWS::Serverless::Function")
+    });
+    if is_role && attribute == "Arn" {
+        let account = r
+            .config()
+            .account_id
+            .clone()
+            .map_or(Value::symbol(Symbol::AccountId), Value::literal);
+        return Value::concat(vec![
+            Value::literal(format!("arn:{}:iam::", r.config().partition)),
+            account,
+            Value::literal(":role/"),
+            physical_id(stack, logical_id),
+        ]);
+    }
+    attribute_symbol(stack, logical_id, attribute)
+}
+
+/// The text of a resolved string, for messages.
+pub fn describe(value: &Value) -> String {
+    match value.as_str() {
+        Some(s) => SymStr::to_string(s),
+        None => value.to_string(),
+    }
+}

@@ -1,0 +1,172 @@
+//! The rule registry and the context rules report through.
+//!
+//! A rule is one file: its [`RuleMeta`] (code, name, default severity, summary, doc) and a `check`
+//! that reads the deployment model and reports through [`RuleContext::report`]. The framework stamps
+//! the rule and severity on every finding; a rule never picks its own code.
+
+mod ref001_undefined_reference;
+mod ref002_unresolved_import;
+mod ref003_duplicate_export;
+mod ref004_import_cycle;
+mod ref005_circular_dependency;
+mod tpl001_parse_error;
+mod tpl002_invalid_intrinsic;
+
+use crate::deployment::Deployment;
+use crate::finding::{Finding, Label, Severity};
+use crate::load::LoadError;
+use crate::source::{FileId, Location, Span};
+
+/// Static facts about a rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, never reused: `REF004`.
+    pub code: &'static str,
+    /// Kebab-case name of the bad pattern: `import-cycle`.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// The rule's Markdown doc (`rules/<CODE>-<name>.md`).
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The doc's one-line summary: the first paragraph after its `Severity:` line.
+    pub fn summary(&self) -> &'static str {
+        let doc: &'static str = self.doc;
+        doc.lines()
+            .skip_while(|line| !line.starts_with("Severity:"))
+            .skip(1)
+            .map(str::trim)
+            .find(|line| !line.is_empty())
+            .unwrap_or("")
+    }
+}
+
+/// What rules see: the deployment, plus what could not be loaded.
+pub struct RuleInput<'d> {
+    pub deployment: &'d Deployment,
+    /// Files that are not readable templates (`TPL001`).
+    pub load_errors: &'d [(FileId, LoadError)],
+    /// Export names that exist outside the deployment (config `external-exports`).
+    pub external_exports: &'d [String],
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext);
+}
+
+/// Every rule, in code order.
+pub static ALL_RULES: &[&dyn Rule] = &[
+    &tpl001_parse_error::ParseError,
+    &tpl002_invalid_intrinsic::InvalidIntrinsic,
+    &ref001_undefined_reference::UndefinedReference,
+    &ref002_unresolved_import::UnresolvedImport,
+    &ref003_duplicate_export::DuplicateExport,
+    &ref004_import_cycle::ImportCycle,
+    &ref005_circular_dependency::CircularDependency,
+];
+
+/// Looks a rule up by code or name, case-insensitively.
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    ALL_RULES.iter().map(|r| r.meta()).find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// Runs every rule and returns the findings in print order.
+pub fn run_all(input: &RuleInput<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in ALL_RULES {
+        let mut cx = RuleContext {
+            meta: rule.meta(),
+            findings: Vec::new(),
+        };
+        rule.check(input, &mut cx);
+        findings.append(&mut cx.findings);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+/// Collects one rule's findings.
+pub struct RuleContext {
+    meta: &'static RuleMeta,
+    findings: Vec<Finding>,
+}
+
+impl RuleContext {
+    /// Starts a finding at `location`; it is recorded when the returned builder is dropped.
+    pub fn report(&mut self, location: Location, message: impl Into<String>) -> FindingBuilder<'_> {
+        FindingBuilder {
+            findings: &mut self.findings,
+            finding: Some(Finding {
+                rule: self.meta,
+                severity: self.meta.severity,
+                message: message.into(),
+                primary: Label {
+                    location,
+                    message: String::new(),
+                },
+                related: Vec::new(),
+                help: None,
+                resource: None,
+            }),
+        }
+    }
+}
+
+/// Adds details to a finding; pushes it into the context on drop.
+pub struct FindingBuilder<'c> {
+    findings: &'c mut Vec<Finding>,
+    finding: Option<Finding>,
+}
+
+impl FindingBuilder<'_> {
+    fn edit(mut self, f: impl FnOnce(&mut Finding)) -> Self {
+        if let Some(finding) = self.finding.as_mut() {
+            f(finding);
+        }
+        self
+    }
+
+    /// The label under the primary span.
+    pub fn label(self, message: impl Into<String>) -> Self {
+        let message = message.into();
+        self.edit(|f| f.primary.message = message)
+    }
+
+    /// Another place, in any file.
+    pub fn related(self, location: Location, message: impl Into<String>) -> Self {
+        let message = message.into();
+        self.edit(|f| f.related.push(Label { location, message }))
+    }
+
+    pub fn help(self, help: impl Into<String>) -> Self {
+        let help = help.into();
+        self.edit(|f| f.help = Some(help))
+    }
+
+    pub fn resource(self, logical_id: Option<&str>) -> Self {
+        let resource = logical_id.map(str::to_string);
+        self.edit(|f| f.resource = resource)
+    }
+
+    /// Overrides the rule's default severity (for the `note` variant of a rule).
+    pub fn severity(self, severity: Severity) -> Self {
+        self.edit(|f| f.severity = severity)
+    }
+}
+
+impl Drop for FindingBuilder<'_> {
+    fn drop(&mut self) {
+        if let Some(finding) = self.finding.take() {
+            self.findings.push(finding);
+        }
+    }
+}
+
+/// Shorthand for a location in a stack's file.
+pub fn at(deployment: &Deployment, stack: usize, span: Span) -> Option<Location> {
+    deployment.location(stack, span)
+}

@@ -1,0 +1,145 @@
+//! REF001 `undefined-reference`: a reference names nothing the template defines. See
+//! rules/REF001-undefined-reference.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::finding::Severity;
+use crate::references::{RefKind, Reference, edit_distance};
+use crate::source::Location;
+use crate::template::Template;
+
+pub struct UndefinedReference;
+
+static META: RuleMeta = RuleMeta {
+    code: "REF001",
+    name: "undefined-reference",
+    severity: Severity::Error,
+    doc: include_str!("../../rules/REF001-undefined-reference.md"),
+};
+
+/// The pseudo parameters CloudFormation defines.
+pub const PSEUDO_PARAMETERS: [&str; 8] = [
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+impl Rule for UndefinedReference {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        for template in &input.deployment.templates {
+            for reference in &template.references {
+                let Some(what) = undefined(template, reference) else {
+                    continue;
+                };
+                let candidates = candidates(template, reference.kind);
+                let help = match closest(&reference.target, &candidates) {
+                    Some(name) => format!("did you mean `{name}`?"),
+                    None => format!(
+                        "define {what} `{}` in this template, or fix the name",
+                        reference.target
+                    ),
+                };
+                cx.report(
+                    Location { file: template.file, span: reference.span },
+                    format!(
+                        "{} names `{}`, but this template has no {what} of that name: CloudFormation rejects the template",
+                        reference.kind.label(),
+                        display_target(reference),
+                    ),
+                )
+                .help(help)
+                .resource(reference.owner.resource());
+            }
+        }
+    }
+}
+
+fn display_target(reference: &Reference) -> String {
+    match &reference.attribute {
+        Some(attribute) => format!("{}.{attribute}", reference.target),
+        None => reference.target.clone(),
+    }
+}
+
+/// `Some(kind of thing expected)` when the reference's target does not exist.
+fn undefined(template: &Template, reference: &Reference) -> Option<&'static str> {
+    let target = reference.target.as_str();
+    let resource_exists = template.resource(target).is_some() || template.is_sam_generated(target);
+    match reference.kind {
+        RefKind::Ref | RefKind::Sub if reference.attribute.is_none() => {
+            if target.starts_with("AWS::") {
+                return (!PSEUDO_PARAMETERS.contains(&target)).then_some("pseudo parameter");
+            }
+            let defined = template.parameter(target).is_some()
+                || resource_exists
+                || sam_dotted_ref(template, target);
+            (!defined).then_some("parameter or resource")
+        }
+        RefKind::Ref | RefKind::Sub | RefKind::GetAtt | RefKind::DependsOn => {
+            (!resource_exists).then_some("resource")
+        }
+        RefKind::Condition => template.condition(target).is_none().then_some("condition"),
+        RefKind::Mapping => template.mapping(target).is_none().then_some("mapping"),
+        RefKind::ImportValue => None,
+    }
+}
+
+/// SAM's `!Ref MyFunction.Alias` / `.Version` shorthand.
+fn sam_dotted_ref(template: &Template, target: &str) -> bool {
+    template.is_sam()
+        && target.split_once('.').is_some_and(|(resource, _)| {
+            template
+                .resource(resource)
+                .is_some_and(|r| r.is_serverless())
+        })
+}
+
+fn candidates(template: &Template, kind: RefKind) -> Vec<&str> {
+    let resources = template.resources.iter().map(|r| r.logical_id.as_str());
+    match kind {
+        RefKind::Condition => template
+            .conditions
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect(),
+        RefKind::Mapping => template
+            .mappings
+            .as_ref()
+            .and_then(|m| m.as_map())
+            .map(|entries| entries.iter().map(|e| e.key.text.as_str()).collect())
+            .unwrap_or_default(),
+        RefKind::GetAtt | RefKind::DependsOn => resources.collect(),
+        _ => template
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(resources)
+            .chain(PSEUDO_PARAMETERS)
+            .collect(),
+    }
+}
+
+/// The candidate within a small edit distance (case-insensitive), if exactly one is closest.
+fn closest<'c>(target: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let target = target.to_ascii_lowercase();
+    let limit = (target.len() / 4).clamp(1, 3);
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| (edit_distance(&target, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    match scored.as_slice() {
+        [(d, _), (d2, _), ..] if d == d2 => None,
+        [(_, best), ..] => Some(best),
+        [] => None,
+    }
+}

@@ -1,0 +1,50 @@
+//! REF002 `unresolved-import`: an import names an export no template of the deployment defines. See
+//! rules/REF002-unresolved-import.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::finding::Severity;
+
+pub struct UnresolvedImport;
+
+static META: RuleMeta = RuleMeta {
+    code: "REF002",
+    name: "unresolved-import",
+    severity: Severity::Warning,
+    doc: include_str!("../../rules/REF002-unresolved-import.md"),
+};
+
+impl Rule for UnresolvedImport {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        let deployment = input.deployment;
+        for import in &deployment.imports {
+            // A name built from values we do not know cannot be looked up; that is not a finding.
+            let Some(name) = import.literal_name() else {
+                continue;
+            };
+            if deployment.exports.contains_key(name)
+                || input.external_exports.iter().any(|e| e == name)
+            {
+                continue;
+            }
+            let Some(location) = deployment.location(import.stack, import.span) else {
+                continue;
+            };
+            let count = deployment.templates.len();
+            cx.report(
+                location,
+                format!(
+                    "`{name}` is not exported by any of the {count} template{} checked: unless another stack exports it, the deploy fails with \"No export named {name} found\"",
+                    if count == 1 { "" } else { "s" }
+                ),
+            )
+            .help(format!(
+                "check the template that exports `{name}` together with this one (`iamlint check this.yaml other.yaml`), or list `{name}` under `external-exports` in .iamlint.yaml"
+            ))
+            .resource(import.owner.resource());
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Source files and byte spans: the one place where offsets become lines and columns.
+//!
+//! Every node, finding and graph edge carries a [`Span`] (a byte range) and a [`FileId`]. Lines and
+//! columns are computed only when a report is written: 1-based, columns counted in characters, so a
+//! Japanese comment or a CRLF line end never shifts a location.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Index of a file in [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub usize);
+
+/// A byte range `[start, end)` in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// An empty span at `offset`.
+    pub fn at(offset: usize) -> Self {
+        Span::new(offset, offset)
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// A span in a given file: what findings and graph edges point at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A 1-based line and character column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file as read from disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user gave it (or as discovery found it), for reports.
+    pub path: PathBuf,
+    /// The text; invalid UTF-8 is replaced (the loader reports it as TPL001 before that matters).
+    pub text: Arc<str>,
+    /// Byte offset of the start of every line (after `\n`, after a lone `\r`).
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
+        let line_starts = compute_line_starts(&text);
+        SourceFile {
+            path: path.into(),
+            text: Arc::from(text),
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path as displayed in reports: forward slashes, as given.
+    pub fn display_path(&self) -> String {
+        self.path.to_string_lossy().replace('\\', "/")
+    }
+
+    /// 1-based line and character column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map(|s| s.chars().filter(|c| *c != '\u{feff}').count())
+            .unwrap_or(0);
+        LineCol {
+            line: line_index + 1,
+            column: column + 1,
+        }
+    }
+
+    /// The text of a span, or "" when it does not fall on character boundaries.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// Byte span of the whole 1-based line `line`, without its line break.
+    pub fn line_span(&self, line: usize) -> Option<Span> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let text = self.text.get(start..end)?;
+        let trimmed = text.trim_end_matches(['\n', '\r']);
+        Some(Span::new(start, start + trimmed.len()))
+    }
+}
+
+fn compute_line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => starts.push(i + 1),
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Converts character indices (what saphyr's markers count) into byte offsets.
+///
+/// ASCII text converts for free; other text uses a checkpoint every 64 characters, so a conversion
+/// walks at most 63 characters and the table costs one `usize` per 64 characters.
+pub struct CharToByte<'a> {
+    text: &'a str,
+    ascii: bool,
+    checkpoints: Vec<usize>,
+}
+
+const CHECKPOINT_EVERY: usize = 64;
+
+impl<'a> CharToByte<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let ascii = text.is_ascii();
+        let checkpoints = if ascii {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .step_by(CHECKPOINT_EVERY)
+                .map(|(byte, _)| byte)
+                .collect()
+        };
+        CharToByte {
+            text,
+            ascii,
+            checkpoints,
+        }
+    }
+
+    /// The byte offset of character `char_index` (the text length past the end).
+    pub fn byte(&self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        let slot = char_index / CHECKPOINT_EVERY;
+        let Some(&base) = self.checkpoints.get(slot) else {
+            return self.text.len();
+        };
+        let rest = char_index % CHECKPOINT_EVERY;
+        self.text
+            .get(base..)
+            .and_then(|tail| tail.char_indices().nth(rest).map(|(b, _)| base + b))
+            .unwrap_or(self.text.len())
+    }
+}
+
+/// All files of a run, indexed by [`FileId`].
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_and_crlf() {
+        let f = SourceFile::new("t.yaml", "a: 1\r\n# 日本語\r\nb: x\n".to_string());
+        let b = f.text.find("b:").unwrap();
+        assert_eq!(f.line_col(b), LineCol { line: 3, column: 1 });
+        let x = f.text.find('x').unwrap();
+        assert_eq!(f.line_col(x), LineCol { line: 3, column: 4 });
+        let go = f.text.find('語').unwrap();
+        assert_eq!(f.line_col(go), LineCol { line: 2, column: 5 });
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let f = SourceFile::new("t.yaml", "\u{feff}a: 1\n".to_string());
+        assert_eq!(f.line_col(3), LineCol { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn char_to_byte_matches_char_indices() {
+        let text = "日本語のテキスト".repeat(40) + "abc";
+        let conv = CharToByte::new(&text);
+        for (ci, (bi, _)) in text.char_indices().enumerate() {
+            assert_eq!(conv.byte(ci), bi);
+        }
+        assert_eq!(conv.byte(text.chars().count()), text.len());
+        assert_eq!(conv.byte(usize::MAX / 2), text.len());
+    }
+}

@@ -1,0 +1,235 @@
+//! The typed view of one template: Parameters, Mappings, Conditions, Resources, Outputs, Globals,
+//! Transform; plus every reference and every malformed intrinsic found in it.
+//!
+//! Sections that have the wrong shape are read as far as they go; the template is never rejected here.
+
+use crate::load::Node;
+use crate::references::{self, IntrinsicProblem, Reference};
+use crate::source::{FileId, Span};
+
+/// The SAM transform name.
+pub const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
+
+/// A name with the span of where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub file: FileId,
+    pub root: Node,
+    pub transforms: Vec<Named>,
+    pub parameters: Vec<Parameter>,
+    pub mappings: Option<Node>,
+    pub conditions: Vec<Condition>,
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+    pub globals: Option<Node>,
+    /// Every `Ref`, `GetAtt`, `Sub` variable, `DependsOn`, condition name, mapping name and import.
+    pub references: Vec<Reference>,
+    /// Intrinsic functions with the wrong shape.
+    pub problems: Vec<IntrinsicProblem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub span: Span,
+    pub kind: Option<String>,
+    pub default: Option<Node>,
+    pub allowed_values: Vec<Node>,
+}
+
+impl Parameter {
+    /// `List<...>` and `CommaDelimitedList` parameters resolve to lists.
+    pub fn is_list(&self) -> bool {
+        self.kind
+            .as_deref()
+            .is_some_and(|k| k == "CommaDelimitedList" || k.starts_with("List<"))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub name: String,
+    pub span: Span,
+    pub body: Node,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub logical_id: String,
+    /// The span of the logical id key.
+    pub span: Span,
+    pub kind: Option<Named>,
+    pub properties: Option<Node>,
+    pub condition: Option<Named>,
+    pub depends_on: Vec<Named>,
+    pub metadata: Option<Node>,
+    /// The whole resource mapping.
+    pub node: Node,
+}
+
+impl Resource {
+    pub fn type_name(&self) -> &str {
+        self.kind.as_ref().map_or("", |k| k.name.as_str())
+    }
+
+    pub fn property(&self, name: &str) -> Option<&Node> {
+        self.properties.as_ref()?.get(name)
+    }
+
+    pub fn is_serverless(&self) -> bool {
+        self.type_name().starts_with("AWS::Serverless::")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub span: Span,
+    pub value: Option<Node>,
+    /// `Export.Name`, unresolved.
+    pub export_name: Option<Node>,
+    pub condition: Option<Named>,
+}
+
+impl Template {
+    /// Builds the typed view of a loaded template mapping.
+    pub fn new(file: FileId, root: Node, text: &str) -> Template {
+        let mut template = Template {
+            file,
+            transforms: read_transforms(root.get("Transform")),
+            parameters: entries(&root, "Parameters").map(read_parameter).collect(),
+            mappings: root.get("Mappings").cloned(),
+            conditions: entries(&root, "Conditions")
+                .map(|(name, span, body)| Condition {
+                    name,
+                    span,
+                    body: body.clone(),
+                })
+                .collect(),
+            resources: entries(&root, "Resources").map(read_resource).collect(),
+            outputs: entries(&root, "Outputs").map(read_output).collect(),
+            globals: root.get("Globals").cloned(),
+            references: Vec::new(),
+            problems: Vec::new(),
+            root,
+        };
+        let (refs, problems) = references::collect(&template, text);
+        template.references = refs;
+        template.problems = problems;
+        template
+    }
+
+    pub fn is_sam(&self) -> bool {
+        self.transforms.iter().any(|t| t.name == SAM_TRANSFORM)
+    }
+
+    pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.logical_id == logical_id)
+    }
+
+    pub fn parameter(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+
+    pub fn condition(&self, name: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.name == name)
+    }
+
+    pub fn mapping(&self, name: &str) -> Option<&Node> {
+        self.mappings.as_ref()?.get(name)
+    }
+
+    /// Whether `logical_id` is a resource AWS SAM generates from this template's serverless resources
+    /// (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`, `<Api><Stage>Stage`, ...).
+    pub fn is_sam_generated(&self, logical_id: &str) -> bool {
+        if !self.is_sam() {
+            return false;
+        }
+        if logical_id.starts_with("ServerlessRestApi")
+            || logical_id.starts_with("ServerlessHttpApi")
+        {
+            return true;
+        }
+        self.resources.iter().any(|r| {
+            r.is_serverless()
+                && logical_id.len() > r.logical_id.len()
+                && logical_id.starts_with(&r.logical_id)
+        })
+    }
+}
+
+/// The entries of a top-level section that is a mapping: (name, key span, value).
+fn entries<'n>(root: &'n Node, section: &str) -> impl Iterator<Item = (String, Span, &'n Node)> {
+    root.get(section)
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .map(|e| (e.key.text.clone(), e.key.span, &e.value))
+}
+
+fn named(node: &Node) -> Option<Named> {
+    node.as_str().map(|name| Named {
+        name: name.to_string(),
+        span: node.span,
+    })
+}
+
+fn read_transforms(node: Option<&Node>) -> Vec<Named> {
+    match node {
+        Some(n) if n.as_seq().is_some() => {
+            n.as_seq().unwrap_or(&[]).iter().filter_map(named).collect()
+        }
+        Some(n) => named(n).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+fn read_parameter((name, span, node): (String, Span, &Node)) -> Parameter {
+    Parameter {
+        name,
+        span,
+        kind: node.get("Type").and_then(Node::as_str).map(str::to_string),
+        default: node.get("Default").cloned(),
+        allowed_values: node
+            .get("AllowedValues")
+            .and_then(Node::as_seq)
+            .map(<[Node]>::to_vec)
+            .unwrap_or_default(),
+    }
+}
+
+fn read_resource((logical_id, span, node): (String, Span, &Node)) -> Resource {
+    let depends_on = match node.get("DependsOn") {
+        Some(n) if n.as_seq().is_some() => {
+            n.as_seq().unwrap_or(&[]).iter().filter_map(named).collect()
+        }
+        Some(n) => named(n).into_iter().collect(),
+        None => Vec::new(),
+    };
+    Resource {
+        logical_id,
+        span,
+        kind: node.get("Type").and_then(named),
+        properties: node.get("Properties").cloned(),
+        condition: node.get("Condition").and_then(named),
+        depends_on,
+        metadata: node.get("Metadata").cloned(),
+        node: node.clone(),
+    }
+}
+
+fn read_output((name, span, node): (String, Span, &Node)) -> Output {
+    Output {
+        name,
+        span,
+        value: node.get("Value").cloned(),
+        export_name: node.get("Export").and_then(|e| e.get("Name")).cloned(),
+        condition: node.get("Condition").and_then(named),
+    }
+}
