@@ -153,12 +153,23 @@ impl Deployment {
             .map(|t| Location { file: t.file, span })
     }
 
-    /// A short name for a stack: its file name.
+    /// A short name for a stack in messages: its file name, or its path when two templates share the name.
     pub fn stack_name(&self, stack: StackId) -> String {
-        self.template(stack)
-            .and_then(|t| self.sources.get(t.file))
-            .map(|f| f.display_path())
-            .unwrap_or_else(|| format!("stack {stack}"))
+        let path = |s: StackId| {
+            self.template(s)
+                .and_then(|t| self.sources.get(t.file))
+                .map(|f| f.display_path())
+        };
+        let Some(full) = path(stack) else {
+            return format!("stack {stack}");
+        };
+        let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+        let short = name(&full);
+        let clashes = (0..self.templates.len())
+            .filter(|s| *s != stack)
+            .filter_map(path)
+            .any(|other| name(&other) == short);
+        if clashes { full } else { short }
     }
 
     /// Which stacks must exist before which, because of imports of exports defined in the deployment

@@ -42,45 +42,55 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
 }
 
-/// Loads the templates of a deployment (no rules run).
+/// One file's content, before parsing.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    /// Named by the user: analysed even when it does not look like a template.
+    pub explicit: bool,
+}
+
+/// Loads the templates of a deployment from disk (no rules run): the deployment, the files that are
+/// not readable templates, and one message per unreadable path.
 pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadError)>, Vec<String>) {
     let (candidates, mut io_errors) = discover::discover(&settings.paths);
+    let mut inputs = Vec::new();
+    for candidate in candidates {
+        match std::fs::read(&candidate.path) {
+            Ok(bytes) => inputs.push(Input { path: candidate.path, bytes, explicit: candidate.explicit }),
+            Err(error) => {
+                io_errors.push(format!("cannot read {}: {}", candidate.path.display(), discover::io_reason(&error)))
+            }
+        }
+    }
+    let (deployment, load_errors) = build_deployment(inputs, &settings.resolve);
+    (deployment, load_errors, io_errors)
+}
+
+/// Builds a deployment from file contents: parses each, keeps the templates, reports the rest.
+pub fn build_deployment(inputs: Vec<Input>, config: &ResolveConfig) -> (Deployment, Vec<(FileId, LoadError)>) {
     let mut sources = SourceMap::default();
     let mut roots = Vec::new();
     let mut load_errors = Vec::new();
-    for candidate in candidates {
-        let bytes = match std::fs::read(&candidate.path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                io_errors.push(format!(
-                    "cannot read {}: {}",
-                    candidate.path.display(),
-                    discover::io_reason(&error)
-                ));
-                continue;
-            }
-        };
-        let (text, encoding_error) = load::decode(bytes);
-        let relevant = candidate.explicit || load::may_be_template(&text);
-        if !relevant {
+    for input in inputs {
+        let (text, encoding_error) = load::decode(input.bytes);
+        if !input.explicit && !load::may_be_template(&text) {
             continue;
         }
-        let is_json = candidate
-            .path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let is_json = input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let parsed = match encoding_error {
             Some(error) => Err(error),
             None => load::parse_template(&text, is_json),
         };
         match parsed {
-            Ok(root) if candidate.explicit || load::is_template(&root) => {
-                let file = sources.add(SourceFile::new(candidate.path, text));
+            Ok(root) if input.explicit || load::is_template(&root) => {
+                let file = sources.add(SourceFile::new(input.path, text));
                 roots.push((file, root));
             }
             Ok(_) => {}
             Err(error) => {
-                let file = sources.add(SourceFile::new(candidate.path, text));
+                let file = sources.add(SourceFile::new(input.path, text));
                 load_errors.push((file, error));
             }
         }
@@ -88,15 +98,20 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
     let templates = roots
         .into_iter()
         .map(|(file, root)| {
-            let text = sources
-                .get(file)
-                .map(|f| f.text.clone())
-                .unwrap_or_default();
+            let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
             Template::new(file, root, &text)
         })
         .collect();
-    let deployment = Deployment::new(sources, templates, settings.resolve.clone());
-    (deployment, load_errors, io_errors)
+    (Deployment::new(sources, templates, config.clone()), load_errors)
+}
+
+/// A deployment from in-memory templates `(path, text)`: for tests, benchmarks and embedding.
+pub fn deployment_from_texts(files: &[(&str, &str)], config: &ResolveConfig) -> (Deployment, Vec<(FileId, LoadError)>) {
+    let inputs = files
+        .iter()
+        .map(|(path, text)| Input { path: PathBuf::from(path), bytes: text.as_bytes().to_vec(), explicit: true })
+        .collect();
+    build_deployment(inputs, config)
 }
 
 /// Loads a deployment and runs every rule.

@@ -440,6 +440,8 @@ impl Walker<'_> {
     fn sub(&mut self, arg: &Node, shown: &str) {
         match (&arg.kind, arg.as_seq()) {
             (NodeKind::Scalar(_), _) => self.sub_string(arg),
+            // A function (typically `Fn::Transform`) that produces the string.
+            (NodeKind::Map(_), _) if arg.as_intrinsic().is_some() => self.walk(arg, false),
             (_, Some([string, variables]))
                 if string.as_scalar().is_some() && variables.is_map() =>
             {
@@ -673,7 +675,7 @@ mod tests {
                 SubPart::Literal(":x:".into()),
                 SubPart::Variable {
                     name: "Fn.Arn".into(),
-                    offset: 25
+                    offset: 24
                 },
                 SubPart::Literal("/${Literal}-end".into()),
             ]

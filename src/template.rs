@@ -106,6 +106,7 @@ impl Template {
             parameters: entries(&root, "Parameters").map(read_parameter).collect(),
             mappings: root.get("Mappings").cloned(),
             conditions: entries(&root, "Conditions")
+                .filter(|(name, _, _)| !name.starts_with("Fn::ForEach"))
                 .map(|(name, span, body)| Condition {
                     name,
                     span,
@@ -113,7 +114,10 @@ impl Template {
                 })
                 .collect(),
             resources: entries(&root, "Resources").map(read_resource).collect(),
-            outputs: entries(&root, "Outputs").map(read_output).collect(),
+            outputs: entries(&root, "Outputs")
+                .filter(|(name, _, _)| !name.starts_with("Fn::ForEach"))
+                .map(read_output)
+                .collect(),
             globals: root.get("Globals").cloned(),
             references: Vec::new(),
             problems: Vec::new(),
@@ -125,8 +129,10 @@ impl Template {
         template
     }
 
+    /// Whether SAM transforms this template: it declares the transform or has `AWS::Serverless::*`
+    /// resources (SAM's own test templates often omit the `Transform` line).
     pub fn is_sam(&self) -> bool {
-        self.transforms.iter().any(|t| t.name == SAM_TRANSFORM)
+        self.transforms.iter().any(|t| t.name == SAM_TRANSFORM) || self.resources.iter().any(Resource::is_serverless)
     }
 
     pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
@@ -145,21 +151,17 @@ impl Template {
         self.mappings.as_ref()?.get(name)
     }
 
-    /// Whether `logical_id` is a resource AWS SAM generates from this template's serverless resources
-    /// (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`, `<Api><Stage>Stage`, ...).
-    pub fn is_sam_generated(&self, logical_id: &str) -> bool {
-        if !self.is_sam() {
-            return false;
-        }
-        if logical_id.starts_with("ServerlessRestApi")
-            || logical_id.starts_with("ServerlessHttpApi")
-        {
+    /// Whether `logical_id` names a resource generated at deploy time from this template: by AWS SAM
+    /// (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`, `<Api><Stage>Stage`, the
+    /// `MyFunction.Alias` shorthand, ...) or by a CloudFormation module (`<Module><Resource>`).
+    pub fn is_generated(&self, logical_id: &str) -> bool {
+        let sam = self.is_sam();
+        if sam && (logical_id.starts_with("ServerlessRestApi") || logical_id.starts_with("ServerlessHttpApi")) {
             return true;
         }
         self.resources.iter().any(|r| {
-            r.is_serverless()
-                && logical_id.len() > r.logical_id.len()
-                && logical_id.starts_with(&r.logical_id)
+            let generates = (sam && r.is_serverless()) || r.type_name().ends_with("::MODULE");
+            generates && logical_id.len() > r.logical_id.len() && logical_id.starts_with(&r.logical_id)
         })
     }
 }

@@ -35,10 +35,12 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
             }
             Err(error) => {
                 let at = positions.byte(error.marker().index());
-                return Err(LoadError::new(
-                    format!("invalid YAML: {}", error.info()),
-                    Span::new(at, next_char_end(text, at)),
-                ));
+                let message = match error.info() {
+                    // saphyr-parser's own depth limit, met before ours on flow collections.
+                    "recursion limit exceeded" => format!("nesting deeper than {MAX_DEPTH} levels"),
+                    info => format!("invalid YAML: {info}"),
+                };
+                return Err(LoadError::new(message, Span::new(at, next_char_end(text, at))));
             }
         }
     }

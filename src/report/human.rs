@@ -31,7 +31,8 @@ pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary, style
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        .with_show_related_as_nested(true);
     let mut out = String::new();
     for finding in findings {
         let diagnostic = FindingDiagnostic::new(sources, finding);
@@ -86,30 +87,23 @@ impl FindingDiagnostic {
     fn new(sources: &SourceMap, finding: &Finding) -> Self {
         let primary_file = finding.primary.location.file;
         let mut labels = vec![labeled(&finding.primary, true)];
-        let mut others: Vec<(FileId, Vec<&Label>)> = Vec::new();
+        let mut related = Vec::new();
         for label in &finding.related {
             if label.location.file == primary_file {
                 labels.push(labeled(label, false));
-            } else if let Some((_, group)) =
-                others.iter_mut().find(|(f, _)| *f == label.location.file)
-            {
-                group.push(label);
             } else {
-                others.push((label.location.file, vec![label]));
+                // One snippet per label: miette would otherwise print every line between two labels.
+                related.push(FindingDiagnostic {
+                    message: display_path(sources, label.location.file),
+                    code: String::new(),
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: named_source(sources, label.location.file),
+                    labels: vec![labeled(label, false)],
+                    related: Vec::new(),
+                });
             }
         }
-        let related = others
-            .into_iter()
-            .map(|(file, group)| FindingDiagnostic {
-                message: format!("related: {}", display_path(sources, file)),
-                code: String::new(),
-                severity: miette::Severity::Advice,
-                help: None,
-                source: named_source(sources, file),
-                labels: group.into_iter().map(|l| labeled(l, false)).collect(),
-                related: Vec::new(),
-            })
-            .collect();
         FindingDiagnostic {
             message: finding.message.clone(),
             code: format!("{}({})", finding.rule.code, finding.rule.name),

@@ -298,7 +298,7 @@ fn sam_generated_reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -
             Value::literal(format!(":{alias}")),
         ]);
     }
-    if template.is_sam_generated(logical_id) {
+    if template.is_generated(logical_id) {
         return physical_id(stack, logical_id);
     }
     Value::unknown(format!("no parameter or resource named {logical_id}"))
@@ -313,7 +313,7 @@ fn sam_generated_attribute(
     let Some(template) = r.template(stack) else {
         return Value::unknown("no such stack");
     };
-    if !template.is_sam_generated(logical_id) {
+    if !template.is_generated(logical_id) {
         return Value::unknown(format!("no resource named {logical_id}"));
     }
     // `<Function>Role` is the execution role SAM creates for a function without `Role`.

@@ -72,7 +72,7 @@ fn display_target(reference: &Reference) -> String {
 /// `Some(kind of thing expected)` when the reference's target does not exist.
 fn undefined(template: &Template, reference: &Reference) -> Option<&'static str> {
     let target = reference.target.as_str();
-    let resource_exists = template.resource(target).is_some() || template.is_sam_generated(target);
+    let resource_exists = template.resource(target).is_some() || template.is_generated(target);
     match reference.kind {
         RefKind::Ref | RefKind::Sub if reference.attribute.is_none() => {
             if target.starts_with("AWS::") {
@@ -80,7 +80,7 @@ fn undefined(template: &Template, reference: &Reference) -> Option<&'static str>
             }
             let defined = template.parameter(target).is_some()
                 || resource_exists
-                || sam_dotted_ref(template, target);
+               ;
             (!defined).then_some("parameter or resource")
         }
         RefKind::Ref | RefKind::Sub | RefKind::GetAtt | RefKind::DependsOn => {
@@ -90,16 +90,6 @@ fn undefined(template: &Template, reference: &Reference) -> Option<&'static str>
         RefKind::Mapping => template.mapping(target).is_none().then_some("mapping"),
         RefKind::ImportValue => None,
     }
-}
-
-/// SAM's `!Ref MyFunction.Alias` / `.Version` shorthand.
-fn sam_dotted_ref(template: &Template, target: &str) -> bool {
-    template.is_sam()
-        && target.split_once('.').is_some_and(|(resource, _)| {
-            template
-                .resource(resource)
-                .is_some_and(|r| r.is_serverless())
-        })
 }
 
 fn candidates(template: &Template, kind: RefKind) -> Vec<&str> {
