@@ -58,10 +58,16 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
     let mut inputs = Vec::new();
     for candidate in candidates {
         match std::fs::read(&candidate.path) {
-            Ok(bytes) => inputs.push(Input { path: candidate.path, bytes, explicit: candidate.explicit }),
-            Err(error) => {
-                io_errors.push(format!("cannot read {}: {}", candidate.path.display(), discover::io_reason(&error)))
-            }
+            Ok(bytes) => inputs.push(Input {
+                path: candidate.path,
+                bytes,
+                explicit: candidate.explicit,
+            }),
+            Err(error) => io_errors.push(format!(
+                "cannot read {}: {}",
+                candidate.path.display(),
+                discover::io_reason(&error)
+            )),
         }
     }
     let (deployment, load_errors) = build_deployment(inputs, &settings.resolve);
@@ -69,7 +75,10 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest.
-pub fn build_deployment(inputs: Vec<Input>, config: &ResolveConfig) -> (Deployment, Vec<(FileId, LoadError)>) {
+pub fn build_deployment(
+    inputs: Vec<Input>,
+    config: &ResolveConfig,
+) -> (Deployment, Vec<(FileId, LoadError)>) {
     let mut sources = SourceMap::default();
     let mut roots = Vec::new();
     let mut load_errors = Vec::new();
@@ -78,7 +87,10 @@ pub fn build_deployment(inputs: Vec<Input>, config: &ResolveConfig) -> (Deployme
         if !input.explicit && !load::may_be_template(&text) {
             continue;
         }
-        let is_json = input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let is_json = input
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let parsed = match encoding_error {
             Some(error) => Err(error),
             None => load::parse_template(&text, is_json),
@@ -98,18 +110,31 @@ pub fn build_deployment(inputs: Vec<Input>, config: &ResolveConfig) -> (Deployme
     let templates = roots
         .into_iter()
         .map(|(file, root)| {
-            let text = sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+            let text = sources
+                .get(file)
+                .map(|f| f.text.clone())
+                .unwrap_or_default();
             Template::new(file, root, &text)
         })
         .collect();
-    (Deployment::new(sources, templates, config.clone()), load_errors)
+    (
+        Deployment::new(sources, templates, config.clone()),
+        load_errors,
+    )
 }
 
 /// A deployment from in-memory templates `(path, text)`: for tests, benchmarks and embedding.
-pub fn deployment_from_texts(files: &[(&str, &str)], config: &ResolveConfig) -> (Deployment, Vec<(FileId, LoadError)>) {
+pub fn deployment_from_texts(
+    files: &[(&str, &str)],
+    config: &ResolveConfig,
+) -> (Deployment, Vec<(FileId, LoadError)>) {
     let inputs = files
         .iter()
-        .map(|(path, text)| Input { path: PathBuf::from(path), bytes: text.as_bytes().to_vec(), explicit: true })
+        .map(|(path, text)| Input {
+            path: PathBuf::from(path),
+            bytes: text.as_bytes().to_vec(),
+            explicit: true,
+        })
         .collect();
     build_deployment(inputs, config)
 }

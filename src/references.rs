@@ -260,11 +260,11 @@ impl Walker<'_> {
 
     /// Walks any value; `in_condition` is true inside condition expressions.
     fn walk(&mut self, node: &Node, in_condition: bool) {
-        if let Some((key, arg)) = node.as_intrinsic() {
-            if key.text != "Condition" || in_condition {
-                self.intrinsic(key, arg, node, in_condition);
-                return;
-            }
+        if let Some((key, arg)) = node.as_intrinsic()
+            && (key.text != "Condition" || in_condition)
+        {
+            self.intrinsic(key, arg, node, in_condition);
+            return;
         }
         match &node.kind {
             NodeKind::Scalar(_) => {}
@@ -372,7 +372,14 @@ impl Walker<'_> {
             "Fn::Transform" => {}
             _ if KNOWN_FUNCTIONS.contains(&name) => self.walk(arg, in_condition),
             _ => {
-                let help = suggestion(name).map(|s| format!("did you mean `{s}`?"));
+                let help = suggestion(name).map(|s| {
+                    let s = if key.short_form {
+                        format!("!{}", s.trim_start_matches("Fn::"))
+                    } else {
+                        s.to_string()
+                    };
+                    format!("did you mean `{s}`?")
+                });
                 self.problem(
                     format!("unknown intrinsic function `{shown}`"),
                     key.span,

@@ -3,6 +3,8 @@
 //!
 //! Sections that have the wrong shape are read as far as they go; the template is never rejected here.
 
+use std::collections::HashMap;
+
 use crate::load::Node;
 use crate::references::{self, IntrinsicProblem, Reference};
 use crate::source::{FileId, Span};
@@ -32,6 +34,9 @@ pub struct Template {
     pub references: Vec<Reference>,
     /// Intrinsic functions with the wrong shape.
     pub problems: Vec<IntrinsicProblem>,
+    /// Positions in `resources` and `parameters` by name (the first of duplicates).
+    resource_index: HashMap<String, usize>,
+    parameter_index: HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,8 +126,16 @@ impl Template {
             globals: root.get("Globals").cloned(),
             references: Vec::new(),
             problems: Vec::new(),
+            resource_index: HashMap::new(),
+            parameter_index: HashMap::new(),
             root,
         };
+        for (i, r) in template.resources.iter().enumerate().rev() {
+            template.resource_index.insert(r.logical_id.clone(), i);
+        }
+        for (i, p) in template.parameters.iter().enumerate().rev() {
+            template.parameter_index.insert(p.name.clone(), i);
+        }
         let (refs, problems) = references::collect(&template, text);
         template.references = refs;
         template.problems = problems;
@@ -132,15 +145,16 @@ impl Template {
     /// Whether SAM transforms this template: it declares the transform or has `AWS::Serverless::*`
     /// resources (SAM's own test templates often omit the `Transform` line).
     pub fn is_sam(&self) -> bool {
-        self.transforms.iter().any(|t| t.name == SAM_TRANSFORM) || self.resources.iter().any(Resource::is_serverless)
+        self.transforms.iter().any(|t| t.name == SAM_TRANSFORM)
+            || self.resources.iter().any(Resource::is_serverless)
     }
 
     pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.logical_id == logical_id)
+        self.resources.get(*self.resource_index.get(logical_id)?)
     }
 
     pub fn parameter(&self, name: &str) -> Option<&Parameter> {
-        self.parameters.iter().find(|p| p.name == name)
+        self.parameters.get(*self.parameter_index.get(name)?)
     }
 
     pub fn condition(&self, name: &str) -> Option<&Condition> {
@@ -152,18 +166,69 @@ impl Template {
     }
 
     /// Whether `logical_id` names a resource generated at deploy time from this template: by AWS SAM
-    /// (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`, `<Api><Stage>Stage`, the
-    /// `MyFunction.Alias` shorthand, ...) or by a CloudFormation module (`<Module><Resource>`).
+    /// (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`, `<Function><Event>Permission`,
+    /// `<Api><Stage>Stage`, the `MyFunction.Alias` shorthand, ...) or by a CloudFormation module
+    /// (`<Module><Resource>`).
     pub fn is_generated(&self, logical_id: &str) -> bool {
         let sam = self.is_sam();
-        if sam && (logical_id.starts_with("ServerlessRestApi") || logical_id.starts_with("ServerlessHttpApi")) {
+        if sam
+            && (logical_id.starts_with("ServerlessRestApi")
+                || logical_id.starts_with("ServerlessHttpApi"))
+        {
             return true;
         }
         self.resources.iter().any(|r| {
-            let generates = (sam && r.is_serverless()) || r.type_name().ends_with("::MODULE");
-            generates && logical_id.len() > r.logical_id.len() && logical_id.starts_with(&r.logical_id)
+            let Some(rest) = logical_id
+                .strip_prefix(r.logical_id.as_str())
+                .filter(|rest| !rest.is_empty())
+            else {
+                return false;
+            };
+            if r.type_name().ends_with("::MODULE") {
+                return true;
+            }
+            sam && r.is_serverless() && sam_generates(r, rest)
         })
     }
+}
+
+/// What SAM appends to a serverless resource's logical id for the resources it generates from it.
+const SAM_SUFFIXES: [&str; 17] = [
+    ".",
+    "Role",
+    "Alias",
+    "Version",
+    "Permission",
+    "EventInvokeConfig",
+    "Url",
+    "Deployment",
+    "Stage",
+    "ApiGatewayDefaultStage",
+    "UsagePlan",
+    "ApiKey",
+    "DomainName",
+    "BasePathMapping",
+    "RecordSetGroup",
+    "Policy",
+    "CodeDeploy",
+];
+
+/// Whether SAM generates `<resource.logical_id><rest>` from `resource`: a known suffix, an event
+/// of the resource (`<Function><Event>...`), a stage (`<Api><StageName>Stage`), or a layer version hash.
+fn sam_generates(resource: &Resource, rest: &str) -> bool {
+    if SAM_SUFFIXES.iter().any(|suffix| rest.starts_with(suffix)) || rest.ends_with("Stage") {
+        return true;
+    }
+    let events = resource
+        .property("Events")
+        .and_then(Node::as_map)
+        .unwrap_or(&[]);
+    if events.iter().any(|e| rest.starts_with(e.key.text.as_str())) {
+        return true;
+    }
+    resource.type_name() == "AWS::Serverless::LayerVersion"
+        && rest.len() == 10
+        && rest.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// The entries of a top-level section that is a mapping: (name, key span, value).

@@ -40,7 +40,10 @@ pub fn parse(text: &str) -> Result<Option<Node>, LoadError> {
                     "recursion limit exceeded" => format!("nesting deeper than {MAX_DEPTH} levels"),
                     info => format!("invalid YAML: {info}"),
                 };
-                return Err(LoadError::new(message, Span::new(at, next_char_end(text, at))));
+                return Err(LoadError::new(
+                    message,
+                    Span::new(at, next_char_end(text, at)),
+                ));
             }
         }
     }

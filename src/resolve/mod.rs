@@ -263,9 +263,9 @@ impl<'d> Resolver<'d> {
         }
         match name.split_once('.') {
             Some((resource, attribute))
-                if !self
+                if self
                     .template(stack)
-                    .is_some_and(|t| t.resource(name).is_some()) =>
+                    .is_none_or(|t| t.resource(name).is_none()) =>
             {
                 resources::attribute(self, stack, resource, attribute)
             }

@@ -276,21 +276,20 @@ fn sam_generated_reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -
         return Value::unknown("no such stack");
     };
     // `!Ref MyFunction.Alias` / `.Version`: SAM's shorthand for the generated alias and version.
-    if let Some((function, suffix)) = logical_id.split_once('.') {
-        if let Some(f) = template
+    if let Some((function, suffix)) = logical_id.split_once('.')
+        && let Some(f) = template
             .resource(function)
             .filter(|f| f.type_name() == "AWS::Serverless::Function")
-        {
-            return match suffix {
-                "Alias" => match f.property("AutoPublishAlias").map(|a| r.resolve(stack, a)) {
-                    Some(alias) => {
-                        Value::concat(vec![function_arn(r, stack, f), Value::literal(":"), alias])
-                    }
-                    None => Value::unknown(format!("{function} has no AutoPublishAlias")),
-                },
-                _ => attribute_symbol(stack, function, suffix),
-            };
-        }
+    {
+        return match suffix {
+            "Alias" => match f.property("AutoPublishAlias").map(|a| r.resolve(stack, a)) {
+                Some(alias) => {
+                    Value::concat(vec![function_arn(r, stack, f), Value::literal(":"), alias])
+                }
+                None => Value::unknown(format!("{function} has no AutoPublishAlias")),
+            },
+            _ => attribute_symbol(stack, function, suffix),
+        };
     }
     if let Some((function, alias)) = sam_alias(r, stack, logical_id) {
         return Value::concat(vec![

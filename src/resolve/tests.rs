@@ -17,7 +17,12 @@ fn deploy_with(files: &[(&str, &str)], config: &ResolveConfig) -> Deployment {
 /// Resolves `Outputs.<name>.Value` of stack `stack` and renders it in `Fn::Sub` syntax.
 fn output(deployment: &Deployment, stack: usize, name: &str) -> Value {
     let template = &deployment.templates[stack];
-    let node = template.outputs.iter().find(|o| o.name == name).and_then(|o| o.value.as_ref()).unwrap();
+    let node = template
+        .outputs
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| o.value.as_ref())
+        .unwrap();
     deployment.resolver().resolve(stack, node)
 }
 
@@ -89,13 +94,20 @@ Outputs:
 fn ref_of_parameters_uses_default_or_stays_symbolic() {
     let d = deploy(&[("a.yaml", FUNCTION_STACK)]);
     assert_eq!(text(&d, "RefParam"), "tech4all");
-    assert_eq!(output(&d, 0, "RefParamNoValue"), Value::symbol(Symbol::Parameter("Env".into())));
+    assert_eq!(
+        output(&d, 0, "RefParamNoValue"),
+        Value::symbol(Symbol::Parameter("Env".into()))
+    );
 }
 
 #[test]
 fn command_line_parameters_win_over_defaults() {
     let config = ResolveConfig {
-        parameters: [("ServiceName".to_string(), "other".to_string()), ("Env".to_string(), "prd".to_string())].into(),
+        parameters: [
+            ("ServiceName".to_string(), "other".to_string()),
+            ("Env".to_string(), "prd".to_string()),
+        ]
+        .into(),
         ..ResolveConfig::default()
     };
     let d = deploy_with(&[("a.yaml", FUNCTION_STACK)], &config);
@@ -106,7 +118,10 @@ fn command_line_parameters_win_over_defaults() {
 #[test]
 fn pseudo_parameters() {
     let d = deploy(&[("a.yaml", FUNCTION_STACK)]);
-    assert_eq!(text(&d, "RefPseudo"), "aws/${AWS::Region}/${AWS::AccountId}/amazonaws.com");
+    assert_eq!(
+        text(&d, "RefPseudo"),
+        "aws/${AWS::Region}/${AWS::AccountId}/amazonaws.com"
+    );
     let config = ResolveConfig {
         partition: "aws-cn".into(),
         region: Some("cn-north-1".into()),
@@ -114,7 +129,10 @@ fn pseudo_parameters() {
         ..ResolveConfig::default()
     };
     let d = deploy_with(&[("a.yaml", FUNCTION_STACK)], &config);
-    assert_eq!(text(&d, "RefPseudo"), "aws-cn/cn-north-1/123456789012/amazonaws.com.cn");
+    assert_eq!(
+        text(&d, "RefPseudo"),
+        "aws-cn/cn-north-1/123456789012/amazonaws.com.cn"
+    );
 }
 
 #[test]
@@ -124,10 +142,19 @@ fn canonical_names_and_arns() {
     let arn = "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:tech4all-${Env}-get";
     assert_eq!(text(&d, "FunctionArn"), arn);
     assert_eq!(text(&d, "FunctionArnList"), arn);
-    assert_eq!(text(&d, "AnonymousArn"), "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Anonymous}");
-    assert_eq!(text(&d, "RoleArn"), "arn:aws:iam::${AWS::AccountId}:role/service/tech4all-role");
+    assert_eq!(
+        text(&d, "AnonymousArn"),
+        "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Anonymous}"
+    );
+    assert_eq!(
+        text(&d, "RoleArn"),
+        "arn:aws:iam::${AWS::AccountId}:role/service/tech4all-role"
+    );
     assert_eq!(text(&d, "AliasArn"), format!("{arn}:live"));
-    assert_eq!(text(&d, "Endpoint"), "https://${Api}.execute-api.${AWS::Region}.amazonaws.com");
+    assert_eq!(
+        text(&d, "Endpoint"),
+        "https://${Api}.execute-api.${AWS::Region}.amazonaws.com"
+    );
 }
 
 #[test]
@@ -146,7 +173,10 @@ fn join_select_split() {
     assert_eq!(text(&d, "Join"), "a-tech4all-subnet-2");
     assert_eq!(text(&d, "JoinList"), "subnet-1,subnet-2");
     assert_eq!(text(&d, "Select"), "x");
-    assert_eq!(text(&d, "SplitSelect"), "${Api}.execute-api.${AWS::Region}.amazonaws.com");
+    assert_eq!(
+        text(&d, "SplitSelect"),
+        "${Api}.execute-api.${AWS::Region}.amazonaws.com"
+    );
 }
 
 #[test]
@@ -177,7 +207,10 @@ fn find_in_map_and_nested_intrinsics() {
         "tech4all:arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Anonymous}"
     );
     // `${Env}` has no value and may contain the delimiter: splitting around it would be a guess.
-    assert!(matches!(output(&d, 0, "SplitOfParameter"), Value::Unknown(_)));
+    assert!(matches!(
+        output(&d, 0, "SplitOfParameter"),
+        Value::Unknown(_)
+    ));
 }
 
 #[test]
@@ -207,8 +240,16 @@ Outputs:
   Mutual: {Value: !Ref A}
 "#;
     let d = deploy(&[("a.yaml", template)]);
-    assert!(text(&d, "Self").contains("circular reference"), "{}", text(&d, "Self"));
-    assert!(text(&d, "Mutual").contains("circular reference"), "{}", text(&d, "Mutual"));
+    assert!(
+        text(&d, "Self").contains("circular reference"),
+        "{}",
+        text(&d, "Self")
+    );
+    assert!(
+        text(&d, "Mutual").contains("circular reference"),
+        "{}",
+        text(&d, "Mutual")
+    );
 }
 
 #[test]
@@ -248,18 +289,34 @@ Outputs:
         "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${AdminApi}/api/GET/x"
     );
     assert_eq!(
-        output(&d, 1, "Route").as_str().unwrap().symbols().find(|s| matches!(s, Symbol::PhysicalId { .. })),
-        Some(&Symbol::PhysicalId { stack: 0, logical_id: "AdminApi".into() })
+        output(&d, 1, "Route")
+            .as_str()
+            .unwrap()
+            .symbols()
+            .find(|s| matches!(s, Symbol::PhysicalId { .. })),
+        Some(&Symbol::PhysicalId {
+            stack: 0,
+            logical_id: "AdminApi".into()
+        })
     );
-    assert_eq!(output(&d, 1, "Role").to_string(), "arn:aws:iam::${AWS::AccountId}:role/svc-backend");
-    assert_eq!(output(&d, 1, "Missing"), Value::symbol(Symbol::Import("NotExported".into())));
+    assert_eq!(
+        output(&d, 1, "Role").to_string(),
+        "arn:aws:iam::${AWS::AccountId}:role/svc-backend"
+    );
+    assert_eq!(
+        output(&d, 1, "Missing"),
+        Value::symbol(Symbol::Import("NotExported".into()))
+    );
 }
 
 #[test]
 fn equality_is_three_valued() {
     let region = Value::symbol(Symbol::Region);
     assert_eq!(Value::literal("a").equals(&Value::literal("a")), Some(true));
-    assert_eq!(Value::literal("a").equals(&Value::literal("b")), Some(false));
+    assert_eq!(
+        Value::literal("a").equals(&Value::literal("b")),
+        Some(false)
+    );
     assert_eq!(region.equals(&region.clone()), Some(true));
     assert_eq!(region.equals(&Value::literal("us-east-1")), None);
 }

@@ -47,13 +47,25 @@ impl Rule for UndefinedReference {
                         reference.target
                     ),
                 };
-                cx.report(
-                    Location { file: template.file, span: reference.span },
+                let message = if what == "pseudo parameter" {
+                    format!(
+                        "{} names `{}`, which is not a pseudo parameter: CloudFormation rejects the template",
+                        reference.kind.label(),
+                        reference.target
+                    )
+                } else {
                     format!(
                         "{} names `{}`, but this template has no {what} of that name: CloudFormation rejects the template",
                         reference.kind.label(),
                         display_target(reference),
-                    ),
+                    )
+                };
+                cx.report(
+                    Location {
+                        file: template.file,
+                        span: reference.span,
+                    },
+                    message,
                 )
                 .help(help)
                 .resource(reference.owner.resource());
@@ -72,19 +84,17 @@ fn display_target(reference: &Reference) -> String {
 /// `Some(kind of thing expected)` when the reference's target does not exist.
 fn undefined(template: &Template, reference: &Reference) -> Option<&'static str> {
     let target = reference.target.as_str();
-    let resource_exists = template.resource(target).is_some() || template.is_generated(target);
+    let resource_exists = || template.resource(target).is_some() || template.is_generated(target);
     match reference.kind {
         RefKind::Ref | RefKind::Sub if reference.attribute.is_none() => {
             if target.starts_with("AWS::") {
                 return (!PSEUDO_PARAMETERS.contains(&target)).then_some("pseudo parameter");
             }
-            let defined = template.parameter(target).is_some()
-                || resource_exists
-               ;
+            let defined = template.parameter(target).is_some() || resource_exists();
             (!defined).then_some("parameter or resource")
         }
         RefKind::Ref | RefKind::Sub | RefKind::GetAtt | RefKind::DependsOn => {
-            (!resource_exists).then_some("resource")
+            (!resource_exists()).then_some("resource")
         }
         RefKind::Condition => template.condition(target).is_none().then_some("condition"),
         RefKind::Mapping => template.mapping(target).is_none().then_some("mapping"),

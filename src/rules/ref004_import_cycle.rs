@@ -1,6 +1,6 @@
 //! REF004 `import-cycle`: stacks import from each other in a cycle. See rules/REF004-import-cycle.md.
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::DiGraph;
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
@@ -139,16 +139,39 @@ fn break_advice(deployment: &Deployment, cycle: &[&StackDependency]) -> String {
         deployment.stack_name(d.importer),
         deployment.stack_name(d.exporter),
     );
-    let rest = cycle
-        .iter()
-        .filter(|other| other.import != d.import)
-        .map(|other| deployment.stack_name(other.importer))
-        .next()
-        .unwrap_or_else(|| exporter.clone());
+    let order = deploy_order(cycle, d)
+        .into_iter()
+        .map(|s| deployment.stack_name(s))
+        .collect::<Vec<_>>()
+        .join(", then ");
     format!(
-        "break the cycle at `!ImportValue {export}` in {importer}: move `{resource}` (exported as `{export}`) from {exporter} into {importer}, or into a third stack deployed before both; then {importer} no longer imports from {exporter}, and the stacks deploy in order: {importer} first, then {rest}",
+        "break the cycle at `!ImportValue {export}` in {importer}: move `{resource}` (exported as `{export}`) from {exporter} into {importer}, or into a third stack deployed before both; then {importer} no longer imports from {exporter}, and the stacks deploy in order: {order}",
         export = d.export,
     )
+}
+
+/// The order the cycle's stacks deploy in once the import `cut` is gone: exporters before importers.
+fn deploy_order(cycle: &[&StackDependency], cut: &StackDependency) -> Vec<StackId> {
+    let mut graph: DiGraph<StackId, ()> = DiGraph::new();
+    let mut index = std::collections::BTreeMap::new();
+    for d in cycle {
+        for stack in [d.importer, d.exporter] {
+            index.entry(stack).or_insert_with(|| graph.add_node(stack));
+        }
+    }
+    for d in cycle.iter().filter(|d| d.import != cut.import) {
+        if let (Some(&from), Some(&to)) = (index.get(&d.exporter), index.get(&d.importer)) {
+            graph.add_edge(from, to, ());
+        }
+    }
+    toposort(&graph, None)
+        .map(|order| {
+            order
+                .into_iter()
+                .filter_map(|n| graph.node_weight(n).copied())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The resource an export's output refers to, and how many other resources of that stack use it.

@@ -1,0 +1,272 @@
+//! The command line as users meet it: reports on the seed deployment, graphs, exit codes, bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod common;
+
+use common::{check_json, iamlint, locations, root};
+
+/// The seed's two stacks import from each other: REF004 names both stacks and both exports, with
+/// spans in both files.
+#[test]
+fn seed_reports_the_import_cycle_in_both_files() {
+    let run = iamlint(&["check", "fixtures/seed"]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    insta::assert_snapshot!("seed_human", run.stdout);
+}
+
+#[test]
+fn seed_json_report() {
+    let (json, code) = check_json(&["fixtures/seed"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["schema"], "iamlint-findings/1");
+    let finding = &json["findings"][0];
+    assert_eq!(finding["rule"], "REF004");
+    let message = finding["message"].as_str().unwrap();
+    for needle in [
+        "cfn.yaml",
+        "sam.yaml",
+        "AdminApiResourceId",
+        "LambdaBackendRoleArn",
+    ] {
+        assert!(message.contains(needle), "{needle} missing from {message}");
+    }
+    let files: Vec<&str> = finding["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"fixtures/seed/sam.yaml") && files.contains(&"fixtures/seed/cfn.yaml"));
+    insta::assert_snapshot!(
+        "seed_json",
+        iamlint(&["check", "--format", "json", "fixtures/seed"]).stdout
+    );
+}
+
+#[test]
+fn seed_graph_dot_shows_both_stacks_and_export_edges() {
+    let run = iamlint(&["graph", "--format", "dot", "fixtures/seed"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    for needle in [
+        "label=\"cfn.yaml\"",
+        "label=\"sam.yaml\"",
+        "export AdminApiResourceId",
+        "export LambdaBackendRoleArn",
+        "Fn::ImportValue (cfn.yaml:81)",
+        "Fn::ImportValue (sam.yaml:114)",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "{needle} missing from:\n{}",
+            run.stdout
+        );
+    }
+    insta::assert_snapshot!("seed_graph_dot", run.stdout);
+}
+
+#[test]
+fn seed_graph_mermaid_and_json() {
+    let mermaid = iamlint(&["graph", "--format", "mermaid", "fixtures/seed"]);
+    assert_eq!(mermaid.code, 0);
+    insta::assert_snapshot!("seed_graph_mermaid", mermaid.stdout);
+    let json = iamlint(&["graph", "--format", "json", "fixtures/seed"]);
+    assert_eq!(json.code, 0);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed["schema"], "iamlint-graph/1");
+    insta::assert_snapshot!("seed_graph_json", json.stdout);
+}
+
+/// Exact spans after a BOM, Japanese text and CRLF line ends: the `!Ref Missing` on line 9.
+#[test]
+fn spans_are_exact_with_japanese_text_and_crlf() {
+    let (json, _) = check_json(&["fixtures/invalid/bom-crlf.yaml"]);
+    assert_eq!(
+        locations(&json),
+        vec![(
+            "REF001".into(),
+            "fixtures/invalid/bom-crlf.yaml".into(),
+            9,
+            20
+        )]
+    );
+    let finding = &json["findings"][0];
+    assert_eq!(
+        (finding["end_line"].as_u64(), finding["end_column"].as_u64()),
+        (Some(9), Some(32))
+    );
+    let run = iamlint(&["check", "fixtures/invalid/bom-crlf.yaml"]);
+    insta::assert_snapshot!("bom_crlf_human", run.stdout);
+}
+
+/// Every broken input gets its finding at the right place; none crashes the run. (`empty.yaml` is not
+/// a template to folder discovery; named on its own it gets TPL001, see the next test.)
+#[test]
+fn broken_inputs_get_findings_at_the_right_line() {
+    let (json, code) = check_json(&["fixtures/invalid"]);
+    assert_eq!(code, 1);
+    let found = locations(&json);
+    let expected: &[(&str, &str, u64)] = &[
+        ("TPL001", "alias-bomb.yaml", 11),
+        ("REF001", "bom-crlf.yaml", 9),
+        ("TPL001", "deep-nesting.yaml", 8),
+        ("TPL001", "duplicate-key.json", 7),
+        ("TPL001", "duplicate-key.yaml", 6),
+        ("TPL002", "getatt-no-dot.yaml", 8),
+        ("TPL002", "if-two-items.yaml", 14),
+        ("TPL001", "invalid-utf8.yaml", 4),
+        ("TPL001", "json-syntax.json", 6),
+        ("TPL001", "not-yaml.yaml", 5),
+        ("TPL002", "select-bad-index.yaml", 7),
+        ("REF005", "self-sub.yaml", 7),
+        ("TPL002", "sub-wrong-length.yaml", 8),
+        ("TPL001", "top-level-list.yaml", 2),
+        ("TPL001", "top-level-scalar.yaml", 2),
+        ("REF001", "undefined-condition.yaml", 7),
+        ("TPL002", "undefined-condition.yaml", 10),
+        ("TPL002", "unknown-tag.yaml", 9),
+    ];
+    for (rule, file, line) in expected {
+        let path = format!("fixtures/invalid/{file}");
+        assert!(
+            found
+                .iter()
+                .any(|(r, f, l, _)| r == rule && *f == path && l == line),
+            "expected {rule} at {path}:{line}, found {found:?}"
+        );
+    }
+    assert_eq!(
+        found.len(),
+        expected.len(),
+        "unexpected findings: {found:?}"
+    );
+    insta::assert_snapshot!(
+        "invalid_json",
+        iamlint(&["check", "--format", "json", "fixtures/invalid"]).stdout
+    );
+}
+
+#[test]
+fn each_broken_input_alone_exits_with_findings_not_a_crash() {
+    for entry in std::fs::read_dir(root().join("fixtures/invalid")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let relative = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let run = iamlint(&["check", &relative]);
+        assert_eq!(
+            run.code, 1,
+            "{relative}: exit {}\n{}{}",
+            run.code, run.stdout, run.stderr
+        );
+        assert!(run.stderr.is_empty(), "{relative}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn fail_on_sets_the_exit_threshold() {
+    assert_eq!(
+        iamlint(&["check", "--fail-on", "error", "fixtures/seed"]).code,
+        0
+    );
+    assert_eq!(
+        iamlint(&["check", "--fail-on", "warning", "fixtures/seed"]).code,
+        1
+    );
+    assert_eq!(
+        iamlint(&["check", "--fail-on", "note", "fixtures/seed"]).code,
+        1
+    );
+}
+
+#[test]
+fn a_clean_deployment_exits_zero() {
+    let run = iamlint(&["check", "fixtures/seed/sam.yaml"]);
+    // sam.yaml alone imports an export nobody defines: a warning, so not clean by default.
+    assert_eq!(run.code, 1);
+    let run = iamlint(&["check", "--fail-on", "error", "fixtures/seed/sam.yaml"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.ends_with("Found 1 warning in 1 file.\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// An unreadable path is one line on stderr and exit 2; the other paths are still analysed.
+#[test]
+fn unreadable_paths_are_reported_and_the_rest_is_analysed() {
+    let run = iamlint(&[
+        "check",
+        "--format",
+        "json",
+        "no/such/file.yaml",
+        "fixtures/seed",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: cannot read no/such/file.yaml: No such file or directory\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 2);
+    assert_eq!(json["findings"][0]["rule"], "REF004");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(
+        iamlint(&["check", "--param", "NoEquals", "fixtures/seed"]).code,
+        2
+    );
+    assert_eq!(iamlint(&["check", "--format", "xml"]).code, 2);
+    assert_eq!(iamlint(&["frobnicate"]).code, 2);
+}
+
+/// `--param` values reach the resolver: an import name built from a parameter resolves.
+#[test]
+fn params_feed_the_resolver() {
+    let (json, _) = check_json(&["fixtures/seed"]);
+    assert_eq!(json["summary"]["warnings"], 1);
+    let run = iamlint(&["check", "--param", "ServiceName=other", "fixtures/seed"]);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn folders_are_searched_and_non_templates_skipped() {
+    let run = iamlint(&["check", "--format", "json", "fixtures"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // README files are not templates; every fixture template is read.
+    assert!(
+        json["summary"]["files"].as_u64().unwrap() >= 19,
+        "{}",
+        json["summary"]
+    );
+    let files: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(files.iter().all(|f| !f.ends_with(".md")), "{files:?}");
+}
+
+#[test]
+fn no_templates_found_is_a_warning_on_stderr() {
+    let dir = std::env::temp_dir().join(format!("iamlint-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = iamlint(&["check", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.starts_with("warning: no templates found in"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "No problems found in 0 files.\n");
+    std::fs::remove_dir_all(&dir).ok();
+}
