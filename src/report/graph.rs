@@ -9,33 +9,50 @@ use serde::Serialize;
 
 use super::Position;
 use crate::deployment::{Deployment, EdgeKind, GraphEdge, GraphNode};
+use crate::resolve::StackId;
+
+/// The graph's nodes grouped by stack (in stack order), then the nodes outside any stack (exports).
+fn nodes_by_stack(deployment: &Deployment) -> (Vec<(StackId, Vec<NodeIndex>)>, Vec<NodeIndex>) {
+    let graph = &deployment.graph;
+    let stack_of = |i: &NodeIndex| graph.node_weight(*i).and_then(GraphNode::stack);
+    let stacks = (0..deployment.templates.len())
+        .map(|stack| {
+            (
+                stack,
+                graph
+                    .node_indices()
+                    .filter(|i| stack_of(i) == Some(stack))
+                    .collect(),
+            )
+        })
+        .collect();
+    let outside = graph
+        .node_indices()
+        .filter(|i| stack_of(i).is_none())
+        .collect();
+    (stacks, outside)
+}
 
 /// Graphviz DOT.
 pub fn dot(deployment: &Deployment) -> String {
-    let graph = &deployment.graph;
     let mut out = String::from(
         "digraph iamlint {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
     );
-    for (stack, _) in deployment.templates.iter().enumerate() {
+    let (stacks, outside) = nodes_by_stack(deployment);
+    for (stack, nodes) in stacks {
         out.push_str(&format!(
             "  subgraph cluster_{stack} {{\n    label=\"{}\";\n    style=rounded;\n",
             escape(&deployment.stack_name(stack))
         ));
-        for index in graph
-            .node_indices()
-            .filter(|i| graph.node_weight(*i).and_then(GraphNode::stack) == Some(stack))
-        {
+        for index in nodes {
             out.push_str(&format!("    {};\n", dot_node(deployment, index)));
         }
         out.push_str("  }\n");
     }
-    for index in graph
-        .node_indices()
-        .filter(|i| graph.node_weight(*i).is_some_and(|n| n.stack().is_none()))
-    {
+    for index in outside {
         out.push_str(&format!("  {};\n", dot_node(deployment, index)));
     }
-    for edge in graph.edge_references() {
+    for edge in deployment.graph.edge_references() {
         out.push_str(&format!(
             "  n{} -> n{} [label=\"{}\"];\n",
             edge.source().index(),
@@ -69,28 +86,22 @@ fn dot_node(deployment: &Deployment, index: NodeIndex) -> String {
 
 /// Mermaid flowchart.
 pub fn mermaid(deployment: &Deployment) -> String {
-    let graph = &deployment.graph;
     let mut out = String::from("flowchart LR\n");
-    for (stack, _) in deployment.templates.iter().enumerate() {
+    let (stacks, outside) = nodes_by_stack(deployment);
+    for (stack, nodes) in stacks {
         out.push_str(&format!(
             "  subgraph stack{stack}[\"{}\"]\n",
             mermaid_text(&deployment.stack_name(stack))
         ));
-        for index in graph
-            .node_indices()
-            .filter(|i| graph.node_weight(*i).and_then(GraphNode::stack) == Some(stack))
-        {
+        for index in nodes {
             out.push_str(&format!("    {}\n", mermaid_node(deployment, index)));
         }
         out.push_str("  end\n");
     }
-    for index in graph
-        .node_indices()
-        .filter(|i| graph.node_weight(*i).is_some_and(|n| n.stack().is_none()))
-    {
+    for index in outside {
         out.push_str(&format!("  {}\n", mermaid_node(deployment, index)));
     }
-    for edge in graph.edge_references() {
+    for edge in deployment.graph.edge_references() {
         out.push_str(&format!(
             "  n{} -->|\"{}\"| n{}\n",
             edge.source().index(),

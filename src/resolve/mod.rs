@@ -156,14 +156,8 @@ impl<'d> Resolver<'d> {
     fn pseudo(&self, stack: StackId, name: &str) -> Option<Value> {
         let config = self.config;
         Some(match name {
-            "AWS::Region" => config
-                .region
-                .clone()
-                .map_or(Value::symbol(Symbol::Region), Value::literal),
-            "AWS::AccountId" => config
-                .account_id
-                .clone()
-                .map_or(Value::symbol(Symbol::AccountId), Value::literal),
+            "AWS::Region" => self.region(),
+            "AWS::AccountId" => self.account_id(),
             "AWS::Partition" => Value::literal(config.partition.clone()),
             "AWS::URLSuffix" => Value::literal(self.url_suffix()),
             "AWS::StackName" => Value::symbol(Symbol::StackName(stack)),
@@ -174,6 +168,22 @@ impl<'d> Resolver<'d> {
             }
             _ => return None,
         })
+    }
+
+    /// `AWS::Region`: the configured region, else the deployment's region symbol.
+    pub fn region(&self) -> Value {
+        self.config
+            .region
+            .clone()
+            .map_or(Value::symbol(Symbol::Region), Value::literal)
+    }
+
+    /// `AWS::AccountId`: the configured account, else the deployment's account symbol.
+    pub fn account_id(&self) -> Value {
+        self.config
+            .account_id
+            .clone()
+            .map_or(Value::symbol(Symbol::AccountId), Value::literal)
     }
 
     pub fn url_suffix(&self) -> &'static str {

@@ -6,7 +6,7 @@
 //! Resources that AWS SAM generates (`ServerlessRestApi`, `<Function>Role`, `<Function>Alias<name>`)
 //! resolve like the real ones.
 
-use super::{Resolver, StackId, SymStr, Symbol, Value};
+use super::{Resolver, StackId, Symbol, Value};
 use crate::template::Resource;
 
 /// `Ref` of a resource (or of a resource SAM generates).
@@ -153,16 +153,8 @@ fn name(r: &Resolver<'_>, stack: StackId, resource: &Resource, property: &str) -
 
 /// `arn:{partition}:{service}:{region}:{account}:{prefix}{resource}`.
 fn regional_arn(r: &Resolver<'_>, service: &str, resource: Value, prefix: &str) -> Value {
-    let region = r
-        .config()
-        .region
-        .clone()
-        .map_or(Value::symbol(Symbol::Region), Value::literal);
-    let account = r
-        .config()
-        .account_id
-        .clone()
-        .map_or(Value::symbol(Symbol::AccountId), Value::literal);
+    let region = r.region();
+    let account = r.account_id();
     Value::concat(vec![
         Value::literal(format!("arn:{}:{service}:", r.config().partition)),
         region,
@@ -196,31 +188,31 @@ fn function_arn_of(r: &Resolver<'_>, value: Value) -> Value {
 }
 
 fn alias_arn(r: &Resolver<'_>, stack: StackId, resource: &Resource) -> Value {
-    let function = match resource.property("FunctionName") {
-        Some(node) => r.resource_guarded(stack, &resource.logical_id, "FunctionName", || {
-            r.resolve(stack, node)
-        }),
-        None => return Value::unknown(format!("{} has no FunctionName", resource.logical_id)),
-    };
-    let alias = name(r, stack, resource, "Name");
-    Value::concat(vec![
-        function_arn_of(r, function),
-        Value::literal(":"),
-        alias,
-    ])
+    qualified_function_arn(r, stack, resource, name(r, stack, resource, "Name"))
 }
 
 fn version_arn(r: &Resolver<'_>, stack: StackId, resource: &Resource) -> Value {
-    let function = match resource.property("FunctionName") {
-        Some(node) => r.resource_guarded(stack, &resource.logical_id, "FunctionName", || {
-            r.resolve(stack, node)
-        }),
-        None => return Value::unknown(format!("{} has no FunctionName", resource.logical_id)),
+    let version = attribute_symbol(stack, &resource.logical_id, "Version");
+    qualified_function_arn(r, stack, resource, version)
+}
+
+/// `<function ARN>:<qualifier>` for an `AWS::Lambda::Alias` or `AWS::Lambda::Version`.
+fn qualified_function_arn(
+    r: &Resolver<'_>,
+    stack: StackId,
+    resource: &Resource,
+    qualifier: Value,
+) -> Value {
+    let Some(node) = resource.property("FunctionName") else {
+        return Value::unknown(format!("{} has no FunctionName", resource.logical_id));
     };
+    let function = r.resource_guarded(stack, &resource.logical_id, "FunctionName", || {
+        r.resolve(stack, node)
+    });
     Value::concat(vec![
         function_arn_of(r, function),
         Value::literal(":"),
-        attribute_symbol(stack, &resource.logical_id, "Version"),
+        qualifier,
     ])
 }
 
@@ -236,11 +228,7 @@ fn iam_arn(
         .property("Path")
         .map(|p| r.resolve(stack, p))
         .unwrap_or_else(|| Value::literal("/"));
-    let account = r
-        .config()
-        .account_id
-        .clone()
-        .map_or(Value::symbol(Symbol::AccountId), Value::literal);
+    let account = r.account_id();
     Value::concat(vec![
         Value::literal(format!("arn:{}:iam::", r.config().partition)),
         account,
@@ -322,11 +310,7 @@ fn sam_generated_attribute(
             .is_some_and(|f| f.type_name() == "AWS::Serverless::Function")
     });
     if is_role && attribute == "Arn" {
-        let account = r
-            .config()
-            .account_id
-            .clone()
-            .map_or(Value::symbol(Symbol::AccountId), Value::literal);
+        let account = r.account_id();
         return Value::concat(vec![
             Value::literal(format!("arn:{}:iam::", r.config().partition)),
             account,
@@ -335,12 +319,4 @@ fn sam_generated_attribute(
         ]);
     }
     attribute_symbol(stack, logical_id, attribute)
-}
-
-/// The text of a resolved string, for messages.
-pub fn describe(value: &Value) -> String {
-    match value.as_str() {
-        Some(s) => SymStr::to_string(s),
-        None => value.to_string(),
-    }
 }

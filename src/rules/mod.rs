@@ -4,6 +4,21 @@
 //! that reads the deployment model and reports through [`RuleContext::report`]. The framework stamps
 //! the rule and severity on every finding; a rule never picks its own code.
 
+/// Declares a rule: its unit struct and its [`RuleMeta`] in a `META` static. The doc is read from
+/// `rules/<CODE>-<name>.md`, so a rule cannot exist without its doc.
+macro_rules! declare_rule {
+    ($rule:ident, $code:literal, $name:literal, $severity:ident) => {
+        pub struct $rule;
+
+        static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            code: $code,
+            name: $name,
+            severity: $crate::finding::Severity::$severity,
+            doc: include_str!(concat!("../../rules/", $code, "-", $name, ".md")),
+        };
+    };
+}
+
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
 mod ref003_duplicate_export;

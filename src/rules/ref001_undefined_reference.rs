@@ -2,19 +2,11 @@
 //! rules/REF001-undefined-reference.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::finding::Severity;
 use crate::references::{RefKind, Reference, edit_distance};
 use crate::source::Location;
 use crate::template::Template;
 
-pub struct UndefinedReference;
-
-static META: RuleMeta = RuleMeta {
-    code: "REF001",
-    name: "undefined-reference",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/REF001-undefined-reference.md"),
-};
+declare_rule!(UndefinedReference, "REF001", "undefined-reference", Error);
 
 /// The pseudo parameters CloudFormation defines.
 pub const PSEUDO_PARAMETERS: [&str; 8] = [

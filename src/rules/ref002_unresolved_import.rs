@@ -2,16 +2,8 @@
 //! rules/REF002-unresolved-import.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::finding::Severity;
 
-pub struct UnresolvedImport;
-
-static META: RuleMeta = RuleMeta {
-    code: "REF002",
-    name: "unresolved-import",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/REF002-unresolved-import.md"),
-};
+declare_rule!(UnresolvedImport, "REF002", "unresolved-import", Warning);
 
 impl Rule for UnresolvedImport {
     fn meta(&self) -> &'static RuleMeta {

@@ -3,16 +3,8 @@
 use std::collections::HashMap;
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::finding::Severity;
 
-pub struct DuplicateExport;
-
-static META: RuleMeta = RuleMeta {
-    code: "REF003",
-    name: "duplicate-export",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/REF003-duplicate-export.md"),
-};
+declare_rule!(DuplicateExport, "REF003", "duplicate-export", Error);
 
 impl Rule for DuplicateExport {
     fn meta(&self) -> &'static RuleMeta {

@@ -5,18 +5,10 @@ use petgraph::graph::DiGraph;
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::deployment::{Deployment, StackDependency};
-use crate::finding::Severity;
 use crate::references::{Owner, RefKind};
 use crate::resolve::StackId;
 
-pub struct ImportCycle;
-
-static META: RuleMeta = RuleMeta {
-    code: "REF004",
-    name: "import-cycle",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/REF004-import-cycle.md"),
-};
+declare_rule!(ImportCycle, "REF004", "import-cycle", Warning);
 
 impl Rule for ImportCycle {
     fn meta(&self) -> &'static RuleMeta {

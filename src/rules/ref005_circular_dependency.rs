@@ -7,17 +7,9 @@ use petgraph::visit::EdgeRef;
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::deployment::{Deployment, EdgeKind, GraphNode};
-use crate::finding::Severity;
 use crate::source::Location;
 
-pub struct CircularDependency;
-
-static META: RuleMeta = RuleMeta {
-    code: "REF005",
-    name: "circular-dependency",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/REF005-circular-dependency.md"),
-};
+declare_rule!(CircularDependency, "REF005", "circular-dependency", Error);
 
 impl Rule for CircularDependency {
     fn meta(&self) -> &'static RuleMeta {

@@ -1,17 +1,9 @@
 //! TPL001 `parse-error`: the file is not a readable template. See rules/TPL001-parse-error.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::finding::Severity;
 use crate::source::Location;
 
-pub struct ParseError;
-
-static META: RuleMeta = RuleMeta {
-    code: "TPL001",
-    name: "parse-error",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/TPL001-parse-error.md"),
-};
+declare_rule!(ParseError, "TPL001", "parse-error", Error);
 
 impl Rule for ParseError {
     fn meta(&self) -> &'static RuleMeta {

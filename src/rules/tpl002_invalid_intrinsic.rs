@@ -2,16 +2,8 @@
 //! rules/TPL002-invalid-intrinsic.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::finding::Severity;
 
-pub struct InvalidIntrinsic;
-
-static META: RuleMeta = RuleMeta {
-    code: "TPL002",
-    name: "invalid-intrinsic",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/TPL002-invalid-intrinsic.md"),
-};
+declare_rule!(InvalidIntrinsic, "TPL002", "invalid-intrinsic", Error);
 
 impl Rule for InvalidIntrinsic {
     fn meta(&self) -> &'static RuleMeta {
