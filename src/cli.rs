@@ -31,6 +31,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the deployment's reference graph (stacks, resources, exports, imports).
     Graph(GraphArgs),
+    /// List every API route: authorization, how API Gateway invokes the Lambda, target, callers.
+    Routes(RoutesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +64,21 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    #[command(flatten)]
+    pub deployment: DeploymentArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RoutesFormat::Table)]
+    pub format: RoutesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoutesFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +130,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check(&args, out, err),
         Command::Graph(args) => graph(&args, out, err),
+        Command::Routes(args) => routes(&args, out, err),
     };
     ExitCode::from(code)
 }
@@ -195,6 +213,35 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
+    }
+}
+
+fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let (deployment, load_errors, io_errors) = load_deployment(&settings(&args.deployment));
+    let routes = crate::route::routes(&deployment);
+    let callers = vec![Vec::new(); routes.len()];
+    let text = match args.format {
+        RoutesFormat::Table => report::routes::table(&deployment, &routes, &callers),
+        RoutesFormat::Json => report::routes::json(&deployment, &routes, &callers) + "\n",
+    };
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    report_not_loaded(&deployment, &load_errors, &io_errors, err);
+    if written.is_err() || !io_errors.is_empty() { EXIT_ERROR } else { EXIT_CLEAN }
+}
+
+/// Files that could not be loaded (warnings) and paths that could not be read (errors), on stderr.
+fn report_not_loaded(
+    deployment: &crate::deployment::Deployment,
+    load_errors: &[(crate::source::FileId, crate::load::LoadError)],
+    io_errors: &[String],
+    err: &mut dyn Write,
+) {
+    for (file, error) in load_errors {
+        let at = report::Position::of(&deployment.sources, crate::source::Location { file: *file, span: error.span });
+        let _ = writeln!(err, "warning: {}:{}:{}: not loaded: {}", at.file, at.line, at.column, error.message);
+    }
+    for message in io_errors {
+        let _ = writeln!(err, "error: {message}");
     }
 }
 

@@ -3,6 +3,7 @@
 //! The pipeline, as the CLI and the tests run it: discover files → load (spans kept) → typed
 //! templates → one deployment (exports, imports, reference graph) → rules → findings → reports.
 
+pub mod apigw;
 pub mod cli;
 pub mod deployment;
 pub mod discover;
@@ -11,7 +12,9 @@ pub mod load;
 pub mod references;
 pub mod report;
 pub mod resolve;
+pub mod route;
 pub mod rules;
+pub mod sam;
 pub mod source;
 pub mod template;
 

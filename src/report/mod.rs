@@ -3,6 +3,7 @@
 pub mod graph;
 pub mod human;
 pub mod json;
+pub mod routes;
 
 use crate::finding::{Finding, Severity};
 use crate::source::{Location, SourceMap};

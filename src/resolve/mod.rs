@@ -220,6 +220,11 @@ impl<'d> Resolver<'d> {
         }
     }
 
+    /// `Fn::GetAtt resource.attribute` in stack `stack`.
+    pub fn attribute(&self, stack: StackId, resource: &str, attribute: &str) -> Value {
+        resources::attribute(self, stack, resource, attribute)
+    }
+
     fn get_att(&self, stack: StackId, arg: &Node) -> Value {
         let (resource, attribute) = match (arg.as_str(), arg.as_seq()) {
             (Some(text), _) => match text.split_once('.') {

@@ -1,0 +1,203 @@
+//! Plain CloudFormation API Gateway: `AWS::ApiGateway::RestApi` (inline `Body`, or `Resource` and
+//! `Method` resources) and `AWS::ApiGatewayV2::Api` (inline `Body`, or `Route` and `Integration`).
+
+pub mod integration;
+pub mod openapi;
+
+use crate::load::Node;
+use crate::resolve::{Resolver, StackId, Value};
+use crate::route::{ApiKind, Authorization, Invocation, Route};
+use crate::template::{Resource, Template};
+
+/// Most `ParentId` links followed from a method to the API root.
+const MAX_PATH_DEPTH: usize = 64;
+
+/// The routes plain CloudFormation resources define in one template.
+pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Route> {
+    let cx = Context { r, stack, template };
+    let mut routes = Vec::new();
+    for resource in &template.resources {
+        match resource.type_name() {
+            "AWS::ApiGateway::RestApi" => routes.extend(cx.body_routes(resource, ApiKind::Rest)),
+            "AWS::ApiGatewayV2::Api" => routes.extend(cx.body_routes(resource, ApiKind::Http)),
+            "AWS::ApiGateway::Method" => routes.extend(cx.method_route(resource)),
+            "AWS::ApiGatewayV2::Route" => routes.extend(cx.v2_route(resource)),
+            _ => {}
+        }
+    }
+    routes
+}
+
+struct Context<'c> {
+    r: &'c Resolver<'c>,
+    stack: StackId,
+    template: &'c Template,
+}
+
+/// The logical id a `!Ref X` (or `!GetAtt X.Attr`) names.
+fn referenced(node: &Node) -> Option<&str> {
+    let (key, arg) = node.as_intrinsic()?;
+    match key.text.as_str() {
+        "Ref" => arg.as_str(),
+        "Fn::GetAtt" => match (arg.as_str(), arg.as_seq()) {
+            (Some(text), _) => text.split('.').next(),
+            (_, Some([resource, _])) => resource.as_str(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Context<'_> {
+    fn route(&self, api: &str, kind: ApiKind, method: String, path: String, span: crate::source::Span) -> Route {
+        Route {
+            stack: self.stack,
+            api: api.to_string(),
+            api_kind: kind,
+            api_id: self.r.reference(self.stack, api),
+            stages: self.stages(api, kind),
+            method,
+            path,
+            authorization: Authorization::None,
+            invocation: Invocation::ServiceIdentity,
+            function: None,
+            alias: None,
+            target: None,
+            span,
+            auth_span: None,
+        }
+    }
+
+    /// Stage names of an API: its `Stage` resources and the `StageName` of its deployments.
+    fn stages(&self, api: &str, kind: ApiKind) -> Vec<Value> {
+        let (stage_type, deployment_type, api_key) = match kind {
+            ApiKind::Rest => ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "RestApiId"),
+            ApiKind::Http => ("AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Deployment", "ApiId"),
+        };
+        let mut stages: Vec<Value> = Vec::new();
+        for resource in &self.template.resources {
+            let kind = resource.type_name();
+            if (kind != stage_type && kind != deployment_type)
+                || resource.property(api_key).and_then(referenced) != Some(api)
+            {
+                continue;
+            }
+            if let Some(name) = resource.property("StageName") {
+                let value = self.r.resolve(self.stack, name);
+                if !stages.contains(&value) {
+                    stages.push(value);
+                }
+            }
+        }
+        stages
+    }
+
+    fn with_lambda(&self, mut route: Route, uri: Option<&Node>) -> Route {
+        if let Some(target) = uri.and_then(|u| integration::lambda_target(self.r, self.stack, self.template, u)) {
+            route.function = Some(target.function);
+            route.alias = target.alias;
+            route.target = Some(target.arn);
+        }
+        route
+    }
+
+    /// Routes of an inline `Body`.
+    fn body_routes(&self, api: &Resource, kind: ApiKind) -> Vec<Route> {
+        let Some(body) = api.property("Body").filter(|b| b.is_map() && b.as_intrinsic().is_none()) else {
+            return Vec::new();
+        };
+        openapi::operations(body)
+            .into_iter()
+            .filter(|op| op.integration.is_some())
+            .map(|op| {
+                let mut route = self.route(&api.logical_id, kind, op.method.clone(), op.path.clone(), op.span);
+                route.authorization = op
+                    .security
+                    .as_ref()
+                    .map_or(Authorization::None, |names| openapi::operation_authorization(body, names));
+                route.invocation = integration::invocation(self.r, self.stack, op.credentials());
+                let is_lambda = matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
+                self.with_lambda(route, op.uri().filter(|_| is_lambda))
+            })
+            .collect()
+    }
+
+    /// An `AWS::ApiGateway::Method` with its path built from the `AWS::ApiGateway::Resource` tree.
+    fn method_route(&self, method: &Resource) -> Option<Route> {
+        let api = method.property("RestApiId").and_then(referenced)?.to_string();
+        let verb = method.property("HttpMethod")?.as_str()?.to_ascii_uppercase();
+        let path = self.resource_path(method.property("ResourceId")?)?;
+        let mut route = self.route(&api, ApiKind::Rest, verb, path, method.span);
+        let authorization = method.property("AuthorizationType");
+        route.authorization = authorization_type(authorization.and_then(Node::as_str));
+        route.auth_span = authorization.map(|a| a.span);
+        let integration = method.property("Integration");
+        route.invocation = integration::invocation(self.r, self.stack, integration.and_then(|i| i.get("Credentials")));
+        let is_lambda = integration
+            .and_then(|i| i.get("Type"))
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("AWS_PROXY") || t.eq_ignore_ascii_case("AWS"));
+        Some(self.with_lambda(route, integration.and_then(|i| i.get("Uri")).filter(|_| is_lambda)))
+    }
+
+    /// `/a/b/{id}` from a `ResourceId` (`!Ref Resource` chain up to `!GetAtt Api.RootResourceId`).
+    fn resource_path(&self, resource_id: &Node) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut current = resource_id;
+        for _ in 0..MAX_PATH_DEPTH {
+            let (key, _) = current.as_intrinsic()?;
+            if key.text == "Fn::GetAtt" {
+                break;
+            }
+            let resource = self.template.resource(referenced(current)?)?;
+            if resource.type_name() != "AWS::ApiGateway::Resource" {
+                return None;
+            }
+            parts.push(resource.property("PathPart")?.as_str()?.to_string());
+            current = resource.property("ParentId")?;
+        }
+        parts.reverse();
+        Some(format!("/{}", parts.join("/")))
+    }
+
+    /// An `AWS::ApiGatewayV2::Route` and the `AWS::ApiGatewayV2::Integration` its `Target` names.
+    fn v2_route(&self, route_resource: &Resource) -> Option<Route> {
+        let api = route_resource.property("ApiId").and_then(referenced)?.to_string();
+        let key = route_resource.property("RouteKey")?.as_str()?;
+        let (method, path) = match key.split_once(' ') {
+            Some((method, path)) => (method.to_ascii_uppercase(), path.to_string()),
+            None => ("ANY".to_string(), key.to_string()),
+        };
+        let mut route = self.route(&api, ApiKind::Http, method, path, route_resource.span);
+        let authorization = route_resource.property("AuthorizationType");
+        route.authorization = authorization_type(authorization.and_then(Node::as_str));
+        route.auth_span = authorization.map(|a| a.span);
+        let integration = route_resource
+            .property("Target")
+            .and_then(|t| {
+                let mut names = Vec::new();
+                crate::references::sub_parts(t.get("Fn::Sub").and_then(Node::as_str).unwrap_or(""))
+                    .into_iter()
+                    .for_each(|p| if let crate::references::SubPart::Variable { name, .. } = p { names.push(name) });
+                names.into_iter().find(|n| self.template.resource(n).is_some()).or_else(|| {
+                    t.get("Fn::Join")?.as_seq()?.get(1)?.as_seq()?.iter().find_map(referenced).map(str::to_string)
+                })
+            })
+            .and_then(|name| self.template.resource(&name));
+        if let Some(integration) = integration {
+            route.invocation = integration::invocation(self.r, self.stack, integration.property("CredentialsArn"));
+            route = self.with_lambda(route, integration.property("IntegrationUri"));
+        }
+        Some(route)
+    }
+}
+
+fn authorization_type(value: Option<&str>) -> Authorization {
+    match value.map(str::to_ascii_uppercase).as_deref() {
+        Some("AWS_IAM") => Authorization::AwsIam,
+        Some("COGNITO_USER_POOLS") => Authorization::CognitoUserPools,
+        Some("CUSTOM") => Authorization::Custom,
+        Some("JWT") => Authorization::Jwt,
+        _ => Authorization::None,
+    }
+}

@@ -1,0 +1,147 @@
+//! `iamlint routes`: every API route with its authorization, how API Gateway invokes the Lambda, and
+//! who may call it; as a table or as JSON (schema `iamlint-routes/1`).
+
+use serde::Serialize;
+
+use crate::deployment::Deployment;
+use crate::route::{Invocation, Route};
+
+pub const SCHEMA: &str = "iamlint-routes/1";
+
+#[derive(Serialize)]
+struct Report {
+    schema: &'static str,
+    routes: Vec<JsonRoute>,
+}
+
+#[derive(Serialize)]
+struct JsonRoute {
+    file: String,
+    api: String,
+    api_kind: &'static str,
+    stages: Vec<String>,
+    method: String,
+    path: String,
+    authorization: &'static str,
+    caller_credentials: bool,
+    function: Option<String>,
+    alias: Option<String>,
+    callers: Vec<JsonCaller>,
+}
+
+/// One principal's access to a route.
+#[derive(Serialize, Clone)]
+pub struct JsonCaller {
+    pub principal: String,
+    pub file: String,
+    pub execute_api: &'static str,
+    pub lambda_invoke: &'static str,
+}
+
+fn file_of(deployment: &Deployment, route: &Route) -> String {
+    deployment
+        .template(route.stack)
+        .and_then(|t| deployment.sources.get(t.file))
+        .map(|f| f.display_path())
+        .unwrap_or_default()
+}
+
+/// The JSON report; `callers` gives each route's callers (same order as `routes`).
+pub fn json(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller>]) -> String {
+    let report = Report {
+        schema: SCHEMA,
+        routes: routes
+            .iter()
+            .enumerate()
+            .map(|(i, route)| JsonRoute {
+                file: file_of(deployment, route),
+                api: route.api.clone(),
+                api_kind: route.api_kind.as_str(),
+                stages: route.stages.iter().map(ToString::to_string).collect(),
+                method: route.method.clone(),
+                path: route.path.clone(),
+                authorization: route.authorization.as_str(),
+                caller_credentials: route.caller_credentials(),
+                function: route.function.clone(),
+                alias: route.alias.clone(),
+                callers: callers.get(i).cloned().unwrap_or_default(),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default()
+}
+
+/// A plain-text table, one route a line, callers indented below their route.
+pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller>]) -> String {
+    let header = ["API", "STAGES", "METHOD", "PATH", "AUTH", "INVOKES LAMBDA AS", "TARGET"];
+    let rows: Vec<[String; 7]> = routes
+        .iter()
+        .map(|route| {
+            [
+                route.api.clone(),
+                route.stages.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+                route.method.clone(),
+                route.path.clone(),
+                route.authorization.as_str().to_string(),
+                match &route.invocation {
+                    Invocation::CallerCredentials => "caller".to_string(),
+                    Invocation::ServiceIdentity => "apigateway".to_string(),
+                    Invocation::Role { arn, .. } => format!("role {arn}"),
+                },
+                match (&route.function, &route.alias) {
+                    (Some(f), Some(a)) => format!("{f}:{a}"),
+                    (Some(f), None) => f.clone(),
+                    _ => "-".to_string(),
+                },
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = String::new();
+    let mut current_file = String::new();
+    for (i, (route, row)) in routes.iter().zip(&rows).enumerate() {
+        let file = file_of(deployment, route);
+        if file != current_file {
+            out.push_str(&format!("{}{file}\n", if current_file.is_empty() { "" } else { "\n" }));
+            out.push_str(&line(&header.map(str::to_string)));
+            out.push('\n');
+            current_file = file;
+        }
+        out.push_str(&line(row));
+        out.push('\n');
+        for caller in callers.get(i).into_iter().flatten() {
+            out.push_str(&format!(
+                "    caller {} ({}): execute-api {} · lambda invoke {}\n",
+                caller.principal,
+                caller.file,
+                mark(caller.execute_api),
+                mark(caller.lambda_invoke)
+            ));
+        }
+    }
+    if routes.is_empty() {
+        out.push_str("No API routes found.\n");
+    }
+    out
+}
+
+fn mark(decision: &str) -> &'static str {
+    match decision {
+        "allowed" => "✓",
+        "denied" => "✗",
+        "not_required" => "(not required)",
+        _ => "?",
+    }
+}

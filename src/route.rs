@@ -1,0 +1,109 @@
+//! API routes: what API Gateway serves, how each route is authorized, and how it invokes its Lambda.
+//!
+//! Routes come from SAM (`sam/`: events, implicit APIs, Globals, inline OpenAPI) and from plain
+//! CloudFormation (`apigw/`: RestApi/Resource/Method, ApiGatewayV2 Api/Route/Integration). Access
+//! checks and `iamlint routes` read only this model.
+
+use crate::deployment::Deployment;
+use crate::resolve::{StackId, Value};
+use crate::source::Span;
+
+/// REST (API Gateway v1) or HTTP (v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    Rest,
+    Http,
+}
+
+impl ApiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "REST",
+            ApiKind::Http => "HTTP",
+        }
+    }
+}
+
+/// How a route authorizes callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authorization {
+    None,
+    AwsIam,
+    CognitoUserPools,
+    Custom,
+    Jwt,
+}
+
+impl Authorization {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authorization::None => "NONE",
+            Authorization::AwsIam => "AWS_IAM",
+            Authorization::CognitoUserPools => "COGNITO_USER_POOLS",
+            Authorization::Custom => "CUSTOM",
+            Authorization::Jwt => "JWT",
+        }
+    }
+}
+
+/// Whose identity API Gateway uses to invoke the Lambda (the integration's `credentials`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invocation {
+    /// No credentials: API Gateway's service identity, allowed by the function's resource policy.
+    ServiceIdentity,
+    /// `arn:aws:iam::*:user/*`: the caller's own credentials (SAM's default for `AWS_IAM`).
+    CallerCredentials,
+    /// A fixed role API Gateway assumes.
+    Role { arn: Value, span: Span },
+}
+
+/// One method on one path of one API.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub stack: StackId,
+    /// The API's logical id (`ServerlessRestApi` / `ServerlessHttpApi` for SAM's implicit APIs).
+    pub api: String,
+    pub api_kind: ApiKind,
+    /// The API's id as the resolver sees it (the physical id symbol of the API resource).
+    pub api_id: Value,
+    /// Stage names the route is served on.
+    pub stages: Vec<Value>,
+    /// `GET`, `POST`, ... or `ANY`.
+    pub method: String,
+    /// As written: `/items/{id}`, `/{proxy+}`, `$default`.
+    pub path: String,
+    pub authorization: Authorization,
+    pub invocation: Invocation,
+    /// The Lambda function's logical id, when the integration targets one of the deployment.
+    pub function: Option<String>,
+    /// The alias the integration targets (`AutoPublishAlias`).
+    pub alias: Option<String>,
+    /// The ARN API Gateway invokes: the function's, or the alias's.
+    pub target: Option<Value>,
+    /// Where the route is defined: the SAM event, the OpenAPI operation or the Method resource.
+    pub span: Span,
+    /// Where the authorization is decided (the Auth setting), when not the route itself.
+    pub auth_span: Option<Span>,
+}
+
+impl Route {
+    pub fn caller_credentials(&self) -> bool {
+        self.invocation == Invocation::CallerCredentials
+    }
+}
+
+/// Every route of the deployment, in stack and file order.
+pub fn routes(deployment: &Deployment) -> Vec<Route> {
+    let resolver = deployment.resolver();
+    let mut routes = Vec::new();
+    for (stack, template) in deployment.templates.iter().enumerate() {
+        if template.is_sam() {
+            routes.extend(crate::sam::routes(&resolver, stack, template));
+        }
+        routes.extend(crate::apigw::routes(&resolver, stack, template));
+    }
+    routes
+}
+
+/// The HTTP verbs an `ANY` route stands for.
+pub const HTTP_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
