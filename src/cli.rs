@@ -226,7 +226,11 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     report_not_loaded(&deployment, &load_errors, &io_errors, err);
-    if written.is_err() || !io_errors.is_empty() { EXIT_ERROR } else { EXIT_CLEAN }
+    if written.is_err() || !io_errors.is_empty() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
 }
 
 /// Files that could not be loaded (warnings) and paths that could not be read (errors), on stderr.
@@ -237,8 +241,18 @@ fn report_not_loaded(
     err: &mut dyn Write,
 ) {
     for (file, error) in load_errors {
-        let at = report::Position::of(&deployment.sources, crate::source::Location { file: *file, span: error.span });
-        let _ = writeln!(err, "warning: {}:{}:{}: not loaded: {}", at.file, at.line, at.column, error.message);
+        let at = report::Position::of(
+            &deployment.sources,
+            crate::source::Location {
+                file: *file,
+                span: error.span,
+            },
+        );
+        let _ = writeln!(
+            err,
+            "warning: {}:{}:{}: not loaded: {}",
+            at.file, at.line, at.column, error.message
+        );
     }
     for message in io_errors {
         let _ = writeln!(err, "error: {message}");

@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod discover;
 pub mod finding;
 pub mod load;
+pub mod principals;
 pub mod references;
 pub mod report;
 pub mod resolve;

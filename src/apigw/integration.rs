@@ -18,10 +18,17 @@ pub struct LambdaTarget {
 
 /// Finds the Lambda function an integration URI (or `IntegrationUri`, or a `Fn::Sub` of it) names:
 /// `${Fn.Arn}`, `!GetAtt Fn.Arn`, `${FnAliaslive}`, `!Ref Alias`, `${Fn.Alias}`.
-pub fn lambda_target(r: &Resolver<'_>, stack: StackId, template: &Template, uri: &Node) -> Option<LambdaTarget> {
+pub fn lambda_target(
+    r: &Resolver<'_>,
+    stack: StackId,
+    template: &Template,
+    uri: &Node,
+) -> Option<LambdaTarget> {
     let mut names = Vec::new();
     collect_names(uri, &mut names, 0);
-    names.into_iter().find_map(|(name, attribute)| target_of(r, stack, template, &name, attribute.as_deref()))
+    names
+        .into_iter()
+        .find_map(|(name, attribute)| target_of(r, stack, template, &name, attribute.as_deref()))
 }
 
 /// Logical ids (with attribute) a URI node mentions, in order.
@@ -52,7 +59,9 @@ fn collect_names(node: &Node, out: &mut Vec<(String, Option<String>)>, depth: us
                     _ => (None, None),
                 };
                 for part in text.map(sub_parts).unwrap_or_default() {
-                    let SubPart::Variable { name, .. } = part else { continue };
+                    let SubPart::Variable { name, .. } = part else {
+                        continue;
+                    };
                     match variables.and_then(|v| v.get(&name)) {
                         Some(value) => collect_names(value, out, depth + 1),
                         None => out.push(split_dotted(&name)),
@@ -65,7 +74,9 @@ fn collect_names(node: &Node, out: &mut Vec<(String, Option<String>)>, depth: us
     }
     match &node.kind {
         NodeKind::Seq(items) => items.iter().for_each(|i| collect_names(i, out, depth + 1)),
-        NodeKind::Map(entries) => entries.iter().for_each(|e| collect_names(&e.value, out, depth + 1)),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .for_each(|e| collect_names(&e.value, out, depth + 1)),
         NodeKind::Scalar(_) => {}
     }
 }
@@ -77,14 +88,22 @@ fn split_dotted(text: &str) -> (String, Option<String>) {
     }
 }
 
-fn target_of(r: &Resolver<'_>, stack: StackId, template: &Template, name: &str, attribute: Option<&str>) -> Option<LambdaTarget> {
+fn target_of(
+    r: &Resolver<'_>,
+    stack: StackId,
+    template: &Template,
+    name: &str,
+    attribute: Option<&str>,
+) -> Option<LambdaTarget> {
     if let Some(resource) = template.resource(name) {
         return match (resource.type_name(), attribute) {
-            ("AWS::Serverless::Function" | "AWS::Lambda::Function", Some("Arn") | None) => Some(LambdaTarget {
-                function: name.to_string(),
-                alias: None,
-                arn: r.attribute(stack, name, "Arn"),
-            }),
+            ("AWS::Serverless::Function" | "AWS::Lambda::Function", Some("Arn") | None) => {
+                Some(LambdaTarget {
+                    function: name.to_string(),
+                    alias: None,
+                    arn: r.attribute(stack, name, "Arn"),
+                })
+            }
             ("AWS::Serverless::Function", Some("Alias")) => Some(LambdaTarget {
                 function: name.to_string(),
                 alias: sam_alias_name(r, stack, resource.property("AutoPublishAlias")),
@@ -92,23 +111,35 @@ fn target_of(r: &Resolver<'_>, stack: StackId, template: &Template, name: &str, 
             }),
             ("AWS::Lambda::Alias", None | Some("AliasArn")) => {
                 let function = function_of_alias(template, resource.property("FunctionName")?)?;
-                let alias = resource.property("Name").and_then(|n| r.resolve(stack, n).as_literal().map(str::to_string));
-                Some(LambdaTarget { function, alias, arn: r.reference(stack, name) })
+                let alias = resource
+                    .property("Name")
+                    .and_then(|n| r.resolve(stack, n).as_literal().map(str::to_string));
+                Some(LambdaTarget {
+                    function,
+                    alias,
+                    arn: r.reference(stack, name),
+                })
             }
             _ => None,
         };
     }
     // `<Function>Alias<name>`: the alias SAM generates for `AutoPublishAlias`.
-    template.resources.iter().filter(|f| f.type_name() == "AWS::Serverless::Function").find_map(|f| {
-        let suffix = name.strip_prefix(f.logical_id.as_str())?.strip_prefix("Alias")?;
-        let alias = sam_alias_name(r, stack, f.property("AutoPublishAlias"))?;
-        let alnum: String = alias.chars().filter(char::is_ascii_alphanumeric).collect();
-        (alnum == suffix).then(|| LambdaTarget {
-            function: f.logical_id.clone(),
-            arn: r.reference(stack, name),
-            alias: Some(alias),
+    template
+        .resources
+        .iter()
+        .filter(|f| f.type_name() == "AWS::Serverless::Function")
+        .find_map(|f| {
+            let suffix = name
+                .strip_prefix(f.logical_id.as_str())?
+                .strip_prefix("Alias")?;
+            let alias = sam_alias_name(r, stack, f.property("AutoPublishAlias"))?;
+            let alnum: String = alias.chars().filter(char::is_ascii_alphanumeric).collect();
+            (alnum == suffix).then(|| LambdaTarget {
+                function: f.logical_id.clone(),
+                arn: r.reference(stack, name),
+                alias: Some(alias),
+            })
         })
-    })
 }
 
 fn sam_alias_name(r: &Resolver<'_>, stack: StackId, node: Option<&Node>) -> Option<String> {
@@ -119,10 +150,11 @@ fn sam_alias_name(r: &Resolver<'_>, stack: StackId, node: Option<&Node>) -> Opti
 fn function_of_alias(template: &Template, node: &Node) -> Option<String> {
     let mut names = Vec::new();
     collect_names(node, &mut names, 0);
-    names
-        .into_iter()
-        .map(|(name, _)| name)
-        .find(|name| template.resource(name).is_some_and(|r| r.type_name().ends_with("::Function")))
+    names.into_iter().map(|(name, _)| name).find(|name| {
+        template
+            .resource(name)
+            .is_some_and(|r| r.type_name().ends_with("::Function"))
+    })
 }
 
 /// How an integration's `credentials` / `Credentials` / `CredentialsArn` makes API Gateway invoke.
@@ -134,7 +166,10 @@ pub fn invocation(r: &Resolver<'_>, stack: StackId, credentials: Option<&Node>) 
     if value.as_literal().is_some_and(is_caller_credentials) {
         Invocation::CallerCredentials
     } else {
-        Invocation::Role { arn: value, span: node.span }
+        Invocation::Role {
+            arn: value,
+            span: node.span,
+        }
     }
 }
 

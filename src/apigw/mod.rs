@@ -49,7 +49,14 @@ fn referenced(node: &Node) -> Option<&str> {
 }
 
 impl Context<'_> {
-    fn route(&self, api: &str, kind: ApiKind, method: String, path: String, span: crate::source::Span) -> Route {
+    fn route(
+        &self,
+        api: &str,
+        kind: ApiKind,
+        method: String,
+        path: String,
+        span: crate::source::Span,
+    ) -> Route {
         Route {
             stack: self.stack,
             api: api.to_string(),
@@ -71,8 +78,16 @@ impl Context<'_> {
     /// Stage names of an API: its `Stage` resources and the `StageName` of its deployments.
     fn stages(&self, api: &str, kind: ApiKind) -> Vec<Value> {
         let (stage_type, deployment_type, api_key) = match kind {
-            ApiKind::Rest => ("AWS::ApiGateway::Stage", "AWS::ApiGateway::Deployment", "RestApiId"),
-            ApiKind::Http => ("AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::Deployment", "ApiId"),
+            ApiKind::Rest => (
+                "AWS::ApiGateway::Stage",
+                "AWS::ApiGateway::Deployment",
+                "RestApiId",
+            ),
+            ApiKind::Http => (
+                "AWS::ApiGatewayV2::Stage",
+                "AWS::ApiGatewayV2::Deployment",
+                "ApiId",
+            ),
         };
         let mut stages: Vec<Value> = Vec::new();
         for resource in &self.template.resources {
@@ -93,7 +108,9 @@ impl Context<'_> {
     }
 
     fn with_lambda(&self, mut route: Route, uri: Option<&Node>) -> Route {
-        if let Some(target) = uri.and_then(|u| integration::lambda_target(self.r, self.stack, self.template, u)) {
+        if let Some(target) =
+            uri.and_then(|u| integration::lambda_target(self.r, self.stack, self.template, u))
+        {
             route.function = Some(target.function);
             route.alias = target.alias;
             route.target = Some(target.arn);
@@ -103,20 +120,29 @@ impl Context<'_> {
 
     /// Routes of an inline `Body`.
     fn body_routes(&self, api: &Resource, kind: ApiKind) -> Vec<Route> {
-        let Some(body) = api.property("Body").filter(|b| b.is_map() && b.as_intrinsic().is_none()) else {
+        let Some(body) = api
+            .property("Body")
+            .filter(|b| b.is_map() && b.as_intrinsic().is_none())
+        else {
             return Vec::new();
         };
         openapi::operations(body)
             .into_iter()
             .filter(|op| op.integration.is_some())
             .map(|op| {
-                let mut route = self.route(&api.logical_id, kind, op.method.clone(), op.path.clone(), op.span);
-                route.authorization = op
-                    .security
-                    .as_ref()
-                    .map_or(Authorization::None, |names| openapi::operation_authorization(body, names));
+                let mut route = self.route(
+                    &api.logical_id,
+                    kind,
+                    op.method.clone(),
+                    op.path.clone(),
+                    op.span,
+                );
+                route.authorization = op.security.as_ref().map_or(Authorization::None, |names| {
+                    openapi::operation_authorization(body, names)
+                });
                 route.invocation = integration::invocation(self.r, self.stack, op.credentials());
-                let is_lambda = matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
+                let is_lambda =
+                    matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
                 self.with_lambda(route, op.uri().filter(|_| is_lambda))
             })
             .collect()
@@ -124,20 +150,33 @@ impl Context<'_> {
 
     /// An `AWS::ApiGateway::Method` with its path built from the `AWS::ApiGateway::Resource` tree.
     fn method_route(&self, method: &Resource) -> Option<Route> {
-        let api = method.property("RestApiId").and_then(referenced)?.to_string();
-        let verb = method.property("HttpMethod")?.as_str()?.to_ascii_uppercase();
+        let api = method
+            .property("RestApiId")
+            .and_then(referenced)?
+            .to_string();
+        let verb = method
+            .property("HttpMethod")?
+            .as_str()?
+            .to_ascii_uppercase();
         let path = self.resource_path(method.property("ResourceId")?)?;
         let mut route = self.route(&api, ApiKind::Rest, verb, path, method.span);
         let authorization = method.property("AuthorizationType");
         route.authorization = authorization_type(authorization.and_then(Node::as_str));
         route.auth_span = authorization.map(|a| a.span);
         let integration = method.property("Integration");
-        route.invocation = integration::invocation(self.r, self.stack, integration.and_then(|i| i.get("Credentials")));
+        route.invocation = integration::invocation(
+            self.r,
+            self.stack,
+            integration.and_then(|i| i.get("Credentials")),
+        );
         let is_lambda = integration
             .and_then(|i| i.get("Type"))
             .and_then(Node::as_str)
             .is_some_and(|t| t.eq_ignore_ascii_case("AWS_PROXY") || t.eq_ignore_ascii_case("AWS"));
-        Some(self.with_lambda(route, integration.and_then(|i| i.get("Uri")).filter(|_| is_lambda)))
+        Some(self.with_lambda(
+            route,
+            integration.and_then(|i| i.get("Uri")).filter(|_| is_lambda),
+        ))
     }
 
     /// `/a/b/{id}` from a `ResourceId` (`!Ref Resource` chain up to `!GetAtt Api.RootResourceId`).
@@ -162,7 +201,10 @@ impl Context<'_> {
 
     /// An `AWS::ApiGatewayV2::Route` and the `AWS::ApiGatewayV2::Integration` its `Target` names.
     fn v2_route(&self, route_resource: &Resource) -> Option<Route> {
-        let api = route_resource.property("ApiId").and_then(referenced)?.to_string();
+        let api = route_resource
+            .property("ApiId")
+            .and_then(referenced)?
+            .to_string();
         let key = route_resource.property("RouteKey")?.as_str()?;
         let (method, path) = match key.split_once(' ') {
             Some((method, path)) => (method.to_ascii_uppercase(), path.to_string()),
@@ -178,14 +220,28 @@ impl Context<'_> {
                 let mut names = Vec::new();
                 crate::references::sub_parts(t.get("Fn::Sub").and_then(Node::as_str).unwrap_or(""))
                     .into_iter()
-                    .for_each(|p| if let crate::references::SubPart::Variable { name, .. } = p { names.push(name) });
-                names.into_iter().find(|n| self.template.resource(n).is_some()).or_else(|| {
-                    t.get("Fn::Join")?.as_seq()?.get(1)?.as_seq()?.iter().find_map(referenced).map(str::to_string)
-                })
+                    .for_each(|p| {
+                        if let crate::references::SubPart::Variable { name, .. } = p {
+                            names.push(name)
+                        }
+                    });
+                names
+                    .into_iter()
+                    .find(|n| self.template.resource(n).is_some())
+                    .or_else(|| {
+                        t.get("Fn::Join")?
+                            .as_seq()?
+                            .get(1)?
+                            .as_seq()?
+                            .iter()
+                            .find_map(referenced)
+                            .map(str::to_string)
+                    })
             })
             .and_then(|name| self.template.resource(&name));
         if let Some(integration) = integration {
-            route.invocation = integration::invocation(self.r, self.stack, integration.property("CredentialsArn"));
+            route.invocation =
+                integration::invocation(self.r, self.stack, integration.property("CredentialsArn"));
             route = self.with_lambda(route, integration.property("IntegrationUri"));
         }
         Some(route)

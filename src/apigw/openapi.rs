@@ -21,7 +21,10 @@ pub struct Operation<'b> {
 
 impl Operation<'_> {
     pub fn integration_type(&self) -> Option<String> {
-        self.integration?.get("type")?.as_str().map(str::to_ascii_lowercase)
+        self.integration?
+            .get("type")?
+            .as_str()
+            .map(str::to_ascii_lowercase)
     }
 
     pub fn uri(&self) -> Option<&Node> {
@@ -33,28 +36,52 @@ impl Operation<'_> {
     }
 }
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"];
+const METHODS: [&str; 8] = [
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "x-amazon-apigateway-any-method",
+];
 
 /// Every operation under `paths`. A `Fn::If` around a path item or operation contributes its
 /// mapping branch (the route exists when the condition holds).
 pub fn operations(body: &Node) -> Vec<Operation<'_>> {
     let mut out = Vec::new();
-    for path in body.get("paths").and_then(mapping).and_then(Node::as_map).unwrap_or(&[]) {
-        let Some(item) = mapping(&path.value) else { continue };
+    for path in body
+        .get("paths")
+        .and_then(mapping)
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+    {
+        let Some(item) = mapping(&path.value) else {
+            continue;
+        };
         for entry in item.as_map().unwrap_or(&[]) {
             let key = entry.key.text.to_ascii_lowercase();
             if !METHODS.contains(&key.as_str()) {
                 continue;
             }
-            let Some(operation) = mapping(&entry.value) else { continue };
-            let method = if key == "x-amazon-apigateway-any-method" { "ANY".to_string() } else { key.to_ascii_uppercase() };
+            let Some(operation) = mapping(&entry.value) else {
+                continue;
+            };
+            let method = if key == "x-amazon-apigateway-any-method" {
+                "ANY".to_string()
+            } else {
+                key.to_ascii_uppercase()
+            };
             out.push(Operation {
                 path: path.key.text.clone(),
                 method,
                 node: operation,
                 span: entry.key.span,
                 security: operation.get("security").map(security_names),
-                integration: operation.get("x-amazon-apigateway-integration").and_then(mapping),
+                integration: operation
+                    .get("x-amazon-apigateway-integration")
+                    .and_then(mapping),
             });
         }
     }
@@ -75,7 +102,13 @@ fn security_names(node: &Node) -> Vec<String> {
     node.as_seq()
         .unwrap_or(&[])
         .iter()
-        .flat_map(|requirement| requirement.as_map().unwrap_or(&[]).iter().map(|e| e.key.text.clone()))
+        .flat_map(|requirement| {
+            requirement
+                .as_map()
+                .unwrap_or(&[])
+                .iter()
+                .map(|e| e.key.text.clone())
+        })
         .collect()
 }
 
@@ -92,7 +125,10 @@ pub fn scheme_authorization(body: &Node, name: &str) -> Option<Authorization> {
     let Some(scheme) = scheme else {
         return (name == "AWS_IAM").then_some(Authorization::AwsIam);
     };
-    let auth_type = scheme.get("x-amazon-apigateway-authtype").and_then(Node::as_str).map(str::to_ascii_lowercase);
+    let auth_type = scheme
+        .get("x-amazon-apigateway-authtype")
+        .and_then(Node::as_str)
+        .map(str::to_ascii_lowercase);
     let authorizer_type = scheme
         .get("x-amazon-apigateway-authorizer")
         .and_then(|a| a.get("type"))
@@ -100,10 +136,14 @@ pub fn scheme_authorization(body: &Node, name: &str) -> Option<Authorization> {
         .map(str::to_ascii_lowercase);
     Some(match (auth_type.as_deref(), authorizer_type.as_deref()) {
         (Some("awssigv4"), _) => Authorization::AwsIam,
-        (Some("cognito_user_pools"), _) | (_, Some("cognito_user_pools")) => Authorization::CognitoUserPools,
+        (Some("cognito_user_pools"), _) | (_, Some("cognito_user_pools")) => {
+            Authorization::CognitoUserPools
+        }
         (_, Some("jwt")) => Authorization::Jwt,
         (Some(_), _) | (_, Some(_)) => Authorization::Custom,
-        (None, None) if scheme.get("type").and_then(Node::as_str) == Some("oauth2") => Authorization::Jwt,
+        (None, None) if scheme.get("type").and_then(Node::as_str) == Some("oauth2") => {
+            Authorization::Jwt
+        }
         (None, None) => Authorization::None,
     })
 }
@@ -114,11 +154,17 @@ pub fn operation_authorization(body: &Node, security: &[String]) -> Authorizatio
 }
 
 /// Like [`operation_authorization`], also knowing SAM `Auth.Authorizers` (names SAM will define).
-pub fn operation_authorization_with(body: &Node, security: &[String], sam_auth: Option<&Node>) -> Authorization {
+pub fn operation_authorization_with(
+    body: &Node,
+    security: &[String],
+    sam_auth: Option<&Node>,
+) -> Authorization {
     security
         .iter()
         .filter_map(|name| {
-            let sam_definition = sam_auth.and_then(|a| a.get("Authorizers")).and_then(|a| a.get(name));
+            let sam_definition = sam_auth
+                .and_then(|a| a.get("Authorizers"))
+                .and_then(|a| a.get(name));
             match sam_definition {
                 Some(d) if d.get("UserPoolArn").is_some() => Some(Authorization::CognitoUserPools),
                 Some(d) if d.get("JwtConfiguration").is_some() => Some(Authorization::Jwt),

@@ -73,13 +73,26 @@ pub fn json(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller
 
 /// A plain-text table, one route a line, callers indented below their route.
 pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller>]) -> String {
-    let header = ["API", "STAGES", "METHOD", "PATH", "AUTH", "INVOKES LAMBDA AS", "TARGET"];
+    let header = [
+        "API",
+        "STAGES",
+        "METHOD",
+        "PATH",
+        "AUTH",
+        "INVOKES LAMBDA AS",
+        "TARGET",
+    ];
     let rows: Vec<[String; 7]> = routes
         .iter()
         .map(|route| {
             [
                 route.api.clone(),
-                route.stages.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+                route
+                    .stages
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
                 route.method.clone(),
                 route.path.clone(),
                 route.authorization.as_str().to_string(),
@@ -97,7 +110,13 @@ pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCalle
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].len()]).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: &[String]| {
         cells
@@ -114,7 +133,10 @@ pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCalle
     for (i, (route, row)) in routes.iter().zip(&rows).enumerate() {
         let file = file_of(deployment, route);
         if file != current_file {
-            out.push_str(&format!("{}{file}\n", if current_file.is_empty() { "" } else { "\n" }));
+            out.push_str(&format!(
+                "{}{file}\n",
+                if current_file.is_empty() { "" } else { "\n" }
+            ));
             out.push_str(&line(&header.map(str::to_string)));
             out.push('\n');
             current_file = file;

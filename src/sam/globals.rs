@@ -38,7 +38,12 @@ fn without_ignored(global: &Node, ignore: Option<&Node>) -> Option<Node> {
     if ignore.as_str() == Some("*") {
         return None;
     }
-    let ignored: Vec<&str> = ignore.as_seq().unwrap_or(&[]).iter().filter_map(Node::as_str).collect();
+    let ignored: Vec<&str> = ignore
+        .as_seq()
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
     let entries = global
         .as_map()
         .unwrap_or(&[])
@@ -46,7 +51,10 @@ fn without_ignored(global: &Node, ignore: Option<&Node>) -> Option<Node> {
         .filter(|e| !ignored.contains(&e.key.text.as_str()))
         .cloned()
         .collect();
-    Some(Node { kind: NodeKind::Map(entries), span: global.span })
+    Some(Node {
+        kind: NodeKind::Map(entries),
+        span: global.span,
+    })
 }
 
 /// SAM's merge of a global value with a local one.
@@ -69,7 +77,10 @@ pub fn merge(global: &Node, local: &Node) -> Node {
                     entries.push(entry.clone());
                 }
             }
-            Node { kind: NodeKind::Map(entries), span: local.span }
+            Node {
+                kind: NodeKind::Map(entries),
+                span: local.span,
+            }
         }
         (NodeKind::Seq(g), NodeKind::Seq(l)) => Node {
             kind: NodeKind::Seq(g.iter().chain(l).cloned().collect()),
@@ -90,13 +101,30 @@ mod tests {
 
     #[test]
     fn dicts_merge_deeply_lists_concatenate_scalars_and_intrinsics_replace() {
-        let global = node("Auth: {DefaultAuthorizer: AWS_IAM, InvokeRole: NONE}\nLayers: [a]\nName: g\nCors: \"'*'\"\n");
-        let local = node("Auth: {InvokeRole: CALLER_CREDENTIALS}\nLayers: [b]\nName: !Ref N\nCors: {AllowOrigin: \"'x'\"}\n");
+        let global = node(
+            "Auth: {DefaultAuthorizer: AWS_IAM, InvokeRole: NONE}\nLayers: [a]\nName: g\nCors: \"'*'\"\n",
+        );
+        let local = node(
+            "Auth: {InvokeRole: CALLER_CREDENTIALS}\nLayers: [b]\nName: !Ref N\nCors: {AllowOrigin: \"'x'\"}\n",
+        );
         let merged = merge(&global, &local);
         let auth = merged.get("Auth").unwrap();
-        assert_eq!(auth.get("DefaultAuthorizer").unwrap().as_str(), Some("AWS_IAM"));
-        assert_eq!(auth.get("InvokeRole").unwrap().as_str(), Some("CALLER_CREDENTIALS"));
-        let layers: Vec<_> = merged.get("Layers").unwrap().as_seq().unwrap().iter().filter_map(Node::as_str).collect();
+        assert_eq!(
+            auth.get("DefaultAuthorizer").unwrap().as_str(),
+            Some("AWS_IAM")
+        );
+        assert_eq!(
+            auth.get("InvokeRole").unwrap().as_str(),
+            Some("CALLER_CREDENTIALS")
+        );
+        let layers: Vec<_> = merged
+            .get("Layers")
+            .unwrap()
+            .as_seq()
+            .unwrap()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
         assert_eq!(layers, ["a", "b"]);
         assert!(merged.get("Name").unwrap().as_intrinsic().is_some());
         assert!(merged.get("Cors").unwrap().is_map());

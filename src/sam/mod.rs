@@ -35,12 +35,15 @@ impl SamApi {
 
     /// A user-written inline OpenAPI document.
     fn body(&self) -> Option<&Node> {
-        self.property("DefinitionBody").filter(|b| b.is_map() && b.as_intrinsic().is_none())
+        self.property("DefinitionBody")
+            .filter(|b| b.is_map() && b.as_intrinsic().is_none())
     }
 
     /// Whether SAM writes the OpenAPI document itself (so events become routes).
     fn managed(&self) -> bool {
-        self.implicit || (self.property("DefinitionBody").is_none() && self.property("DefinitionUri").is_none())
+        self.implicit
+            || (self.property("DefinitionBody").is_none()
+                && self.property("DefinitionUri").is_none())
     }
 
     /// `MergeDefinitions: true`: SAM adds the events to the user's document.
@@ -93,21 +96,46 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
             })
         })
         .collect();
-    let implicit_rest = implicit_api(template, IMPLICIT_REST_API, ApiKind::Rest, "AWS::Serverless::Api");
-    let implicit_http = implicit_api(template, IMPLICIT_HTTP_API, ApiKind::Http, "AWS::Serverless::HttpApi");
+    let implicit_rest = implicit_api(
+        template,
+        IMPLICIT_REST_API,
+        ApiKind::Rest,
+        "AWS::Serverless::Api",
+    );
+    let implicit_http = implicit_api(
+        template,
+        IMPLICIT_HTTP_API,
+        ApiKind::Http,
+        "AWS::Serverless::HttpApi",
+    );
     let cx = Context { r, stack, template };
     let mut routes = Vec::new();
     for api in apis.iter().filter(|a| !a.managed()) {
         routes.extend(cx.body_routes(api));
     }
-    for function in template.resources.iter().filter(|f| f.type_name() == "AWS::Serverless::Function") {
+    for function in template
+        .resources
+        .iter()
+        .filter(|f| f.type_name() == "AWS::Serverless::Function")
+    {
         let properties = globals::merged_properties(template, function);
-        let events = properties.as_ref().and_then(|p| p.get("Events")).and_then(Node::as_map).unwrap_or(&[]);
-        let target = integration::lambda_target(r, stack, template, &function_uri(&function.logical_id, properties.as_ref()));
+        let events = properties
+            .as_ref()
+            .and_then(|p| p.get("Events"))
+            .and_then(Node::as_map)
+            .unwrap_or(&[]);
+        let target = integration::lambda_target(
+            r,
+            stack,
+            template,
+            &function_uri(&function.logical_id, properties.as_ref()),
+        );
         for event in events {
             let route = match event.value.get("Type").and_then(Node::as_str) {
                 Some("Api") => event_api(&apis, &implicit_rest, event, "RestApiId")
-                    .filter(|api| api.kind == ApiKind::Rest && (api.managed() || api.merges_events()))
+                    .filter(|api| {
+                        api.kind == ApiKind::Rest && (api.managed() || api.merges_events())
+                    })
                     .and_then(|api| cx.rest_event(api, event, target.clone())),
                 // SAM adds HttpApi events to whatever API they name, REST ones included.
                 Some("HttpApi") => event_api(&apis, &implicit_http, event, "ApiId")
@@ -127,7 +155,12 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
 }
 
 /// The API an event attaches to: `key` (`RestApiId`/`ApiId`) names it, or the implicit API.
-fn event_api<'a>(apis: &'a [SamApi], implicit: &'a SamApi, event: &Entry, key: &str) -> Option<&'a SamApi> {
+fn event_api<'a>(
+    apis: &'a [SamApi],
+    implicit: &'a SamApi,
+    event: &Entry,
+    key: &str,
+) -> Option<&'a SamApi> {
     let name = match event.value.get("Properties").and_then(|p| p.get(key)) {
         None => return Some(implicit),
         Some(node) => api_name(node)?,
@@ -139,7 +172,12 @@ fn same_route(a: &Route, b: &Route) -> bool {
     a.api == b.api && a.method == b.method && a.path == b.path
 }
 
-fn implicit_api(template: &Template, logical_id: &str, kind: ApiKind, resource_type: &str) -> SamApi {
+fn implicit_api(
+    template: &Template,
+    logical_id: &str,
+    kind: ApiKind,
+    resource_type: &str,
+) -> SamApi {
     SamApi {
         logical_id: logical_id.to_string(),
         kind,
@@ -160,11 +198,19 @@ fn api_name(node: &Node) -> Option<String> {
 /// The integration target SAM writes for a function: its alias when `AutoPublishAlias` is set.
 fn function_uri(logical_id: &str, properties: Option<&Node>) -> Node {
     let alias = properties.and_then(|p| p.get("AutoPublishAlias")).is_some();
-    let text = if alias { format!("{logical_id}.Alias") } else { format!("{logical_id}.Arn") };
+    let text = if alias {
+        format!("{logical_id}.Alias")
+    } else {
+        format!("{logical_id}.Arn")
+    };
     let scalar = Node::scalar(text, crate::load::ScalarStyle::Plain, Span::default());
     Node {
         kind: crate::load::NodeKind::Map(vec![Entry {
-            key: crate::load::Key { text: "Fn::GetAtt".into(), span: Span::default(), short_form: false },
+            key: crate::load::Key {
+                text: "Fn::GetAtt".into(),
+                span: Span::default(),
+                short_form: false,
+            },
             value: scalar,
         }]),
         span: Span::default(),
@@ -207,11 +253,18 @@ impl Context<'_> {
     }
 
     /// A REST `Api` event on an API whose OpenAPI document SAM writes.
-    fn rest_event(&self, api: &SamApi, event: &Entry, target: Option<LambdaTarget>) -> Option<Route> {
+    fn rest_event(
+        &self,
+        api: &SamApi,
+        event: &Entry,
+        target: Option<LambdaTarget>,
+    ) -> Option<Route> {
         let properties = event.value.get("Properties")?;
         let path = properties.get("Path")?.as_str()?.to_string();
         let method = event_method(properties.get("Method")?.as_str()?);
-        let method_auth = properties.get("Auth").filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
+        let method_auth = properties
+            .get("Auth")
+            .filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
         let api_auth = api.auth();
         let mut route = self.route(api, method, path, event.key.span);
         let (authorization, auth_span) = rest_authorization(method_auth, api_auth);
@@ -221,7 +274,10 @@ impl Context<'_> {
         let has_authorizer = method_auth.and_then(|a| a.get("Authorizer")).is_some();
         if let Some(body) = api.body().filter(|_| !has_authorizer) {
             let operations = openapi::operations(body);
-            let security = operations.iter().find(|o| o.method == route.method && o.path == route.path).and_then(|o| o.security.as_ref());
+            let security = operations
+                .iter()
+                .find(|o| o.method == route.method && o.path == route.path)
+                .and_then(|o| o.security.as_ref());
             if let Some(names) = security {
                 route.authorization = openapi::operation_authorization_with(body, names, api_auth);
             }
@@ -234,9 +290,14 @@ impl Context<'_> {
     /// `InvokeRole` over API `InvokeRole` over caller credentials; an event `Auth` without
     /// `Authorizer` under a default `AWS_IAM` drops the credentials altogether.
     fn rest_invocation(&self, method_auth: Option<&Node>, api_auth: Option<&Node>) -> Invocation {
-        let method_authorizer = method_auth.and_then(|a| a.get("Authorizer")).and_then(Node::as_str);
-        let default_authorizer = api_auth.and_then(|a| a.get("DefaultAuthorizer")).and_then(Node::as_str);
-        let iam = method_authorizer == Some("AWS_IAM") || (default_authorizer == Some("AWS_IAM") && method_auth.is_none());
+        let method_authorizer = method_auth
+            .and_then(|a| a.get("Authorizer"))
+            .and_then(Node::as_str);
+        let default_authorizer = api_auth
+            .and_then(|a| a.get("DefaultAuthorizer"))
+            .and_then(Node::as_str);
+        let iam = method_authorizer == Some("AWS_IAM")
+            || (default_authorizer == Some("AWS_IAM") && method_auth.is_none());
         if !iam {
             return Invocation::ServiceIdentity;
         }
@@ -252,10 +313,19 @@ impl Context<'_> {
     }
 
     /// An `HttpApi` event. HTTP APIs never pass the caller's credentials.
-    fn http_event(&self, api: &SamApi, event: &Entry, target: Option<LambdaTarget>) -> Option<Route> {
+    fn http_event(
+        &self,
+        api: &SamApi,
+        event: &Entry,
+        target: Option<LambdaTarget>,
+    ) -> Option<Route> {
         let properties = event.value.get("Properties");
-        let path = properties.and_then(|p| p.get("Path")).and_then(Node::as_str);
-        let method = properties.and_then(|p| p.get("Method")).and_then(Node::as_str);
+        let path = properties
+            .and_then(|p| p.get("Path"))
+            .and_then(Node::as_str);
+        let method = properties
+            .and_then(|p| p.get("Method"))
+            .and_then(Node::as_str);
         let (method, path) = match (method, path) {
             // SAM writes the catch-all route `$default` with any method.
             (None, None) => ("ANY".to_string(), "$default".to_string()),
@@ -264,7 +334,9 @@ impl Context<'_> {
         };
         // SAM keeps an integration the user's document already has for this operation.
         let has_integration = |body: &Node| {
-            openapi::operations(body).iter().any(|o| o.method == method && o.path == path && o.integration.is_some())
+            openapi::operations(body)
+                .iter()
+                .any(|o| o.method == method && o.path == path && o.integration.is_some())
         };
         if api.body().is_some_and(has_integration) {
             return None;
@@ -272,7 +344,13 @@ impl Context<'_> {
         let method_auth = properties.and_then(|p| p.get("Auth"));
         let own = method_auth.and_then(|a| a.get("Authorizer"));
         // The default authorizer skips OPTIONS on HTTP APIs (open_api.py:273).
-        let name = own.or_else(|| if method == "OPTIONS" { None } else { api.auth()?.get("DefaultAuthorizer") });
+        let name = own.or_else(|| {
+            if method == "OPTIONS" {
+                None
+            } else {
+                api.auth()?.get("DefaultAuthorizer")
+            }
+        });
         let mut route = self.route(api, method, path, event.key.span);
         route.authorization = http_authorization(name.and_then(Node::as_str), api.auth());
         route.auth_span = name.map(|n| n.span);
@@ -282,7 +360,9 @@ impl Context<'_> {
     /// Routes of a user-written `DefinitionBody`: SAM keeps the user's integrations and applies the
     /// API's `DefaultAuthorizer` to operations without `security`.
     fn body_routes(&self, api: &SamApi) -> Vec<Route> {
-        let Some(body) = api.body() else { return Vec::new() };
+        let Some(body) = api.body() else {
+            return Vec::new();
+        };
         let default = api.auth().and_then(|a| a.get("DefaultAuthorizer"));
         openapi::operations(body)
             .into_iter()
@@ -290,18 +370,26 @@ impl Context<'_> {
             .map(|op| {
                 let mut route = self.route(api, op.method.clone(), op.path.clone(), op.span);
                 route.authorization = match (&op.security, api.kind) {
-                    (Some(names), _) => openapi::operation_authorization_with(body, names, api.auth()),
+                    (Some(names), _) => {
+                        openapi::operation_authorization_with(body, names, api.auth())
+                    }
                     (None, ApiKind::Http) if op.method == "OPTIONS" => Authorization::None,
-                    (None, ApiKind::Http) => http_authorization(default.and_then(Node::as_str), api.auth()),
+                    (None, ApiKind::Http) => {
+                        http_authorization(default.and_then(Node::as_str), api.auth())
+                    }
                     (None, ApiKind::Rest) => rest_authorization(None, api.auth()).0,
                 };
-                route.auth_span = if op.security.is_none() { default.map(|d| d.span) } else { None };
+                route.auth_span = if op.security.is_none() {
+                    default.map(|d| d.span)
+                } else {
+                    None
+                };
                 route.invocation = integration::invocation(self.r, self.stack, op.credentials());
-                let is_lambda = matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
-                let target = op
-                    .uri()
-                    .filter(|_| is_lambda)
-                    .and_then(|uri| integration::lambda_target(self.r, self.stack, self.template, uri));
+                let is_lambda =
+                    matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
+                let target = op.uri().filter(|_| is_lambda).and_then(|uri| {
+                    integration::lambda_target(self.r, self.stack, self.template, uri)
+                });
                 Self::with_target(route, target)
             })
             .collect()
@@ -321,22 +409,34 @@ fn invoke_role(auth: Option<&Node>) -> Option<&Node> {
     let node = auth?.get("InvokeRole")?;
     if node.is_null() || node.as_str() == Some("") {
         static NONE: std::sync::OnceLock<Node> = std::sync::OnceLock::new();
-        return Some(NONE.get_or_init(|| Node::scalar("NONE", crate::load::ScalarStyle::Plain, Span::default())));
+        return Some(NONE.get_or_init(|| {
+            Node::scalar("NONE", crate::load::ScalarStyle::Plain, Span::default())
+        }));
     }
     Some(node)
 }
 
 /// A REST route's authorization: the event's `Authorizer`, else the API's `DefaultAuthorizer`.
-fn rest_authorization(method_auth: Option<&Node>, api_auth: Option<&Node>) -> (Authorization, Option<Span>) {
+fn rest_authorization(
+    method_auth: Option<&Node>,
+    api_auth: Option<&Node>,
+) -> (Authorization, Option<Span>) {
     let name = method_auth
         .and_then(|a| a.get("Authorizer"))
         .or_else(|| api_auth?.get("DefaultAuthorizer"));
-    let Some(node) = name else { return (Authorization::None, None) };
+    let Some(node) = name else {
+        return (Authorization::None, None);
+    };
     let authorization = match node.as_str() {
         Some("NONE") | None => Authorization::None,
         Some("AWS_IAM") => Authorization::AwsIam,
-        Some(other) => match api_auth.and_then(|a| a.get("Authorizers")).and_then(|a| a.get(other)) {
-            Some(definition) if definition.get("UserPoolArn").is_some() => Authorization::CognitoUserPools,
+        Some(other) => match api_auth
+            .and_then(|a| a.get("Authorizers"))
+            .and_then(|a| a.get(other))
+        {
+            Some(definition) if definition.get("UserPoolArn").is_some() => {
+                Authorization::CognitoUserPools
+            }
             _ => Authorization::Custom,
         },
     };
@@ -346,15 +446,23 @@ fn rest_authorization(method_auth: Option<&Node>, api_auth: Option<&Node>) -> (A
 /// An HTTP route's authorization. `AWS_IAM` means IAM only when `EnableIamAuthorizer: true` made it;
 /// an authorizer merely *named* `AWS_IAM` is whatever its definition says (JWT or Lambda).
 fn http_authorization(name: Option<&str>, api_auth: Option<&Node>) -> Authorization {
-    let Some(name) = name else { return Authorization::None };
+    let Some(name) = name else {
+        return Authorization::None;
+    };
     if name == "NONE" {
         return Authorization::None;
     }
-    let iam_enabled = api_auth.and_then(|a| a.get("EnableIamAuthorizer")).and_then(Node::as_bool) == Some(true);
+    let iam_enabled = api_auth
+        .and_then(|a| a.get("EnableIamAuthorizer"))
+        .and_then(Node::as_bool)
+        == Some(true);
     if name == "AWS_IAM" && iam_enabled {
         return Authorization::AwsIam;
     }
-    match api_auth.and_then(|a| a.get("Authorizers")).and_then(|a| a.get(name)) {
+    match api_auth
+        .and_then(|a| a.get("Authorizers"))
+        .and_then(|a| a.get(name))
+    {
         Some(definition) if definition.get("JwtConfiguration").is_some() => Authorization::Jwt,
         Some(_) => Authorization::Custom,
         None if name == "AWS_IAM" => Authorization::AwsIam,
