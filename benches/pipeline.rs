@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use iamlint::resolve::ResolveConfig;
-use iamlint::rules::{RuleInput, run_all};
+use iamlint::rules::run_all;
 use iamlint::{Input, build_deployment};
 
 /// A stack with `resources` functions, roles and topics that reference each other and import from the
@@ -43,11 +43,7 @@ fn run(stacks: usize, resources: usize) -> (Duration, usize) {
         let inputs = inputs.clone();
         let start = Instant::now();
         let (deployment, load_errors) = build_deployment(inputs, &ResolveConfig::default());
-        let findings = run_all(&RuleInput {
-            deployment: &deployment,
-            load_errors: &load_errors,
-            external_exports: &[],
-        });
+        let findings = run_all(&deployment, &load_errors, &[]);
         std::hint::black_box(findings);
         best = best.min(start.elapsed());
     }

@@ -146,11 +146,7 @@ pub fn deployment_from_texts(
 /// Loads a deployment and runs every rule.
 pub fn analyze(settings: &Settings) -> Analysis {
     let (deployment, load_errors, io_errors) = load_deployment(settings);
-    let findings = rules::run_all(&rules::RuleInput {
-        deployment: &deployment,
-        load_errors: &load_errors,
-        external_exports: &settings.external_exports,
-    });
+    let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     Analysis {
         deployment,
         load_errors,

@@ -84,6 +84,16 @@ pub struct Route {
     pub span: Span,
     /// Where the authorization is decided (the Auth setting), when not the route itself.
     pub auth_span: Option<Span>,
+    /// A SAM event `Auth` setting that SAM silently ignores for the credentials (see IAM009).
+    pub ignored_auth_setting: Option<IgnoredSetting>,
+}
+
+/// An event `Auth` key (`InvokeRole` or `ApiKeyRequired`) written without `Authorizer` under an API
+/// whose default authorizer is `AWS_IAM`: SAM keeps IAM auth but adds no integration credentials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoredSetting {
+    pub key: String,
+    pub span: Span,
 }
 
 impl Route {

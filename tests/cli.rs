@@ -270,3 +270,19 @@ fn no_templates_found_is_a_warning_on_stderr() {
     assert_eq!(run.stdout, "No problems found in 0 files.\n");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The route model: SAM's InvokeRole precedence and quirks, Globals, implicit APIs, aliases, HttpApi IAM
+/// and a JWT authorizer named AWS_IAM; plain CloudFormation REST and HTTP APIs.
+#[test]
+fn routes_of_sam_and_plain_cloudformation() {
+    for fixture in ["sam-matrix", "cfn-apigw"] {
+        let path = format!("fixtures/routes/{fixture}.yaml");
+        let table = iamlint(&["routes", &path]);
+        assert_eq!(table.code, 0, "{}", table.stderr);
+        insta::assert_snapshot!(format!("routes_{fixture}_table"), table.stdout);
+        let json = iamlint(&["routes", "--format", "json", &path]);
+        let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(parsed["schema"], "iamlint-routes/1");
+        insta::assert_snapshot!(format!("routes_{fixture}_json"), json.stdout);
+    }
+}

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use iamlint::resolve::ResolveConfig;
-use iamlint::rules::{RuleInput, run_all};
+use iamlint::rules::run_all;
 use iamlint::{Input, build_deployment};
 use proptest::prelude::*;
 
@@ -22,11 +22,7 @@ fn analyse(files: Vec<(&str, Vec<u8>)>) {
         })
         .collect();
     let (deployment, load_errors) = build_deployment(inputs, &ResolveConfig::default());
-    let findings = run_all(&RuleInput {
-        deployment: &deployment,
-        load_errors: &load_errors,
-        external_exports: &[],
-    });
+    let findings = run_all(&deployment, &load_errors, &[]);
     for finding in &findings {
         for label in std::iter::once(&finding.primary).chain(&finding.related) {
             let file = deployment

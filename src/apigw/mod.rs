@@ -72,6 +72,7 @@ impl Context<'_> {
             target: None,
             span,
             auth_span: None,
+            ignored_auth_setting: None,
         }
     }
 

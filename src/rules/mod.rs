@@ -19,6 +19,7 @@ macro_rules! declare_rule {
     };
 }
 
+mod iam009_ignored_invoke_role;
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
 mod ref003_duplicate_export;
@@ -64,6 +65,8 @@ pub struct RuleInput<'d> {
     pub load_errors: &'d [(FileId, LoadError)],
     /// Export names that exist outside the deployment (config `external-exports`).
     pub external_exports: &'d [String],
+    /// Every API route of the deployment.
+    pub routes: &'d [crate::route::Route],
 }
 
 pub trait Rule: Sync {
@@ -80,6 +83,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &ref003_duplicate_export::DuplicateExport,
     &ref004_import_cycle::ImportCycle,
     &ref005_circular_dependency::CircularDependency,
+    &iam009_ignored_invoke_role::IgnoredInvokeRole,
 ];
 
 /// Looks a rule up by code or name, case-insensitively.
@@ -89,8 +93,24 @@ pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     })
 }
 
-/// Runs every rule and returns the findings in print order.
-pub fn run_all(input: &RuleInput<'_>) -> Vec<Finding> {
+/// Builds the model (routes) and runs every rule; returns the findings in print order.
+pub fn run_all(
+    deployment: &Deployment,
+    load_errors: &[(FileId, LoadError)],
+    external_exports: &[String],
+) -> Vec<Finding> {
+    let routes = crate::route::routes(deployment);
+    let input = RuleInput {
+        deployment,
+        load_errors,
+        external_exports,
+        routes: &routes,
+    };
+    run_rules(&input)
+}
+
+/// Runs every rule on a prepared input.
+pub fn run_rules(input: &RuleInput<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in ALL_RULES {
         let mut cx = RuleContext {

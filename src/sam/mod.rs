@@ -240,6 +240,7 @@ impl Context<'_> {
             target: None,
             span,
             auth_span: None,
+            ignored_auth_setting: None,
         }
     }
 
@@ -283,6 +284,7 @@ impl Context<'_> {
             }
         }
         route.invocation = self.rest_invocation(method_auth, api_auth);
+        route.ignored_auth_setting = ignored_setting(method_auth, api_auth);
         Some(Self::with_target(route, target))
     }
 
@@ -394,6 +396,35 @@ impl Context<'_> {
             })
             .collect()
     }
+}
+
+/// An event `Auth` with `InvokeRole` or `ApiKeyRequired` but no `Authorizer`, under a default
+/// `AWS_IAM`: SAM's credentials branch (swagger.py:159-161) is skipped for it.
+fn ignored_setting(
+    method_auth: Option<&Node>,
+    api_auth: Option<&Node>,
+) -> Option<crate::route::IgnoredSetting> {
+    let method_auth = method_auth?;
+    let default = api_auth
+        .and_then(|a| a.get("DefaultAuthorizer"))
+        .and_then(Node::as_str);
+    if default != Some("AWS_IAM") || method_auth.get("Authorizer").is_some() {
+        return None;
+    }
+    ["InvokeRole", "ApiKeyRequired"].iter().find_map(|key| {
+        let entry = method_auth.entry(key)?;
+        // Asking for no credentials (`InvokeRole: NONE`) or no API key is not lost by the drop.
+        let asks_nothing = match *key {
+            "InvokeRole" => {
+                entry.value.is_null() || matches!(entry.value.as_str(), Some("NONE" | ""))
+            }
+            _ => entry.value.as_bool() != Some(true),
+        };
+        (!asks_nothing).then(|| crate::route::IgnoredSetting {
+            key: (*key).to_string(),
+            span: entry.key.span,
+        })
+    })
 }
 
 /// `get` → `GET`; `any` → `ANY`.
