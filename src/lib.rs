@@ -7,6 +7,7 @@ pub mod cli;
 pub mod deployment;
 pub mod discover;
 pub mod finding;
+pub mod iam;
 pub mod load;
 pub mod references;
 pub mod report;
