@@ -7,3 +7,4 @@
 //! - [`eval`]: identity policies ∩ permissions boundary → `Allowed`, `Denied` or `Conditional`.
 
 pub mod pattern;
+pub mod policy;
