@@ -6,5 +6,7 @@
 //! - [`managed`]: the embedded table of AWS managed policies.
 //! - [`eval`]: identity policies ∩ permissions boundary → `Allowed`, `Denied` or `Conditional`.
 
+pub mod eval;
+pub mod managed;
 pub mod pattern;
 pub mod policy;
