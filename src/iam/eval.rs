@@ -43,6 +43,7 @@ pub struct PolicyOrigin {
 }
 
 impl PolicyOrigin {
+    /// An origin named `label`, written at `location`.
     pub fn new(label: impl Into<String>, location: Option<Location>) -> Self {
         PolicyOrigin {
             label: label.into(),
@@ -56,17 +57,22 @@ impl PolicyOrigin {
 pub enum PolicySource<'a> {
     /// A document that could be read.
     Known {
+        /// The document.
         document: &'a PolicyDocument,
+        /// Who holds it and where.
         origin: PolicyOrigin,
     },
     /// A policy whose content is not known (a managed policy not in the table): it may grant.
     Unknown {
+        /// Why it is not known, in plain words.
         reason: String,
+        /// Who holds it and where.
         origin: PolicyOrigin,
     },
 }
 
 impl PolicySource<'_> {
+    /// Who holds the policy and where.
     pub fn origin(&self) -> &PolicyOrigin {
         match self {
             PolicySource::Known { origin, .. } | PolicySource::Unknown { origin, .. } => origin,
@@ -101,16 +107,23 @@ pub enum DenialReason {
 /// The answer for one principal, action and target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// Every request of the target is allowed; `grants` are the statements that allow it.
-    Allowed { grants: Vec<StatementRef> },
-    /// Every request is denied; `denies` are the explicit denies (empty for an implicit deny).
+    /// Every request of the target is allowed.
+    Allowed {
+        /// The statements that allow it.
+        grants: Vec<StatementRef>,
+    },
+    /// Every request is denied.
     Denied {
+        /// Why.
         reason: DenialReason,
+        /// The explicit denies (empty for an implicit deny).
         denies: Vec<StatementRef>,
     },
     /// Allowed only for some requests, under conditions, or depending on unknown values.
     Conditional {
+        /// What the answer depends on, in plain words.
         reasons: Vec<String>,
+        /// The statements that may allow it.
         grants: Vec<StatementRef>,
     },
 }
@@ -125,10 +138,12 @@ impl Decision {
         }
     }
 
+    /// Whether every request is allowed.
     pub fn is_allowed(&self) -> bool {
         matches!(self, Decision::Allowed { .. })
     }
 
+    /// Whether every request is denied.
     pub fn is_denied(&self) -> bool {
         matches!(self, Decision::Denied { .. })
     }

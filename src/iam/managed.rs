@@ -30,6 +30,7 @@ pub enum Fidelity {
 /// One AWS managed policy.
 #[derive(Debug, Clone)]
 pub struct ManagedPolicy {
+    /// The policy name (`AWSLambdaRole`).
     pub name: &'static str,
     /// Between `policy/` and the name: `""` or `"service-role/"`.
     pub path: &'static str,
@@ -37,6 +38,7 @@ pub struct ManagedPolicy {
     pub version: &'static str,
     /// When that version was published.
     pub updated: &'static str,
+    /// For which actions the embedded document is exact.
     pub fidelity: Fidelity,
     /// The document, with ARNs in the table's partition.
     pub document: PolicyDocument,

@@ -5,6 +5,10 @@
 //! - [`policy`]: policy documents read from template nodes through the resolver.
 //! - [`managed`]: the embedded table of AWS managed policies.
 //! - [`eval`]: identity policies ∩ permissions boundary → `Allowed`, `Denied` or `Conditional`.
+//!
+//! Every public item here is documented (`missing_docs` is on for this module).
+
+#![warn(missing_docs)]
 
 pub mod eval;
 pub mod managed;

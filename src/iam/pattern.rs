@@ -122,10 +122,12 @@ impl Target {
         self
     }
 
+    /// The parts, in order.
     pub fn parts(&self) -> &[TargetPart] {
         &self.parts
     }
 
+    /// How messages name the target, when set.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
     }

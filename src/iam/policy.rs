@@ -27,21 +27,27 @@ const MAX_IF_DEPTH: usize = 16;
 /// A statement's `Effect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Effect {
+    /// `Allow`.
     Allow,
+    /// `Deny`.
     Deny,
 }
 
 /// The literal action patterns of a statement, as written (`execute-api:Invoke`, `lambda:*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionSet {
+    /// `Action`: the statement covers these actions.
     Action(Vec<String>),
+    /// `NotAction`: the statement covers every action but these.
     NotAction(Vec<String>),
 }
 
 /// The resource patterns of a statement, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResourceSet {
+    /// `Resource`: the statement covers these resources.
     Resource(Vec<Value>),
+    /// `NotResource`: the statement covers every resource but these.
     NotResource(Vec<Value>),
 }
 
@@ -57,11 +63,15 @@ impl ResourceSet {
 /// One statement of a policy document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
+    /// The `Sid`, when literal.
     pub sid: Option<String>,
+    /// `Allow` or `Deny`.
     pub effect: Effect,
+    /// The literal `Action`/`NotAction` patterns.
     pub actions: ActionSet,
     /// Entries of `Action`/`NotAction` that are not literal text (a symbol, alternatives, unknown).
     pub uncertain_actions: Vec<Value>,
+    /// The `Resource`/`NotResource` entries.
     pub resources: ResourceSet,
     /// The statement has a non-empty `Condition`.
     pub has_condition: bool,
@@ -81,7 +91,9 @@ pub struct Statement {
 /// Something in a document that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// What was skipped.
     pub span: Span,
+    /// Why, in plain words.
     pub reason: String,
 }
 
@@ -90,9 +102,11 @@ pub struct Skipped {
 pub struct PolicyDocument {
     /// The `Version` element, when literal.
     pub version: Option<String>,
+    /// The statements that could be read, in order.
     pub statements: Vec<Statement>,
     /// The document node.
     pub span: Span,
+    /// What could not be read.
     pub skipped: Vec<Skipped>,
 }
 

@@ -591,3 +591,91 @@ fn statement_refs_point_at_the_deciding_statement() {
     assert_eq!(decision.as_str(), "allowed");
     assert_eq!(decision.to_string(), "allowed");
 }
+
+mod seed {
+    //! The article's stacks end to end: the admin role's policy, read from cfn.yaml, against the
+    //! route and function of sam.yaml, with the API id as a symbol shared through `Fn::ImportValue`.
+
+    use super::*;
+    use crate::deployment::Deployment;
+    use crate::deployment_from_texts;
+    use crate::load::Node;
+
+    const SAM: &str = include_str!("../../../fixtures/seed/sam.yaml");
+    const CFN: &str = include_str!("../../../fixtures/seed/cfn.yaml");
+
+    fn deployment(cfn: &str) -> Deployment {
+        let (deployment, errors) =
+            deployment_from_texts(&[("sam.yaml", SAM), ("cfn.yaml", cfn)], &Default::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        deployment
+    }
+
+    fn admin_policy(deployment: &Deployment) -> PolicyDocument {
+        let role = deployment.templates[1]
+            .resource("CognitoAuthenticatedAdminRole")
+            .unwrap();
+        let policies = role.property("Policies").and_then(Node::as_seq).unwrap();
+        let document = policies[0].get("PolicyDocument").unwrap();
+        PolicyDocument::from_node(document, 1, &deployment.resolver())
+    }
+
+    fn admin_route(deployment: &Deployment) -> Target {
+        let resolver = deployment.resolver();
+        let api_id = resolver.reference(0, "AdminApiResource");
+        Target::new()
+            .with(lit("arn:aws:execute-api:"))
+            .with(TargetPart::Symbol(Symbol::Region))
+            .with(lit(":"))
+            .with(TargetPart::Symbol(Symbol::AccountId))
+            .with(lit(":"))
+            .with_sym_str(api_id.as_str().unwrap())
+            .with(lit("/api/GET/tech4all"))
+            .with_label("GET /tech4all")
+    }
+
+    fn function(deployment: &Deployment, alias: Option<&str>) -> Target {
+        let arn =
+            crate::resolve::resources::attribute(&deployment.resolver(), 0, "GetTech4All", "Arn");
+        let target = Target::from_sym_str(arn.as_str().unwrap());
+        match alias {
+            Some(alias) => target.with(lit(&format!(":{alias}"))),
+            None => target,
+        }
+    }
+
+    #[test]
+    fn the_published_admin_role_may_call_its_route_and_function() {
+        let deployment = deployment(CFN);
+        let policy = admin_policy(&deployment);
+        let sources = [known(&policy, "CognitoAuthenticatedAdminRole policy")];
+        let route = admin_route(&deployment);
+        let api = evaluate(&sources, None, INVOKE_API, &route);
+        assert!(api.is_allowed(), "{api:?}");
+        let invoke = evaluate(&sources, None, INVOKE_FN, &function(&deployment, None));
+        assert!(invoke.is_allowed(), "{invoke:?}");
+        // With `AutoPublishAlias: live` API Gateway invokes the alias, which the grant misses.
+        let alias = evaluate(
+            &sources,
+            None,
+            INVOKE_FN,
+            &function(&deployment, Some("live")),
+        );
+        assert_eq!(alias, denied(DenialReason::NoAllow));
+    }
+
+    #[test]
+    fn without_the_lambda_statement_the_invoke_is_denied() {
+        let start = CFN.find("              - Sid: Lambda").unwrap();
+        let end = CFN.get(start..).unwrap().find("\n\n").unwrap() + start;
+        let cfn = format!("{}{}", CFN.get(..start).unwrap(), CFN.get(end..).unwrap());
+        let deployment = deployment(&cfn);
+        let policy = admin_policy(&deployment);
+        let sources = [known(&policy, "CognitoAuthenticatedAdminRole policy")];
+        assert!(evaluate(&sources, None, INVOKE_API, &admin_route(&deployment)).is_allowed());
+        assert_eq!(
+            evaluate(&sources, None, INVOKE_FN, &function(&deployment, None)),
+            denied(DenialReason::NoAllow)
+        );
+    }
+}
