@@ -205,6 +205,10 @@ impl Reader<'_, '_> {
     }
 
     fn document(&mut self, node: &Node, only_if: Option<&str>) {
+        if node.is_null() {
+            self.skip(node.span, "the policy document is empty");
+            return;
+        }
         if let Some(text) = node.as_scalar().map(|s| s.value.clone()) {
             self.json_string_document(node.span, &text, only_if);
             return;
