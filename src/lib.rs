@@ -8,6 +8,7 @@ pub mod cli;
 pub mod deployment;
 pub mod discover;
 pub mod finding;
+pub mod iam;
 pub mod load;
 pub mod principals;
 pub mod references;

@@ -1,0 +1,423 @@
+//! IAM policy documents, read from template nodes through the resolver.
+//!
+//! A document keeps what evaluation needs and where it came from: each statement's effect, actions,
+//! resources (resolved [`Value`]s: literal, symbolic, alternatives or unknown), condition keys, and the
+//! spans of the statement, its `Action` and its `Resource`. Reading never fails: whatever cannot be
+//! read (a statement that is not a mapping, no `Effect`, both `Action` and `NotAction`, ...) is
+//! listed in [`PolicyDocument::skipped`] and left out; IAM would reject such a policy at deploy time.
+//!
+//! `Fn::If` is followed where its condition can be decided. Where it cannot, a statement (or a whole
+//! list of statements) inside one branch is kept with [`Statement::only_if`] naming the condition, and
+//! the evaluator treats it as conditional; inside `Action` or `Resource`, `Fn::If` resolves to
+//! [`Value::Alternatives`], which match only when all alternatives agree. A document written as a
+//! JSON string is parsed too; its statements then point at the whole string.
+
+use std::collections::HashMap;
+
+use crate::load::Node;
+use crate::resolve::{ResolveConfig, Resolver, StackId, Value};
+use crate::source::Span;
+
+/// The `Version` under which policy variables (`${aws:username}`) are evaluated.
+pub const POLICY_VERSION_2012: &str = "2012-10-17";
+
+/// Deepest nesting of `Fn::If` followed around statements.
+const MAX_IF_DEPTH: usize = 16;
+
+/// A statement's `Effect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// `Allow`.
+    Allow,
+    /// `Deny`.
+    Deny,
+}
+
+/// The literal action patterns of a statement, as written (`execute-api:Invoke`, `lambda:*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionSet {
+    /// `Action`: the statement covers these actions.
+    Action(Vec<String>),
+    /// `NotAction`: the statement covers every action but these.
+    NotAction(Vec<String>),
+}
+
+/// The resource patterns of a statement, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceSet {
+    /// `Resource`: the statement covers these resources.
+    Resource(Vec<Value>),
+    /// `NotResource`: the statement covers every resource but these.
+    NotResource(Vec<Value>),
+}
+
+impl ResourceSet {
+    /// The patterns, whichever element holds them.
+    pub fn values(&self) -> &[Value] {
+        match self {
+            ResourceSet::Resource(v) | ResourceSet::NotResource(v) => v,
+        }
+    }
+}
+
+/// One statement of a policy document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The `Sid`, when literal.
+    pub sid: Option<String>,
+    /// `Allow` or `Deny`.
+    pub effect: Effect,
+    /// The literal `Action`/`NotAction` patterns.
+    pub actions: ActionSet,
+    /// Entries of `Action`/`NotAction` that are not literal text (a symbol, alternatives, unknown).
+    pub uncertain_actions: Vec<Value>,
+    /// The `Resource`/`NotResource` entries.
+    pub resources: ResourceSet,
+    /// The statement has a non-empty `Condition`.
+    pub has_condition: bool,
+    /// The condition keys it tests (`aws:SourceIp`), as written.
+    pub condition_keys: Vec<String>,
+    /// The template condition the statement depends on (`IsProd is true`), when an undecided `Fn::If`
+    /// chooses whether it exists.
+    pub only_if: Option<String>,
+    /// The statement mapping.
+    pub span: Span,
+    /// The `Action`/`NotAction` value.
+    pub action_span: Span,
+    /// The `Resource`/`NotResource` value.
+    pub resource_span: Span,
+}
+
+/// Something in a document that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// What was skipped.
+    pub span: Span,
+    /// Why, in plain words.
+    pub reason: String,
+}
+
+/// A policy document: its statements in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyDocument {
+    /// The `Version` element, when literal.
+    pub version: Option<String>,
+    /// The statements that could be read, in order.
+    pub statements: Vec<Statement>,
+    /// The document node.
+    pub span: Span,
+    /// What could not be read.
+    pub skipped: Vec<Skipped>,
+}
+
+impl PolicyDocument {
+    /// Reads a `PolicyDocument` node of stack `stack`, resolving values with `resolver`.
+    pub fn from_node(node: &Node, stack: StackId, resolver: &Resolver<'_>) -> PolicyDocument {
+        let mut reader = Reader {
+            stack,
+            resolver,
+            document: PolicyDocument {
+                span: node.span,
+                ..PolicyDocument::default()
+            },
+        };
+        for (branch, only_if) in reader.branches(node) {
+            reader.document(branch, only_if.as_deref());
+        }
+        reader.document
+    }
+
+    /// Reads a document written as JSON text, outside any template (the managed-policy table, tests).
+    /// Spans point into `text`. `None` when the text is not JSON.
+    pub fn from_json(text: &str) -> Option<PolicyDocument> {
+        let node = crate::load::json::parse(text).ok()?;
+        let exports = HashMap::new();
+        let config = ResolveConfig::default();
+        let resolver = Resolver::new(&[], &exports, &config);
+        Some(PolicyDocument::from_node(&node, 0, &resolver))
+    }
+
+    /// Whether `${...}` in resources is a policy variable (`Version: 2012-10-17`).
+    pub fn uses_policy_variables(&self) -> bool {
+        self.version.as_deref() == Some(POLICY_VERSION_2012)
+    }
+}
+
+/// Reads one document.
+struct Reader<'r, 'd> {
+    stack: StackId,
+    resolver: &'r Resolver<'d>,
+    document: PolicyDocument,
+}
+
+impl Reader<'_, '_> {
+    /// The nodes `node` stands for once `Fn::If` is followed, each with the template condition it
+    /// depends on; `Ref: AWS::NoValue` stands for nothing.
+    fn branches<'n>(&self, node: &'n Node) -> Vec<(&'n Node, Option<String>)> {
+        let mut out = Vec::new();
+        self.collect_branches(node, None, 0, &mut out);
+        out
+    }
+
+    fn collect_branches<'n>(
+        &self,
+        node: &'n Node,
+        only_if: Option<String>,
+        depth: usize,
+        out: &mut Vec<(&'n Node, Option<String>)>,
+    ) {
+        let Some((key, arg)) = node.as_intrinsic() else {
+            out.push((node, only_if));
+            return;
+        };
+        match key.text.as_str() {
+            "Ref" if arg.as_str() == Some("AWS::NoValue") => {}
+            "Fn::If" if depth < MAX_IF_DEPTH => match arg.as_seq() {
+                Some([condition, when_true, when_false]) => {
+                    let name = condition.as_str().unwrap_or("?");
+                    match self.resolver.condition(self.stack, name) {
+                        Some(true) => self.collect_branches(when_true, only_if, depth + 1, out),
+                        Some(false) => self.collect_branches(when_false, only_if, depth + 1, out),
+                        None => {
+                            let label = |holds: bool| {
+                                let this = format!("the template condition {name} is {holds}");
+                                Some(match &only_if {
+                                    Some(outer) => format!("{outer} and {this}"),
+                                    None => this,
+                                })
+                            };
+                            self.collect_branches(when_true, label(true), depth + 1, out);
+                            self.collect_branches(when_false, label(false), depth + 1, out);
+                        }
+                    }
+                }
+                _ => out.push((node, only_if)),
+            },
+            _ => out.push((node, only_if)),
+        }
+    }
+
+    fn skip(&mut self, span: Span, reason: impl Into<String>) {
+        self.document.skipped.push(Skipped {
+            span,
+            reason: reason.into(),
+        });
+    }
+
+    fn document(&mut self, node: &Node, only_if: Option<&str>) {
+        if node.is_null() {
+            self.skip(node.span, "the policy document is empty");
+            return;
+        }
+        if let Some(text) = node.as_scalar().map(|s| s.value.clone()) {
+            self.json_string_document(node.span, &text, only_if);
+            return;
+        }
+        if node.as_map().is_none() || node.as_intrinsic().is_some() {
+            self.skip(node.span, "the policy document is not a mapping");
+            return;
+        }
+        if let Some(version) = node.get("Version") {
+            let value = self.resolver.resolve(self.stack, version);
+            if let Some(text) = value.as_literal() {
+                self.document.version = Some(text.to_string());
+            }
+        }
+        let Some(statements) = node.get("Statement") else {
+            self.skip(node.span, "the policy document has no Statement");
+            return;
+        };
+        for (list, list_only_if) in self.branches(statements) {
+            let only_if = join_conditions(only_if, list_only_if.as_deref());
+            match list.as_seq() {
+                Some(items) => {
+                    for item in items {
+                        for (statement, item_only_if) in self.branches(item) {
+                            let only_if =
+                                join_conditions(only_if.as_deref(), item_only_if.as_deref());
+                            self.statement(statement, only_if);
+                        }
+                    }
+                }
+                None => self.statement(list, only_if),
+            }
+        }
+    }
+
+    /// A document written as a JSON string (`PolicyDocument: '{"Statement": ...}'`).
+    fn json_string_document(&mut self, span: Span, text: &str, only_if: Option<&str>) {
+        let Some(mut inner) = PolicyDocument::from_json(text) else {
+            self.skip(span, "the policy document is a string that is not JSON");
+            return;
+        };
+        for statement in &mut inner.statements {
+            statement.span = span;
+            statement.action_span = span;
+            statement.resource_span = span;
+            statement.only_if = join_conditions(only_if, statement.only_if.as_deref());
+        }
+        for skipped in &mut inner.skipped {
+            skipped.span = span;
+        }
+        if self.document.version.is_none() {
+            self.document.version = inner.version;
+        }
+        self.document.statements.extend(inner.statements);
+        self.document.skipped.extend(inner.skipped);
+    }
+
+    fn statement(&mut self, node: &Node, only_if: Option<String>) {
+        if node.as_map().is_none() || node.as_intrinsic().is_some() {
+            self.skip(node.span, "a statement that is not a mapping");
+            return;
+        }
+        match self.read_statement(node, only_if) {
+            Ok(statement) => self.document.statements.push(statement),
+            Err(reason) => self.skip(node.span, reason),
+        }
+    }
+
+    fn read_statement(&self, node: &Node, only_if: Option<String>) -> Result<Statement, String> {
+        let effect = self.effect(node)?;
+        let (actions, uncertain_actions, action_span) = self.actions(node)?;
+        let (resources, resource_span) = self.resources(node)?;
+        let (has_condition, condition_keys) = match node.get("Condition") {
+            Some(condition) => read_condition(&self.resolver.resolve(self.stack, condition)),
+            None => (false, Vec::new()),
+        };
+        let sid = node
+            .get("Sid")
+            .map(|sid| self.resolver.resolve(self.stack, sid))
+            .and_then(|sid| sid.as_literal().map(str::to_string));
+        Ok(Statement {
+            sid,
+            effect,
+            actions,
+            uncertain_actions,
+            resources,
+            has_condition,
+            condition_keys,
+            only_if,
+            span: node.span,
+            action_span,
+            resource_span,
+        })
+    }
+
+    fn effect(&self, node: &Node) -> Result<Effect, String> {
+        let Some(effect) = node.get("Effect") else {
+            return Err("a statement without Effect".into());
+        };
+        match self.resolver.resolve(self.stack, effect).as_literal() {
+            Some("Allow") => Ok(Effect::Allow),
+            Some("Deny") => Ok(Effect::Deny),
+            Some(other) => Err(format!("Effect `{other}` is neither Allow nor Deny")),
+            None => Err("the Effect is not known".into()),
+        }
+    }
+
+    fn actions(&self, node: &Node) -> Result<(ActionSet, Vec<Value>, Span), String> {
+        let (element, not) = exactly_one(node, "Action", "NotAction")?;
+        let (literal, uncertain) = split_actions(self.resolver.resolve(self.stack, element));
+        let set = if not {
+            ActionSet::NotAction(literal)
+        } else {
+            ActionSet::Action(literal)
+        };
+        Ok((set, uncertain, element.span))
+    }
+
+    fn resources(&self, node: &Node) -> Result<(ResourceSet, Span), String> {
+        let (element, not) = exactly_one(node, "Resource", "NotResource")?;
+        let values = match self.resolver.resolve(self.stack, element) {
+            Value::List(items) => items,
+            Value::NoValue => return Err("the Resource is AWS::NoValue".into()),
+            other => vec![other],
+        };
+        let set = if not {
+            ResourceSet::NotResource(values)
+        } else {
+            ResourceSet::Resource(values)
+        };
+        Ok((set, element.span))
+    }
+}
+
+/// The one of `name`/`not_name` that the statement has, and whether it is the `Not` form.
+fn exactly_one<'n>(node: &'n Node, name: &str, not_name: &str) -> Result<(&'n Node, bool), String> {
+    match (node.get(name), node.get(not_name)) {
+        (Some(element), None) => Ok((element, false)),
+        (None, Some(element)) => Ok((element, true)),
+        (Some(_), Some(_)) => Err(format!("a statement with both {name} and {not_name}")),
+        (None, None) => Err(format!("a statement without {name} or {not_name}")),
+    }
+}
+
+/// Literal action patterns, and the entries that are not literal.
+fn split_actions(value: Value) -> (Vec<String>, Vec<Value>) {
+    let items = match value {
+        Value::List(items) => items,
+        Value::NoValue => Vec::new(),
+        other => vec![other],
+    };
+    let mut literal = Vec::new();
+    let mut uncertain = Vec::new();
+    for item in items {
+        match item.as_literal() {
+            Some(text) => literal.push(text.to_string()),
+            None if item == Value::NoValue => {}
+            None => uncertain.push(item),
+        }
+    }
+    (literal, uncertain)
+}
+
+/// Whether a resolved `Condition` conditions anything, and the keys it tests.
+fn read_condition(value: &Value) -> (bool, Vec<String>) {
+    let mut keys = Vec::new();
+    let has_condition = collect_condition_keys(value, &mut keys);
+    (has_condition, keys)
+}
+
+fn collect_condition_keys(value: &Value, keys: &mut Vec<String>) -> bool {
+    match value {
+        Value::NoValue => false,
+        Value::Map(operators) => {
+            for (operator, tests) in operators {
+                match tests {
+                    Value::Map(tested) => {
+                        for (key, _) in tested {
+                            push_unique(keys, key);
+                        }
+                    }
+                    _ => push_unique(keys, operator),
+                }
+            }
+            !operators.is_empty()
+        }
+        Value::Alternatives(all) => {
+            for alternative in all {
+                collect_condition_keys(alternative, keys);
+            }
+            true
+        }
+        Value::Str(_) | Value::List(_) | Value::Unknown(_) => true,
+    }
+}
+
+fn push_unique(keys: &mut Vec<String>, key: &str) {
+    if !keys.iter().any(|k| k == key) {
+        keys.push(key.to_string());
+    }
+}
+
+fn join_conditions(outer: Option<&str>, inner: Option<&str>) -> Option<String> {
+    match (outer, inner) {
+        (Some(a), Some(b)) => Some(format!("{a} and {b}")),
+        (Some(a), None) | (None, Some(a)) => Some(a.to_string()),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
