@@ -55,6 +55,9 @@ pub struct CheckArgs {
     /// Exit with 1 when a finding of this severity or above is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
+    /// An export name defined by a stack outside this check (repeatable): imports of it are fine.
+    #[arg(long = "external-export", value_name = "NAME")]
+    pub external_exports: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -147,7 +150,9 @@ fn settings(args: &DeploymentArgs) -> Settings {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let analysis = analyze(&settings(&args.deployment));
+    let mut settings = settings(&args.deployment);
+    settings.external_exports = args.external_exports.clone();
+    let analysis = analyze(&settings);
     let sources = &analysis.deployment.sources;
     let summary = Summary::new(sources.len(), &analysis.findings);
     let text = match args.format {

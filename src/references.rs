@@ -58,7 +58,8 @@ impl Owner {
     }
 }
 
-/// One reference. For `ImportValue`, `target` is the export name when it is a plain string.
+/// One reference, with the span of the name as written (`X` in `!Ref X`, `${X}` in a `Fn::Sub`). For
+/// `ImportValue`, `target` is the export name when it is a plain string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reference {
     pub kind: RefKind,

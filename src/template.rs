@@ -37,6 +37,10 @@ pub struct Template {
     /// Positions in `resources` and `parameters` by name (the first of duplicates).
     resource_index: HashMap<String, usize>,
     parameter_index: HashMap<String, usize>,
+    /// SAM transforms this template (see [`Template::is_sam`]).
+    sam: bool,
+    /// Logical-id patterns of `Fn::ForEach` resources (`Topic${Name}` → prefix `Topic`, suffix ``).
+    for_each_names: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,8 +132,13 @@ impl Template {
             problems: Vec::new(),
             resource_index: HashMap::new(),
             parameter_index: HashMap::new(),
+            sam: false,
+            for_each_names: Vec::new(),
             root,
         };
+        template.for_each_names = for_each_names(&template.root);
+        template.sam = template.transforms.iter().any(|t| t.name == SAM_TRANSFORM)
+            || template.resources.iter().any(Resource::is_serverless);
         for (i, r) in template.resources.iter().enumerate().rev() {
             template.resource_index.insert(r.logical_id.clone(), i);
         }
@@ -145,8 +154,7 @@ impl Template {
     /// Whether SAM transforms this template: it declares the transform or has `AWS::Serverless::*`
     /// resources (SAM's own test templates often omit the `Transform` line).
     pub fn is_sam(&self) -> bool {
-        self.transforms.iter().any(|t| t.name == SAM_TRANSFORM)
-            || self.resources.iter().any(Resource::is_serverless)
+        self.sam
     }
 
     pub fn resource(&self, logical_id: &str) -> Option<&Resource> {
@@ -175,6 +183,17 @@ impl Template {
             && (logical_id.starts_with("ServerlessRestApi")
                 || logical_id.starts_with("ServerlessHttpApi"))
         {
+            return true;
+        }
+        if sam && SAM_GLOBAL_RESOURCES.iter().any(|prefix| logical_id.starts_with(prefix)) {
+            return true;
+        }
+        let from_for_each = self.for_each_names.iter().any(|(prefix, suffix)| {
+            logical_id.len() > prefix.len() + suffix.len()
+                && logical_id.starts_with(prefix.as_str())
+                && logical_id.ends_with(suffix.as_str())
+        });
+        if from_for_each {
             return true;
         }
         self.resources.iter().any(|r| {
@@ -213,10 +232,28 @@ const SAM_SUFFIXES: [&str; 17] = [
     "CodeDeploy",
 ];
 
+/// Resources SAM generates once per template (deployment preferences, usage plans, custom domains).
+const SAM_GLOBAL_RESOURCES: [&str; 6] = [
+    "ServerlessDeploymentApplication",
+    "CodeDeployServiceRole",
+    "ServerlessUsagePlan",
+    "ServerlessApiKey",
+    "ApiGatewayDomainName",
+    "RecordSetGroup",
+];
+
+/// What SAM appends after an authorizer, data source, route or path name of a resource.
+const SAM_GENERATED_ENDINGS: [&str; 12] = [
+    "Stage", "Permission", "ApiMapping", "Route", "Integration", "Schema", "Role", "DataSource", "Policy",
+    "Resolver", "Function", "ApiKey",
+];
+
 /// Whether SAM generates `<resource.logical_id><rest>` from `resource`: a known suffix, an event
 /// of the resource (`<Function><Event>...`), a stage (`<Api><StageName>Stage`), or a layer version hash.
 fn sam_generates(resource: &Resource, rest: &str) -> bool {
-    if SAM_SUFFIXES.iter().any(|suffix| rest.starts_with(suffix)) || rest.ends_with("Stage") {
+    if SAM_SUFFIXES.iter().any(|suffix| rest.starts_with(suffix))
+        || SAM_GENERATED_ENDINGS.iter().any(|ending| rest.ends_with(ending))
+    {
         return true;
     }
     let events = resource
@@ -229,6 +266,24 @@ fn sam_generates(resource: &Resource, rest: &str) -> bool {
     resource.type_name() == "AWS::Serverless::LayerVersion"
         && rest.len() == 10
         && rest.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The logical-id templates of `Fn::ForEach::X: [Identifier, Collection, {"Name${Identifier}": ...}]`
+/// entries of `Resources`, as (literal prefix, literal suffix).
+fn for_each_names(root: &Node) -> Vec<(String, String)> {
+    root.get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|e| e.key.text.starts_with("Fn::ForEach"))
+        .filter_map(|e| e.value.as_seq()?.get(2)?.as_map())
+        .flatten()
+        .filter_map(|output| {
+            let (prefix, rest) = output.key.text.split_once("${")?;
+            let (_, suffix) = rest.rsplit_once('}')?;
+            Some((prefix.to_string(), suffix.to_string()))
+        })
+        .collect()
 }
 
 /// The entries of a top-level section that is a mapping: (name, key span, value).

@@ -77,7 +77,7 @@ fn seed_graph_mermaid_and_json() {
     insta::assert_snapshot!("seed_graph_json", json.stdout);
 }
 
-/// Exact spans after a BOM, Japanese text and CRLF line ends: the `!Ref Missing` on line 9.
+/// Exact spans after a BOM, Japanese text and CRLF line ends: `Missing` of `!Ref Missing` on line 9.
 #[test]
 fn spans_are_exact_with_japanese_text_and_crlf() {
     let (json, _) = check_json(&["fixtures/invalid/bom-crlf.yaml"]);
@@ -87,7 +87,7 @@ fn spans_are_exact_with_japanese_text_and_crlf() {
             "REF001".into(),
             "fixtures/invalid/bom-crlf.yaml".into(),
             9,
-            20
+            25
         )]
     );
     let finding = &json["findings"][0];
@@ -285,4 +285,39 @@ fn routes_of_sam_and_plain_cloudformation() {
         assert_eq!(parsed["schema"], "iamlint-routes/1");
         insta::assert_snapshot!(format!("routes_{fixture}_json"), json.stdout);
     }
+}
+
+/// Inputs that once crashed, hung or misled iamlint (fixtures/regressions/README.md).
+#[test]
+fn regressions_end_quickly_without_a_crash() {
+    for entry in std::fs::read_dir(root().join("fixtures/regressions")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let relative = path.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
+        let started = std::time::Instant::now();
+        let run = iamlint(&["check", "--format", "json", &relative]);
+        assert!(run.code == 0 || run.code == 1, "{relative}: exit {}: {}", run.code, run.stderr);
+        assert!(started.elapsed().as_secs() < 20, "{relative} took {:?}", started.elapsed());
+        let clean = relative.contains("language-extensions") || relative.contains("sam-deployment");
+        if clean {
+            assert_eq!(run.code, 0, "{relative}: {}", run.stdout);
+        }
+    }
+}
+
+/// A file named twice (through its folder and directly) is one stack, not a duplicate export.
+#[test]
+fn a_file_named_twice_is_read_once() {
+    let (json, _) = check_json(&["fixtures/seed", "./fixtures/seed/cfn.yaml"]);
+    assert_eq!(json["summary"]["files"], 2);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn external_exports_silence_unresolved_imports() {
+    assert_eq!(iamlint(&["check", "fixtures/seed/sam.yaml"]).code, 1);
+    let run = iamlint(&["check", "fixtures/seed/sam.yaml", "--external-export", "LambdaBackendRoleArn"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }

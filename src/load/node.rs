@@ -135,6 +135,17 @@ impl Node {
         }
     }
 
+    /// Levels of nesting in this subtree (a scalar is 1). Bounded by the loader's `MAX_DEPTH`.
+    pub fn depth(&self) -> usize {
+        match &self.kind {
+            NodeKind::Scalar(_) => 1,
+            NodeKind::Seq(items) => 1 + items.iter().map(Node::depth).max().unwrap_or(0),
+            NodeKind::Map(entries) => {
+                1 + entries.iter().map(|e| e.value.depth()).max().unwrap_or(0)
+            }
+        }
+    }
+
     /// Number of nodes in this subtree (this one included).
     pub fn size(&self) -> usize {
         match &self.kind {
@@ -147,7 +158,8 @@ impl Node {
 
 /// Whether a one-entry map with this key is an intrinsic function call.
 pub fn is_intrinsic_name(key: &str) -> bool {
-    key.starts_with("Fn::") || NON_FN_INTRINSICS.contains(&key)
+    // `Fn::ForEach::Name` is a key of the language extensions, not a function call.
+    (key.starts_with("Fn::") && !key.starts_with("Fn::ForEach")) || NON_FN_INTRINSICS.contains(&key)
 }
 
 impl Scalar {

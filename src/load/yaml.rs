@@ -61,11 +61,18 @@ struct Builder<'t> {
     text: &'t str,
     positions: &'t CharToByte<'t>,
     stack: Vec<Frame>,
-    /// Anchored nodes with their sizes (counted against `MAX_NODES` at every alias).
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their sizes and depths (counted against `MAX_NODES` and `MAX_DEPTH` at
+    /// every alias).
+    anchors: HashMap<usize, Anchored>,
     nodes: usize,
     root: Option<Node>,
     documents: usize,
+}
+
+struct Anchored {
+    node: Node,
+    size: usize,
+    depth: usize,
 }
 
 enum Container {
@@ -129,11 +136,17 @@ impl Builder<'_> {
             )?,
             Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
             Event::Alias(id) => {
-                let Some(size) = self.anchors.get(&id).map(|(_, size)| *size) else {
+                let Some((size, depth)) = self.anchors.get(&id).map(|a| (a.size, a.depth)) else {
                     return Err(LoadError::new("alias to an unknown anchor", span));
                 };
+                if self.stack.len() + depth > MAX_DEPTH {
+                    return Err(LoadError::new(
+                        format!("this alias nests the document deeper than {MAX_DEPTH} levels"),
+                        span,
+                    ));
+                }
                 self.count(size, span)?;
-                let Some(mut node) = self.anchors.get(&id).map(|(node, _)| node.clone()) else {
+                let Some(mut node) = self.anchors.get(&id).map(|a| a.node.clone()) else {
                     return Err(LoadError::new("alias to an unknown anchor", span));
                 };
                 node.span = span;
@@ -210,7 +223,18 @@ impl Builder<'_> {
     fn finish_node(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
         self.count(1, node.span)?;
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), node.size()));
+            // Keeping a copy costs as much as the nodes themselves: count it.
+            let size = node.size();
+            self.count(size, node.span)?;
+            let depth = node.depth();
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    size,
+                    depth,
+                },
+            );
         }
         let Some(parent) = self.stack.last_mut() else {
             self.root = Some(node);
@@ -241,29 +265,31 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Rewrites a CloudFormation short-form tag into its long form; other tags are dropped.
+    /// Rewrites a CloudFormation short-form tag into its long form; other tags are dropped. The key
+    /// points at the tag (`!Sub`), the value at what follows it.
     fn apply_tag(&self, node: Node, tag: Option<&Tag>, span: Span) -> Node {
         let Some(tag) = tag else { return node };
         if tag.handle != "!" || tag.suffix.is_empty() {
             return node;
         }
         let name = long_form_name(&tag.suffix);
-        let key_span = Span::new(
-            span.start,
-            (span.start + 1 + tag.suffix.len()).min(self.text.len()),
-        );
-        let value = if name == "Fn::GetAtt" {
-            split_getatt(node, self.text)
-        } else {
-            node
-        };
+        // An anchor may stand before the tag (`&a !Ref X`): find the tag itself.
+        let raw = self.text.get(span.start..span.end).unwrap_or("");
+        let written = format!("!{}", tag.suffix);
+        let tag_start = raw.find(&written).map_or(span.start, |at| span.start + at);
+        let tag_end = (tag_start + written.len()).min(span.end.max(tag_start));
+        let value_start = self
+            .text
+            .get(tag_end..span.end)
+            .map_or(tag_end, |rest| tag_end + (rest.len() - rest.trim_start().len()));
+        let mut value = node;
+        value.span = Span::new(value_start.min(span.end), span.end);
+        if name == "Fn::GetAtt" {
+            value = split_getatt(value, self.text);
+        }
         Node {
             kind: NodeKind::Map(vec![Entry {
-                key: Key {
-                    text: name,
-                    span: key_span,
-                    short_form: true,
-                },
+                key: Key { text: name, span: Span::new(tag_start, tag_end), short_form: true },
                 value,
             }]),
             span,

@@ -9,7 +9,7 @@
 pub mod resources;
 pub mod value;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
 pub use value::{Part, StackId, SymStr, Symbol, Unknown, Value};
@@ -48,6 +48,10 @@ pub struct ExportSite {
 
 /// Longest chain of references followed before giving up.
 const MAX_CHAIN: usize = 64;
+/// Deepest nesting of `resolve` calls (intrinsics inside intrinsics, across references).
+const MAX_RESOLVE_DEPTH: usize = 160;
+/// Most `resolve` calls one resolver makes; past it every answer is `Unknown` (no input may hang us).
+const MAX_WORK: usize = 2_000_000;
 
 /// Resolves values of any template of a deployment.
 pub struct Resolver<'d> {
@@ -56,6 +60,10 @@ pub struct Resolver<'d> {
     config: &'d ResolveConfig,
     /// What is being resolved right now: a repeat is a cycle.
     active: RefCell<Vec<String>>,
+    /// Results of `Ref`, `Fn::GetAtt` and conditions already resolved, so each is resolved once.
+    cache: RefCell<HashMap<String, Value>>,
+    depth: Cell<usize>,
+    work: Cell<usize>,
 }
 
 impl<'d> Resolver<'d> {
@@ -69,6 +77,9 @@ impl<'d> Resolver<'d> {
             exports,
             config,
             active: RefCell::new(Vec::new()),
+            cache: RefCell::new(HashMap::new()),
+            depth: Cell::new(0),
+            work: Cell::new(0),
         }
     }
 
@@ -82,6 +93,20 @@ impl<'d> Resolver<'d> {
 
     /// Resolves any node of stack `stack`.
     pub fn resolve(&self, stack: StackId, node: &Node) -> Value {
+        self.work.set(self.work.get().saturating_add(1));
+        if self.work.get() > MAX_WORK {
+            return Value::unknown("the template takes too much work to resolve");
+        }
+        if self.depth.get() >= MAX_RESOLVE_DEPTH {
+            return Value::unknown("references nest too deeply to resolve");
+        }
+        self.depth.set(self.depth.get() + 1);
+        let value = self.resolve_node(stack, node);
+        self.depth.set(self.depth.get().saturating_sub(1));
+        value
+    }
+
+    fn resolve_node(&self, stack: StackId, node: &Node) -> Value {
         if let Some((key, arg)) = node.as_intrinsic() {
             return self.intrinsic(stack, &key.text, arg);
         }
@@ -102,6 +127,16 @@ impl<'d> Resolver<'d> {
                     .collect(),
             ),
         }
+    }
+
+    /// Resolves `key` once: later calls get the cached value. Cycle-guarded.
+    fn memo(&self, key: String, f: impl FnOnce() -> Value) -> Value {
+        if let Some(value) = self.cache.borrow().get(&key) {
+            return value.clone();
+        }
+        let value = self.guarded(key.clone(), f);
+        self.cache.borrow_mut().insert(key, value.clone());
+        value
     }
 
     /// Runs `f` unless `key` is already being resolved (a cycle) or the chain is too long.
@@ -150,7 +185,9 @@ impl<'d> Resolver<'d> {
         if let Some(parameter) = template.parameter(target) {
             return self.parameter(stack, parameter.name.as_str());
         }
-        resources::reference(self, stack, target)
+        self.memo(format!("Ref {stack} {target}"), || {
+            resources::reference(self, stack, target)
+        })
     }
 
     fn pseudo(&self, stack: StackId, name: &str) -> Option<Value> {
@@ -222,7 +259,9 @@ impl<'d> Resolver<'d> {
 
     /// `Fn::GetAtt resource.attribute` in stack `stack`.
     pub fn attribute(&self, stack: StackId, resource: &str, attribute: &str) -> Value {
-        resources::attribute(self, stack, resource, attribute)
+        self.memo(format!("GetAtt {stack} {resource}.{attribute}"), || {
+            resources::attribute(self, stack, resource, attribute)
+        })
     }
 
     fn get_att(&self, stack: StackId, arg: &Node) -> Value {
@@ -238,7 +277,7 @@ impl<'d> Resolver<'d> {
             _ => return Value::unknown("malformed Fn::GetAtt"),
         };
         match attribute.as_literal() {
-            Some(attribute) => resources::attribute(self, stack, &resource, attribute),
+            Some(attribute) => self.attribute(stack, &resource, attribute),
             None => Value::unknown(format!("the attribute of {resource} is not a literal")),
         }
     }
@@ -282,7 +321,7 @@ impl<'d> Resolver<'d> {
                     .template(stack)
                     .is_none_or(|t| t.resource(name).is_none()) =>
             {
-                resources::attribute(self, stack, resource, attribute)
+                self.attribute(stack, resource, attribute)
             }
             _ => self.reference(stack, name),
         }
@@ -440,7 +479,7 @@ impl<'d> Resolver<'d> {
     /// Evaluates a named condition: `None` when it cannot be decided.
     pub fn condition(&self, stack: StackId, name: &str) -> Option<bool> {
         let body = &self.template(stack)?.condition(name)?.body;
-        let value = self.guarded(format!("condition {name}"), || {
+        let value = self.memo(format!("Condition {stack} {name}"), || {
             match self.condition_value(stack, body) {
                 Some(b) => Value::literal(b.to_string()),
                 None => Value::unknown("undecided"),

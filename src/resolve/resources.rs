@@ -70,18 +70,18 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
         ("AWS::IAM::Role", "Arn") => Some(iam_arn(r, stack, resource, "role", "RoleName")),
         ("AWS::IAM::User", "Arn") => Some(iam_arn(r, stack, resource, "user", "UserName")),
         ("AWS::IAM::Group", "Arn") => Some(iam_arn(r, stack, resource, "group", "GroupName")),
-        ("AWS::IAM::ManagedPolicy", "PolicyArn") => Some(reference(r, stack, logical_id)),
+        ("AWS::IAM::ManagedPolicy", "PolicyArn") => Some(r.reference(stack, logical_id)),
         ("AWS::ApiGateway::RestApi" | "AWS::Serverless::Api", "RestApiId")
         | ("AWS::ApiGatewayV2::Api" | "AWS::Serverless::HttpApi", "ApiId")
         | ("AWS::Cognito::UserPool", "UserPoolId")
         | ("AWS::Cognito::UserPoolClient", "ClientId")
         | ("AWS::Cognito::IdentityPool", "Id")
         | ("AWS::S3::Bucket" | "AWS::SNS::Topic", "Name")
-        | ("AWS::SNS::Topic", "TopicArn") => Some(reference(r, stack, logical_id)),
+        | ("AWS::SNS::Topic", "TopicArn") => Some(r.reference(stack, logical_id)),
         ("AWS::ApiGatewayV2::Api" | "AWS::Serverless::HttpApi", "ApiEndpoint") => {
             Some(Value::concat(vec![
                 Value::literal("https://"),
-                reference(r, stack, logical_id),
+                r.reference(stack, logical_id),
                 Value::literal(".execute-api."),
                 r.reference(stack, "AWS::Region"),
                 Value::literal(format!(".{}", r.url_suffix())),
@@ -89,7 +89,7 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
         }
         ("AWS::Cognito::UserPool", "Arn") => Some(Value::concat(vec![
             regional_arn(r, "cognito-idp", Value::literal("userpool/"), ""),
-            reference(r, stack, logical_id),
+            r.reference(stack, logical_id),
         ])),
         ("AWS::Cognito::UserPool", "ProviderName" | "ProviderURL") => {
             let scheme = if attribute == "ProviderURL" {
@@ -101,17 +101,17 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
                 Value::literal(format!("{scheme}cognito-idp.")),
                 r.reference(stack, "AWS::Region"),
                 Value::literal(format!(".{}/", r.url_suffix())),
-                reference(r, stack, logical_id),
+                r.reference(stack, logical_id),
             ]))
         }
         ("AWS::S3::Bucket", "Arn") => Some(Value::concat(vec![
             Value::literal(format!("arn:{}:s3:::", r.config().partition)),
-            reference(r, stack, logical_id),
+            r.reference(stack, logical_id),
         ])),
         ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => Some(regional_arn(
             r,
             "dynamodb",
-            reference(r, stack, logical_id),
+            r.reference(stack, logical_id),
             "table/",
         )),
         ("AWS::SQS::Queue", "Arn") => Some(regional_arn(

@@ -200,6 +200,8 @@ pub enum Value {
 
 /// Most alternatives a value may carry before it becomes unknown.
 pub const MAX_ALTERNATIVES: usize = 32;
+/// Most parts a string may have before it becomes unknown (`!Sub "${P}${P}"` doubles at every level).
+pub const MAX_PARTS: usize = 512;
 
 impl Value {
     pub fn literal(text: impl Into<String>) -> Value {
@@ -295,6 +297,9 @@ impl Value {
                 .iter()
                 .flat_map(|prefix| options.iter().map(move |o| prefix.clone().concat(o)))
                 .collect();
+        }
+        if results.iter().any(|r| r.parts().len() > MAX_PARTS) {
+            return Value::unknown(format!("a string of more than {MAX_PARTS} parts"));
         }
         Value::alternatives(results.into_iter().map(Value::Str).collect())
     }

@@ -8,6 +8,10 @@ use crate::template::Template;
 
 declare_rule!(UndefinedReference, "REF001", "undefined-reference", Error);
 
+/// Most "did you mean" suggestions computed per template, and most names compared for one.
+const MAX_SUGGESTIONS: usize = 200;
+const MAX_CANDIDATES: usize = 2_000;
+
 /// The pseudo parameters CloudFormation defines.
 pub const PSEUDO_PARAMETERS: [&str; 8] = [
     "AWS::AccountId",
@@ -27,12 +31,29 @@ impl Rule for UndefinedReference {
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         for template in &input.deployment.templates {
+            let mut candidate_lists: Vec<(RefKind, Vec<&str>)> = Vec::new();
+            let mut suggestions = 0;
             for reference in &template.references {
                 let Some(what) = undefined(template, reference) else {
                     continue;
                 };
-                let candidates = candidates(template, reference.kind);
-                let help = match closest(&reference.target, &candidates) {
+                if !candidate_lists
+                    .iter()
+                    .any(|(kind, _)| *kind == reference.kind)
+                {
+                    candidate_lists.push((reference.kind, candidates(template, reference.kind)));
+                }
+                let candidates = candidate_lists
+                    .iter()
+                    .find(|(kind, _)| *kind == reference.kind)
+                    .map_or(&[][..], |(_, list)| list.as_slice());
+                // Suggestions cost an edit distance per candidate: bounded for huge templates.
+                suggestions += 1;
+                let suggestion = (suggestions <= MAX_SUGGESTIONS
+                    && candidates.len() <= MAX_CANDIDATES)
+                    .then(|| closest(&reference.target, candidates))
+                    .flatten();
+                let help = match suggestion {
                     Some(name) => format!("did you mean `{name}`?"),
                     None => format!(
                         "define {what} `{}` in this template, or fix the name",
@@ -125,6 +146,8 @@ fn closest<'c>(target: &str, candidates: &[&'c str]) -> Option<&'c str> {
     let limit = (target.len() / 4).clamp(1, 3);
     let mut scored: Vec<(usize, &str)> = candidates
         .iter()
+        // Names whose lengths differ by more than the limit cannot be within it.
+        .filter(|c| c.len().abs_diff(target.len()) <= limit)
         .map(|c| (edit_distance(&target, &c.to_ascii_lowercase()), *c))
         .filter(|(d, _)| *d <= limit)
         .collect();

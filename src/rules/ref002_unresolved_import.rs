@@ -34,7 +34,7 @@ impl Rule for UnresolvedImport {
                 ),
             )
             .help(format!(
-                "check the template that exports `{name}` together with this one (`iamlint check this.yaml other.yaml`), or list `{name}` under `external-exports` in .iamlint.yaml"
+                "check the template that exports `{name}` together with this one (`iamlint check this.yaml other.yaml`), or, when a stack outside this check exports it, pass `--external-export {name}`"
             ))
             .resource(import.owner.resource());
         }
