@@ -224,7 +224,11 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let (deployment, load_errors, io_errors) = load_deployment(&settings(&args.deployment));
     let routes = crate::route::routes(&deployment);
-    let callers = vec![Vec::new(); routes.len()];
+    let access = crate::access::Access::new(&deployment);
+    let callers: Vec<_> = routes
+        .iter()
+        .map(|route| report::routes::callers(&deployment, &access, route))
+        .collect();
     let text = match args.format {
         RoutesFormat::Table => report::routes::table(&deployment, &routes, &callers),
         RoutesFormat::Json => report::routes::json(&deployment, &routes, &callers) + "\n",

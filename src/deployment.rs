@@ -103,6 +103,7 @@ pub struct Deployment {
     pub sources: SourceMap,
     pub templates: Vec<Template>,
     pub config: ResolveConfig,
+    symbolic_config: ResolveConfig,
     /// Every export definition, duplicates included, in file order.
     pub export_defs: Vec<ExportDef>,
     /// The first definition of each literal export name.
@@ -124,10 +125,15 @@ impl Deployment {
                 });
             }
         }
+        let symbolic_config = ResolveConfig {
+            use_defaults: false,
+            ..config.clone()
+        };
         let mut deployment = Deployment {
             sources,
             templates,
             config,
+            symbolic_config,
             export_defs,
             exports,
             imports: Vec::new(),
@@ -141,6 +147,12 @@ impl Deployment {
 
     pub fn resolver(&self) -> Resolver<'_> {
         Resolver::new(&self.templates, &self.exports, &self.config)
+    }
+
+    /// A resolver that leaves parameters without a given value symbolic (`${Env}`), for showing
+    /// values in help texts the way a user writes them.
+    pub fn symbolic_resolver(&self) -> Resolver<'_> {
+        Resolver::new(&self.templates, &self.exports, &self.symbolic_config)
     }
 
     pub fn template(&self, stack: StackId) -> Option<&Template> {

@@ -43,7 +43,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<String>) {
     }
     // The same file named twice (`dir` and `./dir/a.yaml`) is one stack, not two.
     let mut seen = std::collections::HashSet::new();
-    candidates.retain(|c| seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())));
+    candidates
+        .retain(|c| seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())));
     (candidates, errors)
 }
 

@@ -3,6 +3,7 @@
 //! The pipeline, as the CLI and the tests run it: discover files → load (spans kept) → typed
 //! templates → one deployment (exports, imports, reference graph) → rules → findings → reports.
 
+pub mod access;
 pub mod apigw;
 pub mod cli;
 pub mod deployment;

@@ -185,7 +185,11 @@ impl Template {
         {
             return true;
         }
-        if sam && SAM_GLOBAL_RESOURCES.iter().any(|prefix| logical_id.starts_with(prefix)) {
+        if sam
+            && SAM_GLOBAL_RESOURCES
+                .iter()
+                .any(|prefix| logical_id.starts_with(prefix))
+        {
             return true;
         }
         let from_for_each = self.for_each_names.iter().any(|(prefix, suffix)| {
@@ -244,15 +248,27 @@ const SAM_GLOBAL_RESOURCES: [&str; 6] = [
 
 /// What SAM appends after an authorizer, data source, route or path name of a resource.
 const SAM_GENERATED_ENDINGS: [&str; 12] = [
-    "Stage", "Permission", "ApiMapping", "Route", "Integration", "Schema", "Role", "DataSource", "Policy",
-    "Resolver", "Function", "ApiKey",
+    "Stage",
+    "Permission",
+    "ApiMapping",
+    "Route",
+    "Integration",
+    "Schema",
+    "Role",
+    "DataSource",
+    "Policy",
+    "Resolver",
+    "Function",
+    "ApiKey",
 ];
 
 /// Whether SAM generates `<resource.logical_id><rest>` from `resource`: a known suffix, an event
 /// of the resource (`<Function><Event>...`), a stage (`<Api><StageName>Stage`), or a layer version hash.
 fn sam_generates(resource: &Resource, rest: &str) -> bool {
     if SAM_SUFFIXES.iter().any(|suffix| rest.starts_with(suffix))
-        || SAM_GENERATED_ENDINGS.iter().any(|ending| rest.ends_with(ending))
+        || SAM_GENERATED_ENDINGS
+            .iter()
+            .any(|ending| rest.ends_with(ending))
     {
         return true;
     }

@@ -295,11 +295,24 @@ fn regressions_end_quickly_without_a_crash() {
         if path.extension().is_some_and(|e| e == "md") {
             continue;
         }
-        let relative = path.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
+        let relative = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let started = std::time::Instant::now();
         let run = iamlint(&["check", "--format", "json", &relative]);
-        assert!(run.code == 0 || run.code == 1, "{relative}: exit {}: {}", run.code, run.stderr);
-        assert!(started.elapsed().as_secs() < 20, "{relative} took {:?}", started.elapsed());
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{relative}: exit {}: {}",
+            run.code,
+            run.stderr
+        );
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{relative} took {:?}",
+            started.elapsed()
+        );
         let clean = relative.contains("language-extensions") || relative.contains("sam-deployment");
         if clean {
             assert_eq!(run.code, 0, "{relative}: {}", run.stdout);
@@ -318,6 +331,11 @@ fn a_file_named_twice_is_read_once() {
 #[test]
 fn external_exports_silence_unresolved_imports() {
     assert_eq!(iamlint(&["check", "fixtures/seed/sam.yaml"]).code, 1);
-    let run = iamlint(&["check", "fixtures/seed/sam.yaml", "--external-export", "LambdaBackendRoleArn"]);
+    let run = iamlint(&[
+        "check",
+        "fixtures/seed/sam.yaml",
+        "--external-export",
+        "LambdaBackendRoleArn",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }

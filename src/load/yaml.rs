@@ -278,10 +278,9 @@ impl Builder<'_> {
         let written = format!("!{}", tag.suffix);
         let tag_start = raw.find(&written).map_or(span.start, |at| span.start + at);
         let tag_end = (tag_start + written.len()).min(span.end.max(tag_start));
-        let value_start = self
-            .text
-            .get(tag_end..span.end)
-            .map_or(tag_end, |rest| tag_end + (rest.len() - rest.trim_start().len()));
+        let value_start = self.text.get(tag_end..span.end).map_or(tag_end, |rest| {
+            tag_end + (rest.len() - rest.trim_start().len())
+        });
         let mut value = node;
         value.span = Span::new(value_start.min(span.end), span.end);
         if name == "Fn::GetAtt" {
@@ -289,7 +288,11 @@ impl Builder<'_> {
         }
         Node {
             kind: NodeKind::Map(vec![Entry {
-                key: Key { text: name, span: Span::new(tag_start, tag_end), short_form: true },
+                key: Key {
+                    text: name,
+                    span: Span::new(tag_start, tag_end),
+                    short_form: true,
+                },
                 value,
             }]),
             span,

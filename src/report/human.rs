@@ -32,7 +32,9 @@ pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary, style
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false)
-        .with_show_related_as_nested(true);
+        .with_show_related_as_nested(true)
+        // Help texts hold ARNs and YAML to copy: never break them.
+        .with_wrap_lines(false);
     let mut out = String::new();
     for finding in findings {
         let diagnostic = FindingDiagnostic::new(sources, finding);

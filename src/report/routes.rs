@@ -38,6 +38,30 @@ pub struct JsonCaller {
     pub lambda_invoke: &'static str,
 }
 
+/// The callers of a route as the report shows them.
+pub fn callers(
+    deployment: &Deployment,
+    access: &crate::access::Access<'_>,
+    route: &Route,
+) -> Vec<JsonCaller> {
+    access
+        .callers(route)
+        .into_iter()
+        .filter_map(|caller| {
+            let principal = access.principals.get(caller.principal)?;
+            Some(JsonCaller {
+                principal: principal.logical_id.clone(),
+                file: deployment.stack_name(principal.stack),
+                execute_api: caller.execute_api.as_str(),
+                lambda_invoke: caller
+                    .lambda_invoke
+                    .as_ref()
+                    .map_or("not_required", |d| d.as_str()),
+            })
+        })
+        .collect()
+}
+
 fn file_of(deployment: &Deployment, route: &Route) -> String {
     deployment
         .template(route.stack)

@@ -26,6 +26,9 @@ pub struct ResolveConfig {
     pub partition: String,
     pub region: Option<String>,
     pub account_id: Option<String>,
+    /// Use a parameter's `Default` when no value is given (off to show values the way a user writes
+    /// them, as `${Env}`).
+    pub use_defaults: bool,
 }
 
 impl Default for ResolveConfig {
@@ -35,6 +38,7 @@ impl Default for ResolveConfig {
             partition: "aws".to_string(),
             region: None,
             account_id: None,
+            use_defaults: true,
         }
     }
 }
@@ -242,6 +246,7 @@ impl<'d> Resolver<'d> {
             .map(|v| Value::literal(v.clone()));
         let value = given.or_else(|| {
             parameter
+                .filter(|_| self.config.use_defaults)
                 .and_then(|p| p.default.as_ref())
                 .map(|d| self.resolve(stack, d))
         });

@@ -127,6 +127,18 @@ impl SymStr {
         self
     }
 
+    /// This string without `suffix` at its literal end (`…:function:x:live` → `…:function:x`).
+    pub fn strip_suffix(&self, suffix: &str) -> Option<SymStr> {
+        let (Part::Literal(last), init) = self.parts.split_last()? else {
+            return None;
+        };
+        let mut out = SymStr {
+            parts: init.to_vec(),
+        };
+        out.push_literal(last.strip_suffix(suffix)?);
+        Some(out)
+    }
+
     /// The text when there is no symbol.
     pub fn as_literal(&self) -> Option<&str> {
         match self.parts.as_slice() {

@@ -19,6 +19,8 @@ macro_rules! declare_rule {
     };
 }
 
+mod iam001_caller_missing_lambda_invoke;
+mod iam004_iam_route_without_caller;
 mod iam009_ignored_invoke_role;
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
@@ -67,6 +69,8 @@ pub struct RuleInput<'d> {
     pub external_exports: &'d [String],
     /// Every API route of the deployment.
     pub routes: &'d [crate::route::Route],
+    /// The principals and what they may call.
+    pub access: &'d crate::access::Access<'d>,
 }
 
 pub trait Rule: Sync {
@@ -83,6 +87,8 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &ref003_duplicate_export::DuplicateExport,
     &ref004_import_cycle::ImportCycle,
     &ref005_circular_dependency::CircularDependency,
+    &iam001_caller_missing_lambda_invoke::CallerMissingLambdaInvoke,
+    &iam004_iam_route_without_caller::IamRouteWithoutCaller,
     &iam009_ignored_invoke_role::IgnoredInvokeRole,
 ];
 
@@ -100,11 +106,13 @@ pub fn run_all(
     external_exports: &[String],
 ) -> Vec<Finding> {
     let routes = crate::route::routes(deployment);
+    let access = crate::access::Access::new(deployment);
     let input = RuleInput {
         deployment,
         load_errors,
         external_exports,
         routes: &routes,
+        access: &access,
     };
     run_rules(&input)
 }

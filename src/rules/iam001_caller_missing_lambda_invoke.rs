@@ -1,0 +1,181 @@
+//! IAM001 `caller-missing-lambda-invoke`: a caller of an IAM route whose integration passes the
+//! caller's credentials lacks `lambda:InvokeFunction` on the target. See
+//! rules/IAM001-caller-missing-lambda-invoke.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::access::{Access, CallerAccess, LAMBDA_INVOKE};
+use crate::deployment::Deployment;
+use crate::finding::Severity;
+use crate::iam::eval::Decision;
+use crate::iam::pattern::Target;
+use crate::resolve::{Symbol, Value};
+use crate::route::{Authorization, Invocation, Route};
+
+declare_rule!(
+    CallerMissingLambdaInvoke,
+    "IAM001",
+    "caller-missing-lambda-invoke",
+    Error
+);
+
+impl Rule for CallerMissingLambdaInvoke {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        for route in input.routes {
+            if route.authorization != Authorization::AwsIam
+                || route.invocation != Invocation::CallerCredentials
+            {
+                continue;
+            }
+            for caller in input.access.callers(route) {
+                report(input.deployment, input.access, route, &caller, cx);
+            }
+        }
+    }
+}
+
+fn report(
+    deployment: &Deployment,
+    access: &Access<'_>,
+    route: &Route,
+    caller: &CallerAccess,
+    cx: &mut RuleContext,
+) {
+    let Some(decision) = &caller.lambda_invoke else {
+        return;
+    };
+    let Some(principal) = access.principals.get(caller.principal) else {
+        return;
+    };
+    let severity = match decision {
+        Decision::Allowed { .. } => return,
+        Decision::Denied { .. } => Severity::Error,
+        Decision::Conditional { .. } => Severity::Note,
+    };
+    // Point at the statement that lets the caller call the route, else at the principal.
+    let grant = match &caller.execute_api {
+        Decision::Allowed { grants } | Decision::Conditional { grants, .. } => grants.first(),
+        Decision::Denied { .. } => None,
+    };
+    let primary = grant
+        .and_then(|g| access.statement_location(caller.principal, g))
+        .or_else(|| deployment.location(principal.stack, principal.span));
+    let Some(primary) = primary else { return };
+    let target = target_name(route);
+    let route_name = format!("{} {} on {}", route.method, route.path, route.api);
+    let message = match decision {
+        Decision::Conditional { reasons, .. } => format!(
+            "`{}` may call {route_name}, but whether it may invoke {target} cannot be decided ({}); if not, API Gateway, which invokes the function with the caller's credentials, answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
+            principal.logical_id,
+            reasons.join("; ")
+        ),
+        _ => format!(
+            "`{}` may call {route_name} but lacks lambda:InvokeFunction on {target}{}: API Gateway invokes the function with the caller's credentials, so every call answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
+            principal.logical_id,
+            unqualified_hint(access, caller.principal, route),
+        ),
+    };
+    let mut finding = cx
+        .report(primary, message)
+        .severity(severity)
+        .label(format!("lets `{}` call {route_name}", principal.logical_id))
+        .resource(Some(&principal.logical_id))
+        .help(help(deployment, route, principal.stack));
+    if let Some(location) = deployment.location(route.stack, route.span) {
+        finding = finding.related(
+            location,
+            format!("{route_name} invokes {target} with the caller's credentials"),
+        );
+    }
+    if let Some(location) = route
+        .auth_span
+        .and_then(|span| deployment.location(route.stack, span))
+    {
+        let why = if route.api_kind == crate::route::ApiKind::Rest && route.function.is_some() {
+            "AWS_IAM without InvokeRole: SAM passes the caller's credentials (InvokeRole: CALLER_CREDENTIALS)"
+        } else {
+            "AWS_IAM authorization"
+        };
+        finding = finding.related(location, why);
+    }
+    drop(finding);
+}
+
+/// `ListOrders` or `ListOrders:live`.
+fn target_name(route: &Route) -> String {
+    match (&route.function, &route.alias) {
+        (Some(function), Some(alias)) => format!("{function}:{alias}"),
+        (Some(function), None) => function.clone(),
+        _ => "the integration's function".to_string(),
+    }
+}
+
+/// When the caller may invoke the unqualified function but the route targets an alias.
+fn unqualified_hint(access: &Access<'_>, principal: usize, route: &Route) -> &'static str {
+    let (Some(alias), Some(target)) = (&route.alias, route.target.as_ref().and_then(Value::as_str))
+    else {
+        return "";
+    };
+    let Some(unqualified) = target.strip_suffix(&format!(":{alias}")) else {
+        return "";
+    };
+    let decision = access.decide(
+        principal,
+        LAMBDA_INVOKE,
+        &Target::from_sym_str(&unqualified),
+    );
+    if decision.is_allowed() {
+        " (its grant on the unqualified function ARN does not cover the alias)"
+    } else {
+        ""
+    }
+}
+
+/// Both fixes, with the exact ARN to grant as the user writes it in the caller's stack.
+fn help(deployment: &Deployment, route: &Route, caller_stack: usize) -> String {
+    let r = deployment.symbolic_resolver();
+    let arn = match (&route.function, &route.alias) {
+        (Some(f), Some(_))
+            if deployment
+                .template(route.stack)
+                .and_then(|t| t.resource(f))
+                .is_some_and(|r| r.type_name() == "AWS::Serverless::Function") =>
+        {
+            r.reference(route.stack, &format!("{f}.Alias"))
+        }
+        (Some(f), None) => r.attribute(route.stack, f, "Arn"),
+        _ => route
+            .target
+            .clone()
+            .unwrap_or_else(|| Value::unknown("unknown target")),
+    };
+    let written = match arn.as_str() {
+        Some(s) if s.as_literal().is_some() => format!("Resource: {s}"),
+        Some(s) => format!("Resource: !Sub {s}"),
+        None => "Resource: <the function's ARN>".to_string(),
+    };
+    let foreign_name = arn.as_str().is_some_and(|s| {
+        s.symbols().any(|sym| matches!(sym, Symbol::PhysicalId { stack, .. } | Symbol::Attribute { stack, .. } if *stack != caller_stack))
+    });
+    let note = if foreign_name {
+        format!(
+            " (the function has no FunctionName: give it one, or export its ARN from {} and import it)",
+            deployment.stack_name(route.stack)
+        )
+    } else {
+        String::new()
+    };
+    let no_credentials = if route.function.is_some()
+        && deployment.template(route.stack).is_some_and(|t| t.is_sam())
+    {
+        "or set `InvokeRole: NONE` under the API's Auth (or this event's Auth) so API Gateway invokes with its own identity, allowed by the AWS::Lambda::Permission SAM generates"
+    } else {
+        "or remove the integration's `Credentials` and add an AWS::Lambda::Permission for apigateway.amazonaws.com"
+    };
+    format!(
+        "grant the caller lambda:InvokeFunction on the exact target{note}:\n  - Effect: Allow\n    Action: lambda:InvokeFunction\n    {written}\n{no_credentials}"
+    )
+}

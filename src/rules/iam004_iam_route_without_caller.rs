@@ -1,0 +1,71 @@
+//! IAM004 `iam-route-without-caller`: an `AWS_IAM` route that no principal of the deployment may
+//! call. See rules/IAM004-iam-route-without-caller.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::finding::Severity;
+use crate::route::Authorization;
+
+declare_rule!(
+    IamRouteWithoutCaller,
+    "IAM004",
+    "iam-route-without-caller",
+    Warning
+);
+
+impl Rule for IamRouteWithoutCaller {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        let deployment = input.deployment;
+        let no_principals = input.access.principals.is_empty();
+        for route in input.routes {
+            if route.authorization != Authorization::AwsIam
+                || !input.access.callers(route).is_empty()
+            {
+                continue;
+            }
+            let Some(location) = deployment.location(route.stack, route.span) else {
+                continue;
+            };
+            let route_name = format!("{} {} on {}", route.method, route.path, route.api);
+            let (severity, message) = if no_principals {
+                (
+                    Severity::Note,
+                    format!(
+                        "no role or user in the checked templates may call {route_name} (AWS_IAM): if its callers are defined elsewhere, check that stack together with this one"
+                    ),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    format!(
+                        "no role or user of this deployment may call {route_name} (AWS_IAM): every signed request to it gets HTTP 403"
+                    ),
+                )
+            };
+            let stage = route
+                .stages
+                .first()
+                .map_or_else(|| "*".to_string(), ToString::to_string);
+            let method = if route.method == "ANY" {
+                "*"
+            } else {
+                route.method.as_str()
+            };
+            let path = if route.path == "$default" {
+                "/*".to_string()
+            } else {
+                route.path.clone()
+            };
+            cx.report(location, message)
+                .severity(severity)
+                .resource(route.function.as_deref())
+                .help(format!(
+                    "grant execute-api:Invoke on the route to its callers, e.g. Resource: !Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{stage}/{method}{path} (path parameters as *), or check the stack that defines the callers together with this one",
+                    route.api
+                ));
+        }
+    }
+}
