@@ -75,6 +75,28 @@ pub struct Principal {
     pub cognito: Vec<CognitoUse>,
 }
 
+impl Principal {
+    /// A role that only AWS services may assume (a Lambda execution role, an API Gateway invoke role):
+    /// not a plausible caller of an API.
+    pub fn is_service_role(&self) -> bool {
+        let Some(trust) = &self.trust else {
+            return false;
+        };
+        let statements: Vec<&Node> = match trust.get("Statement") {
+            Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
+            Some(single) => vec![single],
+            None => return false,
+        };
+        !statements.is_empty()
+            && statements.iter().all(|statement| {
+                statement
+                    .get("Principal")
+                    .and_then(Node::as_map)
+                    .is_some_and(|p| !p.is_empty() && p.iter().all(|e| e.key.text == "Service"))
+            })
+    }
+}
+
 /// Every role and user of the deployment with its policies.
 pub fn principals(deployment: &Deployment) -> Vec<Principal> {
     let r = deployment.resolver();

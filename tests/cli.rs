@@ -193,7 +193,8 @@ fn a_clean_deployment_exits_zero() {
     let run = iamlint(&["check", "--fail-on", "error", "fixtures/seed/sam.yaml"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stdout.ends_with("Found 1 warning and 1 note in 1 file.\n"),
+        run.stdout
+            .ends_with("Found 1 warning and 1 note in 1 file.\n"),
         "{}",
         run.stdout
     );

@@ -19,7 +19,8 @@ impl Rule for IamRouteWithoutCaller {
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         let deployment = input.deployment;
-        let no_principals = input.access.principals.is_empty();
+        // Roles only AWS services assume (execution roles) are not callers of an API.
+        let no_principals = input.access.principals.iter().all(|p| p.is_service_role());
         for route in input.routes {
             if route.authorization != Authorization::AwsIam
                 || !input.access.callers(route).is_empty()
