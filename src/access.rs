@@ -8,7 +8,7 @@ use crate::iam::eval::{
 };
 use crate::iam::managed::managed_policy;
 use crate::iam::pattern::{Target, TargetPart};
-use crate::iam::policy::PolicyDocument;
+use crate::iam::policy::{PolicyDocument, Statement};
 use crate::principals::{Attachment, Principal, principals};
 use crate::resolve::{Resolver, SymStr, Value};
 use crate::route::{Invocation, Route};
@@ -133,6 +133,57 @@ impl<'d> Access<'d> {
             file,
             span: statement.span,
         })
+    }
+
+    /// The statement the evaluator names, with where to point for it (the statement in a template, or
+    /// the managed-policy attachment) and a label for the policy.
+    pub fn statement(
+        &self,
+        index: usize,
+        statement: &StatementRef,
+    ) -> Option<(&Statement, Location, &str)> {
+        let policies = if statement.boundary {
+            self.boundaries.get(index)?.as_ref()?
+        } else {
+            self.identity.get(index)?
+        };
+        match policies.get(statement.policy)? {
+            LoadedPolicy::Document { document, origin } => {
+                let found = document.statements.get(statement.statement)?;
+                let file = origin.location?.file;
+                Some((
+                    found,
+                    Location {
+                        file,
+                        span: found.span,
+                    },
+                    origin.label.as_str(),
+                ))
+            }
+            LoadedPolicy::Managed { arn, origin } => {
+                let found = managed_policy(arn)?
+                    .document
+                    .statements
+                    .get(statement.statement)?;
+                Some((found, origin.location?, origin.label.as_str()))
+            }
+            LoadedPolicy::Unknown { .. } => None,
+        }
+    }
+
+    /// Every policy document held by principal `index` (identity policies), with its origin.
+    pub fn documents(
+        &self,
+        index: usize,
+    ) -> impl Iterator<Item = (&PolicyDocument, &PolicyOrigin)> {
+        self.identity
+            .get(index)
+            .into_iter()
+            .flatten()
+            .filter_map(|policy| match policy {
+                LoadedPolicy::Document { document, origin } => Some((document, origin)),
+                _ => None,
+            })
     }
 
     /// The principals that may call the route (`execute-api:Invoke` not denied for lack of an Allow),

@@ -97,6 +97,138 @@ impl Principal {
     }
 }
 
+/// A trust-policy statement that lets Cognito identity pools hand the role out.
+#[derive(Debug, Clone)]
+pub struct CognitoTrust {
+    /// The statement mapping.
+    pub span: Span,
+    /// `StringEquals` on `cognito-identity.amazonaws.com:aud` (the identity pool id).
+    pub audience: bool,
+    /// `amr` constrained to `authenticated` (`ForAnyValue:StringLike`/`StringEquals`).
+    pub authenticated_only: bool,
+    /// `amr` constrained at all (to `authenticated`, `unauthenticated`, a provider, ...).
+    pub amr_constrained: bool,
+}
+
+impl Principal {
+    /// Whether the trust policy lets the AWS service `service` (`apigateway.amazonaws.com`) assume the
+    /// role with `sts:AssumeRole`.
+    pub fn trusts_service(&self, service: &str) -> bool {
+        let Some(trust) = &self.trust else {
+            return false;
+        };
+        let statements: Vec<&Node> = match trust.get("Statement") {
+            Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
+            Some(single) => vec![single],
+            None => return false,
+        };
+        let strings = |node: Option<&Node>| -> Vec<String> {
+            match node {
+                Some(n) if n.as_seq().is_some() => n
+                    .as_seq()
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+                Some(n) => n.as_str().map(str::to_string).into_iter().collect(),
+                None => Vec::new(),
+            }
+        };
+        statements.iter().any(|s| {
+            s.get("Effect").and_then(Node::as_str) == Some("Allow")
+                && strings(s.get("Principal").and_then(|p| p.get("Service")))
+                    .iter()
+                    .any(|p| p == service)
+                && strings(s.get("Action"))
+                    .iter()
+                    .any(|a| crate::iam::pattern::action_matches(a, "sts:AssumeRole"))
+        })
+    }
+
+    /// The statements of the trust policy that let `cognito-identity.amazonaws.com` assume the role
+    /// with `sts:AssumeRoleWithWebIdentity` (Allow statements only).
+    pub fn cognito_trust(&self) -> Vec<CognitoTrust> {
+        let Some(trust) = &self.trust else {
+            return Vec::new();
+        };
+        let statements: Vec<&Node> = match trust.get("Statement") {
+            Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
+            Some(single) => vec![single],
+            None => Vec::new(),
+        };
+        statements
+            .into_iter()
+            .filter(|s| s.get("Effect").and_then(Node::as_str) == Some("Allow"))
+            .filter(|s| {
+                let federated = s.get("Principal").and_then(|p| p.get("Federated"));
+                let names: Vec<&str> = match federated {
+                    Some(f) if f.as_seq().is_some() => f
+                        .as_seq()
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .collect(),
+                    Some(f) => f.as_str().into_iter().collect(),
+                    None => Vec::new(),
+                };
+                names.contains(&"cognito-identity.amazonaws.com")
+            })
+            .filter(|s| {
+                let actions: Vec<&str> = match s.get("Action") {
+                    Some(a) if a.as_seq().is_some() => a
+                        .as_seq()
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .collect(),
+                    Some(a) => a.as_str().into_iter().collect(),
+                    None => Vec::new(),
+                };
+                actions.iter().any(|a| {
+                    crate::iam::pattern::action_matches(a, "sts:AssumeRoleWithWebIdentity")
+                })
+            })
+            .map(|s| {
+                let condition = s.get("Condition");
+                let values = |operator: &str, key: &str| -> Vec<String> {
+                    let Some(node) = condition
+                        .and_then(|c| c.get(operator))
+                        .and_then(|o| o.get(key))
+                    else {
+                        return Vec::new();
+                    };
+                    match node.as_seq() {
+                        Some(items) => items
+                            .iter()
+                            .filter_map(|n| n.as_str().map(str::to_string))
+                            .collect(),
+                        None => vec![
+                            node.as_str()
+                                .map_or_else(|| "<value>".to_string(), str::to_string),
+                        ],
+                    }
+                };
+                let amr: Vec<String> = [
+                    "ForAnyValue:StringLike",
+                    "ForAnyValue:StringEquals",
+                    "StringEquals",
+                    "StringLike",
+                ]
+                .iter()
+                .flat_map(|op| values(op, "cognito-identity.amazonaws.com:amr"))
+                .collect();
+                CognitoTrust {
+                    span: s.span,
+                    audience: !values("StringEquals", "cognito-identity.amazonaws.com:aud")
+                        .is_empty(),
+                    authenticated_only: !amr.is_empty() && amr.iter().all(|v| v == "authenticated"),
+                    amr_constrained: !amr.is_empty(),
+                }
+            })
+            .collect()
+    }
+}
+
 /// Every role and user of the deployment with its policies.
 pub fn principals(deployment: &Deployment) -> Vec<Principal> {
     let r = deployment.resolver();

@@ -86,6 +86,20 @@ pub struct Route {
     pub auth_span: Option<Span>,
     /// A SAM event `Auth` setting that SAM silently ignores for the credentials (see IAM009).
     pub ignored_auth_setting: Option<IgnoredSetting>,
+    /// Whether the `AWS::Lambda::Permission` API Gateway needs comes with the route.
+    pub permission: PermissionSource,
+}
+
+/// Where the function's resource policy for API Gateway comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PermissionSource {
+    /// SAM generates one for the event (source ARN `api/*/METHOD/path`).
+    SamEvent,
+    /// SAM generates one, but the event's `RestApiId`/`ApiId` (the key) is a plain string: its source
+    /// ARN holds the literal logical id and never matches (the span is the value).
+    SamEventLiteralApiId { key: &'static str, span: Span },
+    /// Nothing generated: an `AWS::Lambda::Permission` must be written.
+    Explicit,
 }
 
 /// An event `Auth` key (`InvokeRole` or `ApiKeyRequired`) written without `Authorizer` under an API

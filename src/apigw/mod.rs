@@ -73,6 +73,7 @@ impl Context<'_> {
             span,
             auth_span: None,
             ignored_auth_setting: None,
+            permission: crate::route::PermissionSource::Explicit,
         }
     }
 

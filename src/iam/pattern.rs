@@ -546,8 +546,12 @@ impl<'p> PatternSet<'p> {
     fn step(&self, set: &Positions, letter: Letter<'_>, mode: Mode) -> Positions {
         let mut next = self.empty();
         for (p, pattern) in self.patterns.iter().enumerate() {
-            if let (Letter::Symbol(_), Mode::Wild) = (letter, mode) {
-                self.step_any_string(set, &mut next, p, pattern.tokens.len());
+            if let (Letter::Symbol(symbol), Mode::Wild) = (letter, mode) {
+                if symbol.is_atomic_for("/") && symbol.is_atomic_for(":") {
+                    self.step_atomic_string(set, &mut next, p, &pattern.tokens);
+                } else {
+                    self.step_any_string(set, &mut next, p, pattern.tokens.len());
+                }
                 continue;
             }
             for (i, token) in pattern.tokens.iter().enumerate() {
@@ -563,6 +567,31 @@ impl<'p> PatternSet<'p> {
         }
         self.close(&mut next, mode);
         next
+    }
+
+    /// Reading a symbol whose value never holds `/` or `:` (a region, an account, a physical id): from a
+    /// held position, every position up to the next literal `/` or `:` of the pattern (an
+    /// over-approximation, so a miss still holds for every value).
+    fn step_atomic_string(
+        &self,
+        set: &Positions,
+        next: &mut Positions,
+        p: usize,
+        tokens: &[Token],
+    ) {
+        for start in 0..=tokens.len() {
+            if !self.contains(set, p, start) {
+                continue;
+            }
+            let mut i = start;
+            loop {
+                self.insert(next, p, i);
+                match tokens.get(i) {
+                    None | Some(Token::Char('/' | ':')) => break,
+                    Some(_) => i += 1,
+                }
+            }
+        }
     }
 
     /// Reading a string that may be anything: every position from the first one held onwards.
@@ -591,6 +620,12 @@ fn advance(token: &Token, letter: Letter<'_>, mode: Mode) -> Advance {
             Advance::Stay
         }
         (Token::Symbol(s), Letter::Symbol(t)) if mode == Mode::Opaque && s == t => Advance::Next,
+        // A region, an account or a physical id never holds `/` or `:`.
+        (Token::Symbol(s), Letter::Char('/' | ':'))
+            if mode == Mode::Wild && s.is_atomic_for("/") && s.is_atomic_for(":") =>
+        {
+            Advance::Fail
+        }
         (Token::Symbol(_) | Token::Variable(_), Letter::Char(_)) if mode == Mode::Wild => {
             Advance::Stay
         }

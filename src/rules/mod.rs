@@ -20,8 +20,15 @@ macro_rules! declare_rule {
 }
 
 mod iam001_caller_missing_lambda_invoke;
+mod iam002_invoke_role_cannot_invoke;
+mod iam003_grant_matches_no_route;
 mod iam004_iam_route_without_caller;
+mod iam005_missing_lambda_permission;
+mod iam006_unauthenticated_caller;
+mod iam007_cognito_trust_without_audience;
+mod iam008_overbroad_invoke_grant;
 mod iam009_ignored_invoke_role;
+mod iam010_stage_not_covered;
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
 mod ref003_duplicate_export;
@@ -88,8 +95,15 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &ref004_import_cycle::ImportCycle,
     &ref005_circular_dependency::CircularDependency,
     &iam001_caller_missing_lambda_invoke::CallerMissingLambdaInvoke,
+    &iam002_invoke_role_cannot_invoke::InvokeRoleCannotInvoke,
+    &iam003_grant_matches_no_route::GrantMatchesNoRoute,
     &iam004_iam_route_without_caller::IamRouteWithoutCaller,
+    &iam005_missing_lambda_permission::MissingLambdaPermission,
+    &iam006_unauthenticated_caller::UnauthenticatedCaller,
+    &iam007_cognito_trust_without_audience::CognitoTrustWithoutAudience,
+    &iam008_overbroad_invoke_grant::OverbroadInvokeGrant,
     &iam009_ignored_invoke_role::IgnoredInvokeRole,
+    &iam010_stage_not_covered::StageNotCovered,
 ];
 
 /// Looks a rule up by code or name, case-insensitively.

@@ -151,7 +151,71 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
             }
         }
     }
+    mark_event_permissions(&mut routes, template);
     routes
+}
+
+/// SAM writes an `AWS::Lambda::Permission` for every Api/HttpApi event, also when the route itself comes
+/// from the user's document: mark the routes of the same function, API, method and path.
+fn mark_event_permissions(routes: &mut [Route], template: &Template) {
+    for function in template
+        .resources
+        .iter()
+        .filter(|f| f.type_name() == "AWS::Serverless::Function")
+    {
+        let events = function
+            .property("Events")
+            .and_then(Node::as_map)
+            .unwrap_or(&[]);
+        for event in events {
+            let kind = event.value.get("Type").and_then(Node::as_str);
+            let properties = event.value.get("Properties");
+            let (key, implicit) = match kind {
+                Some("Api") => ("RestApiId", IMPLICIT_REST_API),
+                Some("HttpApi") => ("ApiId", IMPLICIT_HTTP_API),
+                _ => continue,
+            };
+            let api = match properties.and_then(|p| p.get(key)) {
+                Some(node) => api_name(node),
+                None => Some(implicit.to_string()),
+            };
+            let Some(api) = api else { continue };
+            let method = properties
+                .and_then(|p| p.get("Method"))
+                .and_then(Node::as_str)
+                .map_or("ANY".to_string(), event_method);
+            let path = properties
+                .and_then(|p| p.get("Path"))
+                .and_then(Node::as_str)
+                .unwrap_or("$default");
+            for route in routes.iter_mut() {
+                let same = route.api == api
+                    && route.method == method
+                    && route.path == path
+                    && route.function.as_deref() == Some(function.logical_id.as_str());
+                if same {
+                    route.permission = event_permission(event);
+                }
+            }
+        }
+    }
+}
+
+/// The permission SAM writes for an Api/HttpApi event.
+fn event_permission(event: &Entry) -> crate::route::PermissionSource {
+    let properties = event.value.get("Properties");
+    let api = ["RestApiId", "ApiId"]
+        .into_iter()
+        .find_map(|key| Some((key, properties?.get(key)?)));
+    match api {
+        Some((key, node)) if node.as_intrinsic().is_none() && node.as_str().is_some() => {
+            crate::route::PermissionSource::SamEventLiteralApiId {
+                key,
+                span: node.span,
+            }
+        }
+        _ => crate::route::PermissionSource::SamEvent,
+    }
 }
 
 /// The API an event attaches to: `key` (`RestApiId`/`ApiId`) names it, or the implicit API.
@@ -241,6 +305,7 @@ impl Context<'_> {
             span,
             auth_span: None,
             ignored_auth_setting: None,
+            permission: crate::route::PermissionSource::Explicit,
         }
     }
 

@@ -1,0 +1,84 @@
+//! IAM002 `invoke-role-cannot-invoke`: the fixed role an integration runs as cannot invoke the Lambda
+//! or is not trusted by API Gateway. See rules/IAM002-invoke-role-cannot-invoke.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::access::{LAMBDA_INVOKE, lambda_target};
+use crate::finding::Severity;
+use crate::iam::eval::Decision;
+use crate::route::Invocation;
+
+declare_rule!(
+    InvokeRoleCannotInvoke,
+    "IAM002",
+    "invoke-role-cannot-invoke",
+    Error
+);
+
+impl Rule for InvokeRoleCannotInvoke {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        let deployment = input.deployment;
+        let access = input.access;
+        for route in input.routes {
+            let Invocation::Role { arn, span } = &route.invocation else {
+                continue;
+            };
+            // Only a role of the deployment can be checked.
+            let Some(index) = access
+                .principals
+                .iter()
+                .position(|p| p.arn.equals(arn) == Some(true))
+            else {
+                continue;
+            };
+            let Some(role) = access.principals.get(index) else {
+                continue;
+            };
+            let Some(location) = deployment.location(route.stack, *span) else {
+                continue;
+            };
+            let route_name = format!("{} {} on {}", route.method, route.path, route.api);
+            let target = route.function.as_deref().unwrap_or("the Lambda");
+            if !role.trusts_service("apigateway.amazonaws.com") {
+                cx.report(
+                    location,
+                    format!("{route_name} runs its integration as `{}`, but that role does not trust apigateway.amazonaws.com: API Gateway cannot assume it, every call answers HTTP 500 and {target} is never invoked", role.logical_id),
+                )
+                .label(format!("integration credentials: `{}`", role.logical_id))
+                .resource(Some(&role.logical_id))
+                .help("add to the role's AssumeRolePolicyDocument: `- Effect: Allow, Principal: {Service: apigateway.amazonaws.com}, Action: sts:AssumeRole`");
+            }
+            let Some(targets) = lambda_target(route) else {
+                continue;
+            };
+            let decision = access.decide_any(index, LAMBDA_INVOKE, &targets);
+            let severity = match &decision {
+                Decision::Allowed { .. } => continue,
+                Decision::Denied { .. } => Severity::Error,
+                Decision::Conditional { .. } => Severity::Note,
+            };
+            let why = match &decision {
+                Decision::Conditional { reasons, .. } => {
+                    format!(" (cannot be decided: {})", reasons.join("; "))
+                }
+                _ => String::new(),
+            };
+            let mut finding = cx
+                .report(
+                    location,
+                    format!("{route_name} runs its integration as `{}`, which lacks lambda:InvokeFunction on {target}{why}: every call answers HTTP 500 and the Lambda is never invoked", role.logical_id),
+                )
+                .severity(severity)
+                .label(format!("integration credentials: `{}`", role.logical_id))
+                .resource(Some(&role.logical_id))
+                .help(format!("grant `{}` lambda:InvokeFunction on {target}'s ARN (`!GetAtt {target}.Arn`, or the alias ARN when the route targets an alias)", role.logical_id));
+            if let Some(role_location) = deployment.location(role.stack, role.span) {
+                finding = finding.related(role_location, "the role");
+            }
+            drop(finding);
+        }
+    }
+}

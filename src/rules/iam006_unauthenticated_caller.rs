@@ -1,0 +1,86 @@
+//! IAM006 `unauthenticated-caller`: a role reachable without sign-in may call an `AWS_IAM` route.
+//! See rules/IAM006-unauthenticated-caller.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::iam::eval::{Decision, DenialReason};
+use crate::principals::{CognitoGrant, Principal};
+use crate::route::Authorization;
+use crate::source::Span;
+
+declare_rule!(
+    UnauthenticatedCaller,
+    "IAM006",
+    "unauthenticated-caller",
+    Error
+);
+
+impl Rule for UnauthenticatedCaller {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        let deployment = input.deployment;
+        for route in input
+            .routes
+            .iter()
+            .filter(|r| r.authorization == Authorization::AwsIam)
+        {
+            for caller in input.access.callers(route) {
+                if matches!(
+                    caller.execute_api,
+                    Decision::Denied {
+                        reason: DenialReason::ExplicitDeny,
+                        ..
+                    }
+                ) {
+                    continue;
+                }
+                let Some(principal) = input.access.principals.get(caller.principal) else {
+                    continue;
+                };
+                let Some((span, stack, how)) = guest_access(principal) else {
+                    continue;
+                };
+                let Some(location) = deployment.location(stack, span) else {
+                    continue;
+                };
+                let route_name = format!("{} {} on {}", route.method, route.path, route.api);
+                let mut finding = cx
+                    .report(
+                        location,
+                        format!("`{}` may call {route_name}, and {how}: anyone can get its credentials without signing in and call the route", principal.logical_id),
+                    )
+                    .resource(Some(&principal.logical_id))
+                    .help("give guests a role without execute-api:Invoke on this API, or require sign-in: `AllowUnauthenticatedIdentities: false` and `ForAnyValue:StringLike: {cognito-identity.amazonaws.com:amr: authenticated}` in the role's trust policy");
+                if let Some(route_location) = deployment.location(route.stack, route.span) {
+                    finding =
+                        finding.related(route_location, format!("{route_name} requires AWS_IAM"));
+                }
+                drop(finding);
+            }
+        }
+    }
+}
+
+/// Where and how a role is reachable without sign-in.
+fn guest_access(principal: &Principal) -> Option<(Span, usize, &'static str)> {
+    for used in &principal.cognito {
+        if used.grant
+            == (CognitoGrant::Unauthenticated {
+                pool_allows_guests: Some(true),
+            })
+        {
+            return Some((
+                used.span,
+                used.stack,
+                "its identity pool hands it to guests (`Roles.unauthenticated` with `AllowUnauthenticatedIdentities: true`)",
+            ));
+        }
+    }
+    principal
+        .cognito_trust()
+        .into_iter()
+        .find(|t| !t.authenticated_only)
+        .map(|t| (t.span, principal.stack, "its trust policy does not require `cognito-identity.amazonaws.com:amr` = `authenticated`"))
+}

@@ -1,0 +1,156 @@
+//! IAM008 `overbroad-invoke-grant`: a caller of an IAM route may invoke every API or every function
+//! of the account. See rules/IAM008-overbroad-invoke-grant.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::access::{EXECUTE_API_INVOKE, LAMBDA_INVOKE};
+use crate::iam::eval::{Decision, StatementRef};
+use crate::iam::pattern::{Coverage, Pattern, Target, TargetPart};
+use crate::iam::policy::{ActionSet, Effect, ResourceSet, Statement};
+use crate::resolve::{SymStr, Symbol};
+use crate::route::Authorization;
+use crate::source::Location;
+
+declare_rule!(
+    OverbroadInvokeGrant,
+    "IAM008",
+    "overbroad-invoke-grant",
+    Warning
+);
+
+impl Rule for OverbroadInvokeGrant {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        let access = input.access;
+        let mut reported: Vec<(usize, Location)> = Vec::new();
+        for route in input
+            .routes
+            .iter()
+            .filter(|r| r.authorization == Authorization::AwsIam)
+        {
+            for caller in access.callers(route) {
+                let grants = [
+                    (EXECUTE_API_INVOKE, Some(&caller.execute_api)),
+                    (LAMBDA_INVOKE, caller.lambda_invoke.as_ref()),
+                ];
+                for (action, decision) in grants {
+                    for grant in decision.map(granting).unwrap_or_default() {
+                        let Some((statement, location, policy)) =
+                            access.statement(caller.principal, grant)
+                        else {
+                            continue;
+                        };
+                        if reported.contains(&(caller.principal, location)) {
+                            continue;
+                        }
+                        let Some(what) =
+                            too_broad(statement, action, &input.deployment.config.partition)
+                        else {
+                            continue;
+                        };
+                        reported.push((caller.principal, location));
+                        let Some(principal) = access.principals.get(caller.principal) else {
+                            continue;
+                        };
+                        let (service, scope) = if action == EXECUTE_API_INVOKE {
+                            (
+                                "execute-api",
+                                format!(
+                                    "the API's ARN (`...:${{{}}}/stage/METHOD/path`)",
+                                    route.api
+                                ),
+                            )
+                        } else {
+                            (
+                                "lambda",
+                                "the function's ARN (`!GetAtt Function.Arn`, or the alias ARN)"
+                                    .to_string(),
+                            )
+                        };
+                        cx.report(location, format!("`{}` ({policy}) may {what}: it calls {} {} on {}, and needs no more", principal.logical_id, route.method, route.path, route.api))
+                            .resource(Some(&principal.logical_id))
+                            .help(format!("grant only `{action}` (not `{service}:*` or `*`) and only on {scope}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn granting(decision: &Decision) -> Vec<&StatementRef> {
+    match decision {
+        Decision::Allowed { grants } | Decision::Conditional { grants, .. } => {
+            grants.iter().collect()
+        }
+        Decision::Denied { .. } => Vec::new(),
+    }
+}
+
+/// What is too broad about an Allow statement granting `action`, in words.
+fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<String> {
+    if statement.effect != Effect::Allow {
+        return None;
+    }
+    let service = action.split(':').next().unwrap_or("");
+    let wildcard_action = match &statement.actions {
+        ActionSet::Action(patterns) => patterns
+            .iter()
+            .find(|p| *p == "*" || p.eq_ignore_ascii_case(&format!("{service}:*")))
+            .cloned(),
+        ActionSet::NotAction(_) => Some("every action but a few (NotAction)".to_string()),
+    };
+    if let Some(pattern) = wildcard_action {
+        return Some(format!("call every {service} action (`{pattern}`)"));
+    }
+    // A fresh symbol stands for "any other API / function of the account": only a wildcard covers it.
+    let any = Symbol::Parameter("\u{1}any".to_string());
+    let target = if service == "execute-api" {
+        let mut prefix = SymStr::literal(format!("arn:{partition}:execute-api:"));
+        prefix.push_symbol(Symbol::Region);
+        prefix.push_literal(":");
+        prefix.push_symbol(Symbol::AccountId);
+        prefix.push_literal(":");
+        prefix.push_symbol(any);
+        Target::from_sym_str(&prefix)
+            .with(TargetPart::Literal("/".into()))
+            .with(TargetPart::AnyPath)
+    } else {
+        let mut arn = SymStr::literal(format!("arn:{partition}:lambda:"));
+        arn.push_symbol(Symbol::Region);
+        arn.push_literal(":");
+        arn.push_symbol(Symbol::AccountId);
+        arn.push_literal(":function:");
+        arn.push_symbol(any);
+        Target::from_sym_str(&arn)
+    };
+    let ResourceSet::Resource(values) = &statement.resources else {
+        return Some(format!(
+            "invoke every {} but a few (NotResource)",
+            noun(service)
+        ));
+    };
+    let broad = values
+        .iter()
+        .filter_map(|v| v.as_str())
+        .any(|s| Pattern::new(s, statement_has_variables(s)).coverage(&target) == Coverage::All);
+    broad.then(|| {
+        format!(
+            "invoke every {} of the account (Resource covers them all)",
+            noun(service)
+        )
+    })
+}
+
+fn noun(service: &str) -> &'static str {
+    if service == "execute-api" {
+        "API"
+    } else {
+        "Lambda function"
+    }
+}
+
+fn statement_has_variables(s: &SymStr) -> bool {
+    s.to_string().contains("${aws:")
+}
