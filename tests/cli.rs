@@ -327,7 +327,12 @@ fn regressions_end_quickly_without_a_crash() {
 fn a_file_named_twice_is_read_once() {
     let (json, _) = check_json(&["fixtures/seed", "./fixtures/seed/cfn.yaml"]);
     assert_eq!(json["summary"]["files"], 2);
-    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert!(!rules.contains(&"REF003"), "{rules:?}");
 }
 
