@@ -197,23 +197,7 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         GraphFormat::Json => report::graph::json(&deployment) + "\n",
     };
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    for (file, error) in &load_errors {
-        let at = report::Position::of(
-            &deployment.sources,
-            crate::source::Location {
-                file: *file,
-                span: error.span,
-            },
-        );
-        let _ = writeln!(
-            err,
-            "warning: {}:{}:{}: not loaded: {}",
-            at.file, at.line, at.column, error.message
-        );
-    }
-    for message in &io_errors {
-        let _ = writeln!(err, "error: {message}");
-    }
+    report_not_loaded(&deployment, &load_errors, &io_errors, err);
     if written.is_err() || !io_errors.is_empty() {
         EXIT_ERROR
     } else {

@@ -75,18 +75,39 @@ pub struct Principal {
     pub cognito: Vec<CognitoUse>,
 }
 
+/// The statements of a policy document (`Statement` as a list or a single mapping).
+fn statements(document: &Node) -> Vec<&Node> {
+    match document.get("Statement") {
+        Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    }
+}
+
+/// A string or a list of strings (`Action`, `Principal.Service`, ...), as written.
+fn strings(node: Option<&Node>) -> Vec<String> {
+    match node {
+        Some(n) if n.as_seq().is_some() => n
+            .as_seq()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        Some(n) => n.as_str().map(str::to_string).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
 impl Principal {
+    /// The statements of the trust policy (none for a user).
+    fn trust_statements(&self) -> Vec<&Node> {
+        self.trust.as_ref().map(statements).unwrap_or_default()
+    }
+
     /// A role that only AWS services may assume (a Lambda execution role, an API Gateway invoke role):
     /// not a plausible caller of an API.
     pub fn is_service_role(&self) -> bool {
-        let Some(trust) = &self.trust else {
-            return false;
-        };
-        let statements: Vec<&Node> = match trust.get("Statement") {
-            Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
-            Some(single) => vec![single],
-            None => return false,
-        };
+        let statements = self.trust_statements();
         !statements.is_empty()
             && statements.iter().all(|statement| {
                 statement
@@ -114,27 +135,7 @@ impl Principal {
     /// Whether the trust policy lets the AWS service `service` (`apigateway.amazonaws.com`) assume the
     /// role with `sts:AssumeRole`.
     pub fn trusts_service(&self, service: &str) -> bool {
-        let Some(trust) = &self.trust else {
-            return false;
-        };
-        let statements: Vec<&Node> = match trust.get("Statement") {
-            Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
-            Some(single) => vec![single],
-            None => return false,
-        };
-        let strings = |node: Option<&Node>| -> Vec<String> {
-            match node {
-                Some(n) if n.as_seq().is_some() => n
-                    .as_seq()
-                    .unwrap_or(&[])
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect(),
-                Some(n) => n.as_str().map(str::to_string).into_iter().collect(),
-                None => Vec::new(),
-            }
-        };
-        statements.iter().any(|s| {
+        self.trust_statements().iter().any(|s| {
             s.get("Effect").and_then(Node::as_str) == Some("Allow")
                 && strings(s.get("Principal").and_then(|p| p.get("Service")))
                     .iter()
@@ -148,43 +149,16 @@ impl Principal {
     /// The statements of the trust policy that let `cognito-identity.amazonaws.com` assume the role
     /// with `sts:AssumeRoleWithWebIdentity` (Allow statements only).
     pub fn cognito_trust(&self) -> Vec<CognitoTrust> {
-        let Some(trust) = &self.trust else {
-            return Vec::new();
-        };
-        let statements: Vec<&Node> = match trust.get("Statement") {
-            Some(list) if list.as_seq().is_some() => list.as_seq().unwrap_or(&[]).iter().collect(),
-            Some(single) => vec![single],
-            None => Vec::new(),
-        };
-        statements
+        self.trust_statements()
             .into_iter()
             .filter(|s| s.get("Effect").and_then(Node::as_str) == Some("Allow"))
             .filter(|s| {
-                let federated = s.get("Principal").and_then(|p| p.get("Federated"));
-                let names: Vec<&str> = match federated {
-                    Some(f) if f.as_seq().is_some() => f
-                        .as_seq()
-                        .unwrap_or(&[])
-                        .iter()
-                        .filter_map(Node::as_str)
-                        .collect(),
-                    Some(f) => f.as_str().into_iter().collect(),
-                    None => Vec::new(),
-                };
-                names.contains(&"cognito-identity.amazonaws.com")
+                strings(s.get("Principal").and_then(|p| p.get("Federated")))
+                    .iter()
+                    .any(|name| name == "cognito-identity.amazonaws.com")
             })
             .filter(|s| {
-                let actions: Vec<&str> = match s.get("Action") {
-                    Some(a) if a.as_seq().is_some() => a
-                        .as_seq()
-                        .unwrap_or(&[])
-                        .iter()
-                        .filter_map(Node::as_str)
-                        .collect(),
-                    Some(a) => a.as_str().into_iter().collect(),
-                    None => Vec::new(),
-                };
-                actions.iter().any(|a| {
+                strings(s.get("Action")).iter().any(|a| {
                     crate::iam::pattern::action_matches(a, "sts:AssumeRoleWithWebIdentity")
                 })
             })

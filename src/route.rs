@@ -57,6 +57,15 @@ pub enum Invocation {
     Role { arn: Value, span: Span },
 }
 
+/// The API a new route belongs to.
+pub struct RouteApi {
+    pub stack: StackId,
+    pub name: String,
+    pub kind: ApiKind,
+    pub id: Value,
+    pub stages: Vec<Value>,
+}
+
 /// One method on one path of one API.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -111,6 +120,28 @@ pub struct IgnoredSetting {
 }
 
 impl Route {
+    /// A route of `api` with no authorization, API Gateway's own identity and no known target yet.
+    pub fn new(api: RouteApi, method: String, path: String, span: Span) -> Route {
+        Route {
+            stack: api.stack,
+            api: api.name,
+            api_kind: api.kind,
+            api_id: api.id,
+            stages: api.stages,
+            method,
+            path,
+            authorization: Authorization::None,
+            invocation: Invocation::ServiceIdentity,
+            function: None,
+            alias: None,
+            target: None,
+            span,
+            auth_span: None,
+            ignored_auth_setting: None,
+            permission: PermissionSource::Explicit,
+        }
+    }
+
     pub fn caller_credentials(&self) -> bool {
         self.invocation == Invocation::CallerCredentials
     }

@@ -6,7 +6,7 @@ pub mod openapi;
 
 use crate::load::Node;
 use crate::resolve::{Resolver, StackId, Value};
-use crate::route::{ApiKind, Authorization, Invocation, Route};
+use crate::route::{ApiKind, Authorization, Route};
 use crate::template::{Resource, Template};
 
 /// Most `ParentId` links followed from a method to the API root.
@@ -57,24 +57,14 @@ impl Context<'_> {
         path: String,
         span: crate::source::Span,
     ) -> Route {
-        Route {
+        let route_api = crate::route::RouteApi {
             stack: self.stack,
-            api: api.to_string(),
-            api_kind: kind,
-            api_id: self.r.reference(self.stack, api),
+            name: api.to_string(),
+            kind,
+            id: self.r.reference(self.stack, api),
             stages: self.stages(api, kind),
-            method,
-            path,
-            authorization: Authorization::None,
-            invocation: Invocation::ServiceIdentity,
-            function: None,
-            alias: None,
-            target: None,
-            span,
-            auth_span: None,
-            ignored_auth_setting: None,
-            permission: crate::route::PermissionSource::Explicit,
-        }
+        };
+        Route::new(route_api, method, path, span)
     }
 
     /// Stage names of an API: its `Stage` resources and the `StageName` of its deployments.

@@ -289,24 +289,14 @@ struct Context<'c> {
 
 impl Context<'_> {
     fn route(&self, api: &SamApi, method: String, path: String, span: Span) -> Route {
-        Route {
+        let api = crate::route::RouteApi {
             stack: self.stack,
-            api: api.logical_id.clone(),
-            api_kind: api.kind,
-            api_id: api.api_id(self.r, self.stack),
+            name: api.logical_id.clone(),
+            kind: api.kind,
+            id: api.api_id(self.r, self.stack),
             stages: api.stages(self.r, self.stack),
-            method,
-            path,
-            authorization: Authorization::None,
-            invocation: Invocation::ServiceIdentity,
-            function: None,
-            alias: None,
-            target: None,
-            span,
-            auth_span: None,
-            ignored_auth_setting: None,
-            permission: crate::route::PermissionSource::Explicit,
-        }
+        };
+        Route::new(api, method, path, span)
     }
 
     fn with_target(mut route: Route, target: Option<LambdaTarget>) -> Route {
