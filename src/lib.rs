@@ -6,6 +6,7 @@
 pub mod access;
 pub mod apigw;
 pub mod cli;
+pub mod cors;
 pub mod deployment;
 pub mod discover;
 pub mod finding;

@@ -170,31 +170,37 @@ fn each_broken_input_alone_exits_with_findings_not_a_crash() {
 
 #[test]
 fn fail_on_sets_the_exit_threshold() {
+    // REF004/bad holds one warning and nothing above it.
+    let fixture = "fixtures/REF004/bad";
+    assert_eq!(iamlint(&["check", "--fail-on", "error", fixture]).code, 0);
+    assert_eq!(iamlint(&["check", "--fail-on", "warning", fixture]).code, 1);
+    assert_eq!(iamlint(&["check", "--fail-on", "note", fixture]).code, 1);
+    // The seed has errors (CORS001): it fails at every level.
     assert_eq!(
         iamlint(&["check", "--fail-on", "error", "fixtures/seed"]).code,
-        0
-    );
-    assert_eq!(
-        iamlint(&["check", "--fail-on", "warning", "fixtures/seed"]).code,
-        1
-    );
-    assert_eq!(
-        iamlint(&["check", "--fail-on", "note", "fixtures/seed"]).code,
         1
     );
 }
 
 #[test]
 fn a_clean_deployment_exits_zero() {
-    let run = iamlint(&["check", "fixtures/seed/sam.yaml"]);
-    // sam.yaml alone imports an export nobody defines (a warning) and its IAM route has no caller in
-    // the checked templates (a note): not clean by default.
+    let run = iamlint(&["check", "fixtures/IAM001/good"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        "No problems found in 2 files.
+"
+    );
+    // Warnings fail the run by default, not with --fail-on error.
+    let run = iamlint(&["check", "fixtures/REF002/bad"]);
     assert_eq!(run.code, 1);
-    let run = iamlint(&["check", "--fail-on", "error", "fixtures/seed/sam.yaml"]);
+    let run = iamlint(&["check", "--fail-on", "error", "fixtures/REF002/bad"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stdout
-            .ends_with("Found 1 warning and 1 note in 1 file.\n"),
+        run.stdout.ends_with(
+            "Found 1 warning in 2 files.
+"
+        ),
         "{}",
         run.stdout
     );
@@ -230,13 +236,20 @@ fn usage_errors_exit_two() {
     assert_eq!(iamlint(&["frobnicate"]).code, 2);
 }
 
-/// `--param` values reach the resolver: an import name built from a parameter resolves.
+/// `--param` values reach the resolver: an import name built from a parameter without a default is
+/// unknown (not reported) until the parameter has a value.
 #[test]
 fn params_feed_the_resolver() {
-    let (json, _) = check_json(&["fixtures/seed"]);
-    assert_eq!(json["summary"]["warnings"], 1);
-    let run = iamlint(&["check", "--param", "ServiceName=other", "fixtures/seed"]);
-    assert_eq!(run.code, 1);
+    assert_eq!(iamlint(&["check", "fixtures/REF002/good"]).code, 0);
+    let (json, code) = check_json(&["--param", "SharedStack=platform", "fixtures/REF002/good"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["findings"][0]["rule"], "REF002");
+    assert!(
+        json["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("platform-AlarmTopicArn")
+    );
 }
 
 #[test]
@@ -338,12 +351,12 @@ fn a_file_named_twice_is_read_once() {
 
 #[test]
 fn external_exports_silence_unresolved_imports() {
-    assert_eq!(iamlint(&["check", "fixtures/seed/sam.yaml"]).code, 1);
+    assert_eq!(iamlint(&["check", "fixtures/REF002/bad"]).code, 1);
     let run = iamlint(&[
         "check",
-        "fixtures/seed/sam.yaml",
+        "fixtures/REF002/bad",
         "--external-export",
-        "LambdaBackendRoleArn",
+        "orders-PrivateSubnetId",
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }

@@ -121,3 +121,82 @@ fn invoke_role_none_needs_no_lambda_grant() {
     let (findings, _) = findings(&sam, &cfn);
     assert!(iam001(&findings).is_empty(), "{findings:#?}");
 }
+
+fn rules_of(findings: &[Finding], prefix: &str) -> Vec<(String, usize)> {
+    findings
+        .iter()
+        .filter(|f| f.rule.code.starts_with(prefix))
+        .map(|f| (f.rule.code.to_string(), f.primary.location.span.start))
+        .collect()
+}
+
+/// The seed's CORS block as published: SAM refuses `AllowCredentials: true` with `AllowOrigin: "'*'"`
+/// (CORS001), and with credentials the `'*'` headers and methods are taken literally (CORS002).
+#[test]
+fn the_seed_cors_block_gets_cors001_and_cors002_on_its_lines() {
+    let (findings, deployment) = findings(SAM, CFN);
+    let cors = rules_of(&findings, "CORS");
+    let codes: Vec<&str> = cors.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == "CORS001").count(),
+        1,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == "CORS002").count(),
+        2,
+        "{codes:?}"
+    );
+    let cors001 = findings.iter().find(|f| f.rule.code == "CORS001").unwrap();
+    assert_eq!(cors001.resource.as_deref(), Some("AdminApiResource"));
+    let line = |location: iamlint::source::Location| {
+        let file = deployment.sources.get(location.file).unwrap();
+        file.text[..location.span.start].lines().count()
+    };
+    let credentials_line = SAM
+        .lines()
+        .position(|l| l.contains("AllowCredentials: true"))
+        .unwrap()
+        + 1;
+    let origin_line = SAM
+        .lines()
+        .position(|l| l.contains("AllowOrigin: \"'*'\""))
+        .unwrap()
+        + 1;
+    assert_eq!(line(cors001.primary.location), credentials_line);
+    assert!(
+        cors001
+            .related
+            .iter()
+            .any(|r| line(r.location) == origin_line)
+    );
+}
+
+#[test]
+fn a_concrete_origin_and_explicit_headers_fix_the_seed_cors() {
+    let sam = SAM
+        .replace("        AllowMethods: \"'*'\"\n", "        AllowMethods: \"'GET,OPTIONS'\"\n")
+        .replace("        AllowHeaders: \"'*'\"\n", "        AllowHeaders: \"'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token'\"\n")
+        .replace("        AllowOrigin: \"'*'\"\n", "        AllowOrigin: \"'https://admin.example.com'\"\n");
+    assert_ne!(sam, SAM);
+    let (findings, _) = findings(&sam, CFN);
+    let cors: Vec<String> = rules_of(&findings, "CORS")
+        .into_iter()
+        .map(|(code, _)| code)
+        .collect();
+    // The Cors block is fixed; the seed's gateway responses still answer `'*'` (CORS004, on their lines).
+    assert!(cors.iter().all(|code| code == "CORS004"), "{cors:?}");
+    let gateway_lines: Vec<usize> = SAM
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("Access-Control-Allow-Origin"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    for finding in findings.iter().filter(|f| f.rule.code == "CORS004") {
+        let line = sam[..finding.primary.location.span.start].lines().count();
+        assert!(
+            gateway_lines.contains(&line),
+            "CORS004 at line {line}, gateway response lines {gateway_lines:?}"
+        );
+    }
+}

@@ -19,6 +19,13 @@ macro_rules! declare_rule {
     };
 }
 
+mod cors001_credentials_with_wildcard_origin;
+mod cors002_credentials_with_wildcard_list;
+mod cors003_iam_auth_on_preflight;
+mod cors004_gateway_responses_cors_mismatch;
+mod cors005_sigv4_headers_not_allowed;
+mod cors006_credentials_not_boolean;
+mod edge001_cloudfront_breaks_sigv4;
 mod iam001_caller_missing_lambda_invoke;
 mod iam002_invoke_role_cannot_invoke;
 mod iam003_grant_matches_no_route;
@@ -78,6 +85,8 @@ pub struct RuleInput<'d> {
     pub routes: &'d [crate::route::Route],
     /// The principals and what they may call.
     pub access: &'d crate::access::Access<'d>,
+    /// The CORS settings of every API that has them.
+    pub cors: &'d [crate::cors::ApiCors],
 }
 
 pub trait Rule: Sync {
@@ -104,6 +113,13 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &iam008_overbroad_invoke_grant::OverbroadInvokeGrant,
     &iam009_ignored_invoke_role::IgnoredInvokeRole,
     &iam010_stage_not_covered::StageNotCovered,
+    &cors001_credentials_with_wildcard_origin::CredentialsWithWildcardOrigin,
+    &cors002_credentials_with_wildcard_list::CredentialsWithWildcardList,
+    &cors003_iam_auth_on_preflight::IamAuthOnPreflight,
+    &cors004_gateway_responses_cors_mismatch::GatewayResponsesCorsMismatch,
+    &cors005_sigv4_headers_not_allowed::Sigv4HeadersNotAllowed,
+    &cors006_credentials_not_boolean::CredentialsNotBoolean,
+    &edge001_cloudfront_breaks_sigv4::CloudfrontBreaksSigv4,
 ];
 
 /// Looks a rule up by code or name, case-insensitively.
@@ -121,12 +137,14 @@ pub fn run_all(
 ) -> Vec<Finding> {
     let routes = crate::route::routes(deployment);
     let access = crate::access::Access::new(deployment);
+    let cors = crate::cors::apis(deployment, &routes);
     let input = RuleInput {
         deployment,
         load_errors,
         external_exports,
         routes: &routes,
         access: &access,
+        cors: &cors,
     };
     run_rules(&input)
 }

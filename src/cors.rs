@@ -1,0 +1,308 @@
+//! CORS settings of each API, as SAM and API Gateway read them: SAM REST `Cors` (a string or a map,
+//! Globals merged), SAM HttpApi and `AWS::ApiGatewayV2::Api` `CorsConfiguration`.
+//!
+//! REST values are API Gateway header expressions (`"'https://a.example'"`, single quotes inside the
+//! YAML string); HTTP values are plain lists. Each setting keeps its span for findings.
+
+use crate::deployment::Deployment;
+use crate::load::Node;
+use crate::resolve::StackId;
+use crate::route::{ApiKind, Authorization, Route};
+use crate::sam::globals;
+use crate::source::Span;
+
+/// A setting as written, with its span.
+#[derive(Debug, Clone)]
+pub struct Setting<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// `AllowCredentials` as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Credentials {
+    /// A YAML/JSON boolean.
+    Bool(bool),
+    /// A string (`"true"`): SAM does not read it as true.
+    Text(String),
+    /// An intrinsic function or something else.
+    Other,
+}
+
+/// The CORS configuration of one API.
+#[derive(Debug, Clone)]
+pub struct ApiCors {
+    pub stack: StackId,
+    pub api: String,
+    pub kind: ApiKind,
+    /// The `Cors` / `CorsConfiguration` value.
+    pub span: Span,
+    /// Allowed origins: REST has one expression (`'*'`), HTTP a list. `None` when not set; items
+    /// that are not literal text are left out.
+    pub origins: Option<Setting<Vec<String>>>,
+    pub credentials: Option<Setting<Credentials>>,
+    /// Allowed headers and methods, split into names (REST: `'a,b'`; HTTP: lists).
+    pub headers: Option<Setting<Vec<String>>>,
+    pub methods: Option<Setting<Vec<String>>>,
+    /// REST: `Auth.DefaultAuthorizer: AWS_IAM`, and whether SAM also puts it on the preflight.
+    pub iam_default: Option<Span>,
+    pub iam_on_preflight: bool,
+    /// Some route of the API requires AWS_IAM.
+    pub has_iam_routes: bool,
+    /// REST `GatewayResponses` (Globals merged), when written.
+    pub gateway_responses: Option<Node>,
+}
+
+/// The CORS configuration of every API of the deployment that has one.
+pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
+    let mut out = Vec::new();
+    for (stack, template) in deployment.templates.iter().enumerate() {
+        let iam_api = |api: &str| {
+            routes.iter().any(|r| {
+                r.stack == stack && r.api == api && r.authorization == Authorization::AwsIam
+            })
+        };
+        let mut sam_apis: Vec<(String, ApiKind, Option<Node>)> = template
+            .resources
+            .iter()
+            .filter_map(|resource| {
+                let kind = match resource.type_name() {
+                    "AWS::Serverless::Api" => ApiKind::Rest,
+                    "AWS::Serverless::HttpApi" => ApiKind::Http,
+                    "AWS::ApiGatewayV2::Api" => {
+                        return Some((
+                            resource.logical_id.clone(),
+                            ApiKind::Http,
+                            resource.properties.clone(),
+                        ));
+                    }
+                    _ => return None,
+                };
+                Some((
+                    resource.logical_id.clone(),
+                    kind,
+                    globals::merged_properties(template, resource),
+                ))
+            })
+            .collect();
+        for (implicit, kind, resource_type) in [
+            (
+                crate::sam::IMPLICIT_REST_API,
+                ApiKind::Rest,
+                "AWS::Serverless::Api",
+            ),
+            (
+                crate::sam::IMPLICIT_HTTP_API,
+                ApiKind::Http,
+                "AWS::Serverless::HttpApi",
+            ),
+        ] {
+            if routes.iter().any(|r| r.stack == stack && r.api == implicit) {
+                sam_apis.push((
+                    implicit.to_string(),
+                    kind,
+                    globals::implicit_properties(template, resource_type),
+                ));
+            }
+        }
+        for (api, kind, properties) in sam_apis {
+            let Some(properties) = properties else {
+                continue;
+            };
+            let cors = match kind {
+                ApiKind::Rest => properties
+                    .get("Cors")
+                    .and_then(|c| rest_cors(c, &properties)),
+                ApiKind::Http => properties.get("CorsConfiguration").and_then(http_cors),
+            };
+            if let Some(mut cors) = cors {
+                cors.stack = stack;
+                cors.has_iam_routes = iam_api(&api);
+                cors.api = api;
+                cors.kind = kind;
+                out.push(cors);
+            }
+        }
+    }
+    out
+}
+
+fn empty(span: Span) -> ApiCors {
+    ApiCors {
+        stack: 0,
+        api: String::new(),
+        kind: ApiKind::Rest,
+        span,
+        origins: None,
+        credentials: None,
+        headers: None,
+        methods: None,
+        iam_default: None,
+        iam_on_preflight: false,
+        has_iam_routes: false,
+        gateway_responses: None,
+    }
+}
+
+/// REST `Cors`: a string is `AllowOrigin` alone; `""`, `false` and null mean no CORS.
+fn rest_cors(cors: &Node, properties: &Node) -> Option<ApiCors> {
+    if cors.is_null() || cors.as_bool() == Some(false) || cors.as_str() == Some("") {
+        return None;
+    }
+    let mut out = empty(cors.span);
+    if cors.as_intrinsic().is_some() {
+        return Some(out);
+    }
+    if cors.as_scalar().is_some() {
+        out.origins = Some(Setting {
+            value: cors.as_str().map(str::to_string).into_iter().collect(),
+            span: cors.span,
+        });
+    } else {
+        out.origins = cors.get("AllowOrigin").map(|o| Setting {
+            value: o
+                .as_str()
+                .filter(|_| o.as_intrinsic().is_none())
+                .map(str::to_string)
+                .into_iter()
+                .collect(),
+            span: o.span,
+        });
+        out.credentials = cors.get("AllowCredentials").map(credentials);
+        out.headers = cors.get("AllowHeaders").and_then(expression_list);
+        out.methods = cors.get("AllowMethods").and_then(expression_list);
+    }
+    out.gateway_responses = properties
+        .get("GatewayResponses")
+        .filter(|g| g.is_map())
+        .cloned();
+    let auth = properties.get("Auth");
+    if let Some(default) = auth
+        .and_then(|a| a.get("DefaultAuthorizer"))
+        .filter(|d| d.as_str() == Some("AWS_IAM"))
+    {
+        out.iam_default = Some(default.span);
+        out.iam_on_preflight = auth
+            .and_then(|a| a.get("AddDefaultAuthorizerToCorsPreflight"))
+            .and_then(Node::as_bool)
+            != Some(false);
+    }
+    Some(out)
+}
+
+/// HttpApi / ApiGatewayV2 `CorsConfiguration`: `true` allows every origin.
+fn http_cors(cors: &Node) -> Option<ApiCors> {
+    if cors.as_bool() == Some(false) || cors.is_null() {
+        return None;
+    }
+    let mut out = empty(cors.span);
+    if cors.as_bool() == Some(true) {
+        out.origins = Some(Setting {
+            value: vec!["*".to_string()],
+            span: cors.span,
+        });
+        return Some(out);
+    }
+    if cors.as_intrinsic().is_some() || !cors.is_map() {
+        return Some(out);
+    }
+    out.origins = cors.get("AllowOrigins").map(|o| Setting {
+        value: literal_list(o),
+        span: o.span,
+    });
+    out.credentials = cors.get("AllowCredentials").map(credentials);
+    out.headers = cors.get("AllowHeaders").map(|h| Setting {
+        value: literal_list(h),
+        span: h.span,
+    });
+    out.methods = cors.get("AllowMethods").map(|m| Setting {
+        value: literal_list(m),
+        span: m.span,
+    });
+    Some(out)
+}
+
+fn credentials(node: &Node) -> Setting<Credentials> {
+    let value = match (node.as_bool(), node.as_scalar()) {
+        (Some(b), _) => Credentials::Bool(b),
+        (None, Some(s)) if s.is_quoted() => Credentials::Text(s.value.clone()),
+        _ => Credentials::Other,
+    };
+    Setting {
+        value,
+        span: node.span,
+    }
+}
+
+/// `"'Content-Type,Authorization'"` → `["Content-Type", "Authorization"]`; intrinsics are unknown.
+fn expression_list(node: &Node) -> Option<Setting<Vec<String>>> {
+    let text = node.as_str().filter(|_| node.as_intrinsic().is_none())?;
+    let inner = text.trim().trim_start_matches('\'').trim_end_matches('\'');
+    Some(Setting {
+        value: inner
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect(),
+        span: node.span,
+    })
+}
+
+fn literal_list(node: &Node) -> Vec<String> {
+    match node.as_seq() {
+        Some(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        None => node.as_str().map(str::to_string).into_iter().collect(),
+    }
+}
+
+impl ApiCors {
+    /// Credentials are allowed (a real boolean `true`).
+    pub fn allows_credentials(&self) -> bool {
+        matches!(
+            self.credentials,
+            Some(Setting {
+                value: Credentials::Bool(true),
+                ..
+            })
+        )
+    }
+
+    /// The origin setting is a wildcard (`'*'`, or unquoted `*`), or missing.
+    pub fn wildcard_origin(&self) -> Option<WildcardOrigin> {
+        let Some(origins) = &self.origins else {
+            return Some(WildcardOrigin::Unset);
+        };
+        match self.kind {
+            ApiKind::Rest => match origins.value.first().map(String::as_str) {
+                Some("'*'") => Some(WildcardOrigin::Quoted),
+                Some("*") => Some(WildcardOrigin::Unquoted),
+                _ => None,
+            },
+            ApiKind::Http => {
+                origins
+                    .value
+                    .iter()
+                    .any(|o| o == "*")
+                    .then_some(if origins.value.len() == 1 {
+                        WildcardOrigin::Quoted
+                    } else {
+                        WildcardOrigin::Unquoted
+                    })
+            }
+        }
+    }
+}
+
+/// How an origin is a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WildcardOrigin {
+    /// Not set: SAM's default is `'*'`.
+    Unset,
+    /// REST `'*'` (SAM refuses it with credentials), or HTTP exactly `["*"]` (SAM refuses it too).
+    Quoted,
+    /// REST unquoted `*` or HTTP `*` among others: SAM accepts it, browsers refuse.
+    Unquoted,
+}

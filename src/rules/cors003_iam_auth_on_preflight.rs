@@ -1,0 +1,40 @@
+//! CORS003 `iam-auth-on-preflight`: SAM puts AWS_IAM on the CORS preflight. See
+//! rules/CORS003-iam-auth-on-preflight.md.
+
+use super::{Rule, RuleContext, RuleInput, RuleMeta};
+
+declare_rule!(
+    IamAuthOnPreflight,
+    "CORS003",
+    "iam-auth-on-preflight",
+    Error
+);
+
+impl Rule for IamAuthOnPreflight {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        for cors in input.cors.iter().filter(|c| c.iam_on_preflight) {
+            let Some(span) = cors.iam_default else {
+                continue;
+            };
+            let Some(location) = input.deployment.location(cors.stack, span) else {
+                continue;
+            };
+            let mut finding = cx
+                .report(
+                    location,
+                    format!("{} requires AWS_IAM on the OPTIONS methods SAM generates for CORS: a browser's preflight is never signed, so it gets HTTP 403 and the real request is never sent", cors.api),
+                )
+                .label("also applied to the CORS preflight")
+                .resource(Some(&cors.api))
+                .help("add `AddDefaultAuthorizerToCorsPreflight: false` under the API's Auth");
+            if let Some(cors_location) = input.deployment.location(cors.stack, cors.span) {
+                finding = finding.related(cors_location, "CORS enabled here");
+            }
+            drop(finding);
+        }
+    }
+}
