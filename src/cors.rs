@@ -51,6 +51,8 @@ pub struct ApiCors {
     pub has_iam_routes: bool,
     /// REST `GatewayResponses` (Globals merged), when written.
     pub gateway_responses: Option<Node>,
+    /// Written in SAM's `Cors` (SAM validates it); else headers of a hand-written OPTIONS method.
+    pub sam: bool,
 }
 
 /// The CORS configuration of every API of the deployment that has one.
@@ -105,6 +107,7 @@ pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
                 ));
             }
         }
+        out.extend(options_methods(template, stack, routes));
         for (api, kind, properties) in sam_apis {
             let Some(properties) = properties else {
                 continue;
@@ -141,7 +144,82 @@ fn empty(span: Span) -> ApiCors {
         iam_on_preflight: false,
         has_iam_routes: false,
         gateway_responses: None,
+        sam: true,
     }
+}
+
+/// Hand-written `AWS::ApiGateway::Method` OPTIONS methods: the `Access-Control-*` headers their mock
+/// integration answers with, and their own authorization.
+fn options_methods(
+    template: &crate::template::Template,
+    stack: StackId,
+    routes: &[Route],
+) -> Vec<ApiCors> {
+    let mut out = Vec::new();
+    for method in template
+        .resources
+        .iter()
+        .filter(|m| m.type_name() == "AWS::ApiGateway::Method")
+    {
+        if !method
+            .property("HttpMethod")
+            .and_then(Node::as_str)
+            .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"))
+        {
+            continue;
+        }
+        let Some(api) = method
+            .property("RestApiId")
+            .and_then(|n| n.get("Ref"))
+            .and_then(Node::as_str)
+        else {
+            continue;
+        };
+        let responses = method
+            .property("Integration")
+            .and_then(|i| i.get("IntegrationResponses"))
+            .and_then(Node::as_seq);
+        let header = |name: &str| {
+            let key = format!("method.response.header.{name}");
+            responses
+                .unwrap_or(&[])
+                .iter()
+                .find_map(|r| r.get("ResponseParameters")?.get(&key))
+        };
+        let Some(origin) = header("Access-Control-Allow-Origin") else {
+            continue;
+        };
+        let mut cors = empty(method.span);
+        cors.sam = false;
+        cors.stack = stack;
+        cors.api = api.to_string();
+        cors.origins = Some(Setting {
+            value: origin.as_str().map(str::to_string).into_iter().collect(),
+            span: origin.span,
+        });
+        cors.credentials = header("Access-Control-Allow-Credentials").map(|c| Setting {
+            value: if c.as_str() == Some("'true'") {
+                Credentials::Bool(true)
+            } else {
+                Credentials::Other
+            },
+            span: c.span,
+        });
+        cors.headers = header("Access-Control-Allow-Headers").and_then(expression_list);
+        cors.methods = header("Access-Control-Allow-Methods").and_then(expression_list);
+        if let Some(auth) = method
+            .property("AuthorizationType")
+            .filter(|a| a.as_str() == Some("AWS_IAM"))
+        {
+            cors.iam_default = Some(auth.span);
+            cors.iam_on_preflight = true;
+        }
+        cors.has_iam_routes = routes
+            .iter()
+            .any(|r| r.stack == stack && r.api == api && r.authorization == Authorization::AwsIam);
+        out.push(cors);
+    }
+    out
 }
 
 /// REST `Cors`: a string is `AllowOrigin` alone; `""`, `false` and null mean no CORS.

@@ -33,6 +33,10 @@ impl Rule for CredentialsWithWildcardOrigin {
                 continue;
             };
             let message = match (cors.kind, wildcard) {
+                (ApiKind::Rest, _) if !cors.sam => format!(
+                    "the OPTIONS method of {} answers `Access-Control-Allow-Origin: *` with `Access-Control-Allow-Credentials: true`: browsers refuse credentialed responses for a wildcard origin",
+                    cors.api
+                ),
                 (ApiKind::Rest, WildcardOrigin::Unset | WildcardOrigin::Quoted) => format!(
                     "{} allows credentials for any origin: SAM refuses the template (\"'AllowCredentials' can not be true when 'AllowOrigin' is \"'*'\" or not set\"), and browsers never accept credentials from a `*` origin",
                     cors.api
@@ -51,6 +55,9 @@ impl Rule for CredentialsWithWildcardOrigin {
                 ),
             };
             let fix = match cors.kind {
+                ApiKind::Rest if !cors.sam => {
+                    "answer the page's origin: `method.response.header.Access-Control-Allow-Origin: \"'https://admin.example.com'\"`"
+                }
                 ApiKind::Rest => {
                     "name the origin the browser page is served from: `AllowOrigin: \"'https://admin.example.com'\"` (an API Gateway expression, single quotes inside the string)"
                 }

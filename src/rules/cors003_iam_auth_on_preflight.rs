@@ -23,14 +23,28 @@ impl Rule for IamAuthOnPreflight {
             let Some(location) = input.deployment.location(cors.stack, span) else {
                 continue;
             };
-            let mut finding = cx
-                .report(
-                    location,
-                    format!("{} requires AWS_IAM on the OPTIONS methods SAM generates for CORS: a browser's preflight is never signed, so it gets HTTP 403 and the real request is never sent", cors.api),
+            let (message, fix) = if cors.sam {
+                (
+                    format!(
+                        "{} requires AWS_IAM on the OPTIONS methods SAM generates for CORS: a browser's preflight is never signed, so it gets HTTP 403 and the real request is never sent",
+                        cors.api
+                    ),
+                    "add `AddDefaultAuthorizerToCorsPreflight: false` under the API's Auth",
                 )
+            } else {
+                (
+                    format!(
+                        "the OPTIONS method of {} requires AWS_IAM: a browser's preflight is never signed, so it gets HTTP 403 and the real request is never sent",
+                        cors.api
+                    ),
+                    "set `AuthorizationType: NONE` on the OPTIONS method",
+                )
+            };
+            let mut finding = cx
+                .report(location, message)
                 .label("also applied to the CORS preflight")
                 .resource(Some(&cors.api))
-                .help("add `AddDefaultAuthorizerToCorsPreflight: false` under the API's Auth");
+                .help(fix);
             if let Some(cors_location) = input.deployment.location(cors.stack, cors.span) {
                 finding = finding.related(cors_location, "CORS enabled here");
             }

@@ -26,7 +26,7 @@ impl Rule for GatewayResponsesCorsMismatch {
         for cors in input
             .cors
             .iter()
-            .filter(|c| c.kind == ApiKind::Rest && c.has_iam_routes)
+            .filter(|c| c.sam && c.kind == ApiKind::Rest && c.has_iam_routes)
         {
             let location = |span: Span| input.deployment.location(cors.stack, span);
             let Some(responses) = &cors.gateway_responses else {
