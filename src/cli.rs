@@ -33,6 +33,12 @@ pub enum Command {
     Graph(GraphArgs),
     /// List every API route: authorization, how API Gateway invokes the Lambda, target, callers.
     Routes(RoutesArgs),
+    /// List the rules: code, name, default severity, summary.
+    Rules(RulesArgs),
+    /// Print a rule's documentation (by code or name, e.g. `IAM001` or `caller-missing-lambda-invoke`).
+    Explain(ExplainArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +64,12 @@ pub struct CheckArgs {
     /// An export name defined by a stack outside this check (repeatable): imports of it are fine.
     #[arg(long = "external-export", value_name = "NAME")]
     pub external_exports: Vec<String>,
+    /// Colour in human output (`auto` honours NO_COLOR and whether stdout is a terminal).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print nothing when there is no finding; otherwise findings without the summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +90,24 @@ pub struct RoutesArgs {
     pub format: RoutesFormat,
 }
 
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RoutesFormat::Table)]
+    pub format: RoutesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code or name.
+    pub rule: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RoutesFormat {
     Table,
@@ -88,6 +118,15 @@ pub enum RoutesFormat {
 pub enum CheckFormat {
     Human,
     Json,
+    /// GitHub Actions workflow commands (`::error file=…::…`), one line per finding.
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,6 +173,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
         Command::Check(args) => check(&args, out, err),
         Command::Graph(args) => graph(&args, out, err),
         Command::Routes(args) => routes(&args, out, err),
+        Command::Rules(args) => rules(&args, out),
+        Command::Explain(args) => explain(&args, out, err),
+        Command::Completions(args) => {
+            // Generated into a buffer: clap_complete panics when it cannot write (a closed pipe).
+            let mut script = Vec::new();
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "iamlint", &mut script);
+            if out.write_all(&script).is_err() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            }
+        }
     };
     ExitCode::from(code)
 }
@@ -157,15 +209,23 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let summary = Summary::new(sources.len(), &analysis.findings);
     let text = match args.format {
         CheckFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            report::human::render(
-                sources,
-                &analysis.findings,
-                summary,
-                report::human::Style { color, width: 100 },
-            )
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let style = report::human::Style { color, width: 100 };
+            let text = report::human::render(sources, &analysis.findings, summary, style);
+            if args.quiet {
+                quiet(&text, &analysis.findings)
+            } else {
+                text
+            }
         }
         CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
+        CheckFormat::Github => report::github::render(sources, &analysis.findings),
     };
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     for message in &analysis.io_errors {
@@ -249,6 +309,72 @@ fn report_not_loaded(
     }
     for message in io_errors {
         let _ = writeln!(err, "error: {message}");
+    }
+}
+
+/// Human output without the summary line, and nothing at all when there is no finding.
+fn quiet(text: &str, findings: &[crate::finding::Finding]) -> String {
+    if findings.is_empty() {
+        return String::new();
+    }
+    let body = text.trim_end_matches('\n');
+    match body.rfind('\n') {
+        Some(at) => format!("{}\n", body.get(..at).unwrap_or("").trim_end_matches('\n')),
+        None => String::new(),
+    }
+}
+
+fn rules(args: &RulesArgs, out: &mut dyn Write) -> u8 {
+    let metas: Vec<_> = crate::rules::ALL_RULES.iter().map(|r| r.meta()).collect();
+    let text = match args.format {
+        RoutesFormat::Json => {
+            let rules: Vec<serde_json::Value> = metas
+                .iter()
+                .map(|m| serde_json::json!({"code": m.code, "name": m.name, "severity": m.severity.as_str(), "summary": m.summary()}))
+                .collect();
+            serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default()
+                + "\n"
+        }
+        RoutesFormat::Table => {
+            let width = metas.iter().map(|m| m.name.len()).max().unwrap_or(0);
+            metas
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{}  {:<width$}  {:<7}  {}\n",
+                        m.code,
+                        m.name,
+                        m.severity.as_str(),
+                        m.summary()
+                    )
+                })
+                .collect()
+        }
+    };
+    if out.write_all(text.as_bytes()).is_err() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match crate::rules::find(&args.rule) {
+        Some(meta) => {
+            if out.write_all(meta.doc.as_bytes()).is_err() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            }
+        }
+        None => {
+            let _ = writeln!(
+                err,
+                "error: no rule `{}`; `iamlint rules` lists them",
+                args.rule
+            );
+            EXIT_ERROR
+        }
     }
 }
 

@@ -20,6 +20,7 @@ pub mod route;
 pub mod rules;
 pub mod sam;
 pub mod source;
+pub mod suppress;
 pub mod template;
 
 use std::path::PathBuf;
@@ -150,6 +151,7 @@ pub fn deployment_from_texts(
 pub fn analyze(settings: &Settings) -> Analysis {
     let (deployment, load_errors, io_errors) = load_deployment(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
+    let findings = suppress::apply(&deployment, findings);
     Analysis {
         deployment,
         load_errors,

@@ -360,3 +360,105 @@ fn external_exports_silence_unresolved_imports() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[test]
+fn rules_lists_every_rule_as_table_and_json() {
+    let table = iamlint(&["rules"]);
+    assert_eq!(table.code, 0);
+    insta::assert_snapshot!("rules_table", table.stdout);
+    let json = iamlint(&["rules", "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let rules = parsed["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), iamlint::rules::ALL_RULES.len());
+    for rule in rules {
+        for key in ["code", "name", "severity", "summary"] {
+            assert!(rule[key].as_str().is_some_and(|v| !v.is_empty()), "{rule}");
+        }
+    }
+    insta::assert_snapshot!("rules_json", json.stdout);
+}
+
+/// `explain` prints each rule's doc, by code or by name, case-insensitively.
+#[test]
+fn explain_prints_every_rule_doc() {
+    for rule in iamlint::rules::ALL_RULES {
+        let meta = rule.meta();
+        let by_code = iamlint(&["explain", &meta.code.to_lowercase()]);
+        assert_eq!(by_code.code, 0);
+        assert_eq!(by_code.stdout, meta.doc, "{}", meta.code);
+        assert_eq!(iamlint(&["explain", meta.name]).stdout, meta.doc);
+    }
+    let unknown = iamlint(&["explain", "IAM999"]);
+    assert_eq!(unknown.code, 2);
+    assert_eq!(
+        unknown.stderr,
+        "error: no rule `IAM999`; `iamlint rules` lists them\n"
+    );
+    insta::assert_snapshot!("explain_iam001", iamlint(&["explain", "IAM001"]).stdout);
+}
+
+/// One GitHub annotation per finding of the seed, with the rule as title.
+#[test]
+fn github_annotations_for_the_seed() {
+    let run = iamlint(&["check", "--format", "github", "fixtures/seed"]);
+    assert_eq!(run.code, 1);
+    let (json, _) = check_json(&["fixtures/seed"]);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), json["findings"].as_array().unwrap().len());
+    assert!(lines.iter().any(|l| {
+        l.starts_with("::error file=fixtures/seed/sam.yaml,line=84,col=27,")
+            && l.contains("title=CORS001 credentials-with-wildcard-origin::")
+    }));
+    assert!(lines.iter().all(|l| l.starts_with("::error ")
+        || l.starts_with("::warning ")
+        || l.starts_with("::notice ")));
+    insta::assert_snapshot!("seed_github", run.stdout);
+}
+
+/// Resource Metadata, template Metadata and comments suppress findings; unused ones are reported.
+#[test]
+fn suppressions_in_metadata_and_comments() {
+    for good in [
+        "fixtures/SUP001/good.yaml",
+        "fixtures/SUP001/good-comment.yaml",
+    ] {
+        let run = iamlint(&["check", good]);
+        assert_eq!(run.code, 0, "{good}: {}", run.stdout);
+        assert_eq!(run.stdout, "No problems found in 1 file.\n");
+    }
+    let run = iamlint(&["check", "fixtures/SUP001/bad.yaml"]);
+    assert_eq!(run.code, 0, "unused suppressions are notes");
+    insta::assert_snapshot!("suppressions_unused_human", run.stdout);
+}
+
+#[test]
+fn completions_quiet_and_color() {
+    let bash = iamlint(&["completions", "bash"]);
+    assert_eq!(bash.code, 0);
+    assert!(
+        bash.stdout.starts_with("_iamlint()"),
+        "{}",
+        &bash.stdout[..40]
+    );
+    assert_eq!(
+        iamlint(&["check", "--quiet", "fixtures/IAM001/good"]).stdout,
+        ""
+    );
+    let quiet = iamlint(&["check", "-q", "fixtures/REF004/bad"]);
+    assert_eq!(quiet.code, 1);
+    assert!(
+        quiet.stdout.contains("REF004") && !quiet.stdout.contains("Found 1 warning"),
+        "{}",
+        quiet.stdout
+    );
+    let colored = iamlint(&["check", "--color", "always", "fixtures/REF004/bad"]);
+    assert!(
+        colored.stdout.contains('\u{1b}'),
+        "no ANSI colour with --color always"
+    );
+    assert!(
+        !iamlint(&["check", "fixtures/REF004/bad"])
+            .stdout
+            .contains('\u{1b}')
+    );
+}

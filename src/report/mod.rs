@@ -1,5 +1,6 @@
 //! Reports: findings and graphs written for people (miette) and for machines (JSON, DOT, Mermaid).
 
+pub mod github;
 pub mod graph;
 pub mod human;
 pub mod json;

@@ -41,6 +41,7 @@ mod ref002_unresolved_import;
 mod ref003_duplicate_export;
 mod ref004_import_cycle;
 mod ref005_circular_dependency;
+mod sup001_unused_suppression;
 mod tpl001_parse_error;
 mod tpl002_invalid_intrinsic;
 
@@ -120,6 +121,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &cors005_sigv4_headers_not_allowed::Sigv4HeadersNotAllowed,
     &cors006_credentials_not_boolean::CredentialsNotBoolean,
     &edge001_cloudfront_breaks_sigv4::CloudfrontBreaksSigv4,
+    &sup001_unused_suppression::UnusedSuppression,
 ];
 
 /// Looks a rule up by code or name, case-insensitively.

@@ -1,0 +1,182 @@
+//! Suppressions: `Metadata: {iamlint: {ignore: [IAM008]}}` on a resource or on the template, and
+//! `# iamlint: ignore[IAM008] reason` comments on the line of a finding or the line above it.
+//!
+//! Rules are named by code or name; a reason may follow (`{rule: IAM008, reason: "..."}` in Metadata,
+//! free text after the `]` in a comment). A suppression that matches no finding is itself reported
+//! (`SUP001`, a note), so stale ones do not pile up.
+
+use crate::deployment::Deployment;
+use crate::finding::{Finding, Label};
+use crate::load::Node;
+use crate::rules::{self, RuleMeta};
+use crate::source::{FileId, Location, Span};
+
+/// Where a suppression applies.
+#[derive(Debug, Clone)]
+enum Scope {
+    /// Every finding in the file.
+    File,
+    /// Findings about this resource, or inside its definition.
+    Resource { logical_id: String, span: Span },
+    /// Findings that start on one of these 1-based lines.
+    Lines(usize, usize),
+}
+
+#[derive(Debug, Clone)]
+struct Suppression {
+    file: FileId,
+    /// Where the suppression is written (for the unused-suppression note).
+    span: Span,
+    rule: Option<&'static RuleMeta>,
+    written: String,
+    scope: Scope,
+    used: bool,
+}
+
+/// Drops suppressed findings and adds a note for each suppression that matched nothing.
+pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Vec<Finding> {
+    let mut suppressions = collect(deployment);
+    let mut kept = Vec::new();
+    for finding in findings {
+        let matching = suppressions
+            .iter_mut()
+            .find(|s| s.matches(deployment, &finding));
+        match matching {
+            Some(suppression) => suppression.used = true,
+            None => kept.push(finding),
+        }
+    }
+    if let Some(meta) = rules::find("SUP001") {
+        for s in suppressions.iter().filter(|s| !s.used) {
+            let message = match s.rule {
+                Some(rule) => format!(
+                    "this suppression of {} `{}` matches no finding: remove it",
+                    rule.code, rule.name
+                ),
+                None => format!(
+                    "`{}` names no iamlint rule: this suppression does nothing",
+                    s.written
+                ),
+            };
+            kept.push(Finding {
+                rule: meta,
+                severity: meta.severity,
+                message,
+                primary: Label { location: Location { file: s.file, span: s.span }, message: String::new() },
+                related: Vec::new(),
+                help: Some("delete the suppression (or fix the rule code or name; `iamlint rules` lists them)".to_string()),
+                resource: None,
+            });
+        }
+    }
+    kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    kept
+}
+
+impl Suppression {
+    fn matches(&self, deployment: &Deployment, finding: &Finding) -> bool {
+        let Some(rule) = self.rule else { return false };
+        let at = finding.primary.location;
+        if rule.code != finding.rule.code || at.file != self.file {
+            return false;
+        }
+        match &self.scope {
+            Scope::File => true,
+            Scope::Resource { logical_id, span } => {
+                finding.resource.as_deref() == Some(logical_id.as_str())
+                    || (span.start <= at.span.start && at.span.end <= span.end)
+            }
+            Scope::Lines(first, last) => deployment
+                .sources
+                .get(at.file)
+                .map(|f| f.line_col(at.span.start).line)
+                .is_some_and(|line| (*first..=*last).contains(&line)),
+        }
+    }
+}
+
+fn collect(deployment: &Deployment) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    for template in &deployment.templates {
+        let file = template.file;
+        if let Some(metadata) = template.root.get("Metadata") {
+            out.extend(from_metadata(file, metadata, Scope::File));
+        }
+        for resource in &template.resources {
+            let Some(metadata) = &resource.metadata else {
+                continue;
+            };
+            let scope = Scope::Resource {
+                logical_id: resource.logical_id.clone(),
+                span: resource.node.span.cover(resource.span),
+            };
+            out.extend(from_metadata(file, metadata, scope));
+        }
+        if let Some(source) = deployment.sources.get(file) {
+            out.extend(from_comments(file, &source.text));
+        }
+    }
+    out
+}
+
+/// `Metadata: {iamlint: {ignore: [IAM008, {rule: CORS002, reason: "..."}]}}`.
+fn from_metadata(file: FileId, metadata: &Node, scope: Scope) -> Vec<Suppression> {
+    let Some(ignore) = metadata.get("iamlint").and_then(|i| i.get("ignore")) else {
+        return Vec::new();
+    };
+    let entries: Vec<&Node> = match ignore.as_seq() {
+        Some(items) => items.iter().collect(),
+        None => vec![ignore],
+    };
+    entries
+        .into_iter()
+        .filter_map(|entry| {
+            let written = entry.as_str().or_else(|| entry.get("rule")?.as_str())?;
+            Some(Suppression {
+                file,
+                span: entry.span,
+                rule: rules::find(written),
+                written: written.to_string(),
+                scope: scope.clone(),
+                used: false,
+            })
+        })
+        .collect()
+}
+
+/// `# iamlint: ignore[IAM008, CORS002] reason`: applies to its own line and to the next one.
+fn from_comments(file: FileId, text: &str) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        if let Some(at) = line.find("iamlint: ignore[") {
+            let before = line.get(..at).unwrap_or("");
+            let is_comment = before.trim_end().ends_with('#');
+            let rest = line.get(at + "iamlint: ignore[".len()..).unwrap_or("");
+            if let (true, Some(close)) = (is_comment, rest.find(']')) {
+                let span = Span::new(
+                    offset + before.trim_end().len().saturating_sub(1),
+                    offset + line.trim_end().len(),
+                );
+                for written in rest
+                    .get(..close)
+                    .unwrap_or("")
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                {
+                    out.push(Suppression {
+                        file,
+                        span,
+                        rule: rules::find(written),
+                        written: written.to_string(),
+                        scope: Scope::Lines(index + 1, index + 2),
+                        used: false,
+                    });
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
