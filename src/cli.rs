@@ -120,6 +120,8 @@ pub enum CheckFormat {
     Json,
     /// GitHub Actions workflow commands (`::error file=…::…`), one line per finding.
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -226,6 +228,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
         CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
         CheckFormat::Github => report::github::render(sources, &analysis.findings),
+        CheckFormat::Sarif => report::sarif::render(sources, &analysis.findings),
     };
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     for message in &analysis.io_errors {

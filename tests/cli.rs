@@ -462,3 +462,76 @@ fn completions_quiet_and_color() {
             .contains('\u{1b}')
     );
 }
+
+fn sarif_of(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["check", "--format", "sarif"];
+    all.extend_from_slice(args);
+    let run = iamlint(&all);
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not SARIF JSON ({e}): {}", run.stdout))
+}
+
+/// SARIF 2.1.0: every rule described, real regions, related locations in the other stack, relative URIs,
+/// and fingerprints that survive an unrelated edit (a line added above).
+#[test]
+fn sarif_report_of_the_seed() {
+    let log = sarif_of(&["fixtures/seed"]);
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), iamlint::rules::ALL_RULES.len());
+    assert!(rules.iter().all(|r| {
+        r["help"]["markdown"]
+            .as_str()
+            .is_some_and(|m| m.contains("## Fix"))
+    }));
+    let results = run["results"].as_array().unwrap();
+    let (json, _) = check_json(&["fixtures/seed"]);
+    assert_eq!(results.len(), json["findings"].as_array().unwrap().len());
+    let ref004 = results.iter().find(|r| r["ruleId"] == "REF004").unwrap();
+    let location = &ref004["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "fixtures/seed/cfn.yaml"
+    );
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "SRCROOT");
+    assert_eq!(location["region"]["startLine"], 81);
+    let related: Vec<&str> = ref004["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(related.contains(&"fixtures/seed/sam.yaml"));
+
+    let fingerprints = |log: &serde_json::Value| -> Vec<String> {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["iamlintFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let dir = std::env::temp_dir().join(format!("iamlint-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["sam.yaml", "cfn.yaml"] {
+        let text = std::fs::read_to_string(root().join("fixtures/seed").join(name)).unwrap();
+        std::fs::write(dir.join(name), format!("# an unrelated edit\n{text}")).unwrap();
+    }
+    let edited = sarif_of(&[dir.to_str().unwrap()]);
+    let mut before = fingerprints(&log);
+    let mut after = fingerprints(&edited);
+    before.sort();
+    after.sort();
+    assert_eq!(before, after);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -5,6 +5,7 @@ pub mod graph;
 pub mod human;
 pub mod json;
 pub mod routes;
+pub mod sarif;
 
 use crate::finding::{Finding, Severity};
 use crate::source::{Location, SourceMap};
