@@ -4,7 +4,7 @@
 //! I/O error (an unreadable path is reported on one line and the other files are still analysed).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -46,6 +46,9 @@ pub struct DeploymentArgs {
     /// Template files or folders (searched recursively for .yaml/.yml/.json/.template templates).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// The config file (default: `.iamlint.yaml` in the current folder or above).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// A parameter value for every template that declares the parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
@@ -58,9 +61,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
-    /// Exit with 1 when a finding of this severity or above is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding of this severity or above is reported (default: the config's
+    /// `fail-on`, else warning).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// An export name defined by a stack outside this check (repeatable): imports of it are fine.
     #[arg(long = "external-export", value_name = "NAME")]
     pub external_exports: Vec<String>,
@@ -192,20 +196,52 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn settings(args: &DeploymentArgs) -> Settings {
-    Settings {
-        paths: args.paths.clone(),
-        resolve: ResolveConfig {
-            parameters: args.params.iter().cloned().collect(),
-            ..ResolveConfig::default()
-        },
-        external_exports: Vec::new(),
+/// Command-line values over the config file's values. A config error is returned as one line.
+fn settings(args: &DeploymentArgs) -> Result<Settings, String> {
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => crate::config::find(Path::new(".")),
+    };
+    let config = match path {
+        Some(path) => Some(crate::config::load(&path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let mut resolve = ResolveConfig::default();
+    let mut external_exports = Vec::new();
+    if let Some(c) = &config {
+        resolve.parameters = c.parameters.clone();
+        if let Some(partition) = &c.partition {
+            resolve.partition = partition.clone();
+        }
+        resolve.region = c.region.clone();
+        resolve.account_id = c.account_id.clone();
+        external_exports = c.external_exports.clone();
     }
+    resolve.parameters.extend(args.params.iter().cloned());
+    Ok(Settings {
+        paths: args.paths.clone(),
+        resolve,
+        external_exports,
+        config,
+    })
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let mut settings = settings(&args.deployment);
-    settings.external_exports = args.external_exports.clone();
+    let mut settings = match settings(&args.deployment) {
+        Ok(settings) => settings,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    settings
+        .external_exports
+        .extend(args.external_exports.iter().cloned());
+    let fail_on = args
+        .fail_on
+        .map(FailOn::threshold)
+        .or(settings.config.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Warning);
     let analysis = analyze(&settings);
     let sources = &analysis.deployment.sources;
     let summary = Summary::new(sources.len(), &analysis.findings);
@@ -244,8 +280,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             describe_paths(&args.deployment.paths)
         );
     }
-    let threshold = args.fail_on.threshold();
-    if analysis.findings.iter().any(|f| f.severity >= threshold) {
+    if analysis.findings.iter().any(|f| f.severity >= fail_on) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -253,7 +288,14 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let (deployment, load_errors, io_errors) = load_deployment(&settings(&args.deployment));
+    let settings = match settings(&args.deployment) {
+        Ok(settings) => settings,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let (deployment, load_errors, io_errors) = load_deployment(&settings);
     let text = match args.format {
         GraphFormat::Dot => report::graph::dot(&deployment),
         GraphFormat::Mermaid => report::graph::mermaid(&deployment),
@@ -269,7 +311,14 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let (deployment, load_errors, io_errors) = load_deployment(&settings(&args.deployment));
+    let settings = match settings(&args.deployment) {
+        Ok(settings) => settings,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let (deployment, load_errors, io_errors) = load_deployment(&settings);
     let routes = crate::route::routes(&deployment);
     let access = crate::access::Access::new(&deployment);
     let callers: Vec<_> = routes

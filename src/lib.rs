@@ -6,6 +6,7 @@
 pub mod access;
 pub mod apigw;
 pub mod cli;
+pub mod config;
 pub mod cors;
 pub mod deployment;
 pub mod discover;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub resolve: ResolveConfig,
     /// Export names defined outside the deployment (not reported by REF002).
     pub external_exports: Vec<String>,
+    /// The project's `.iamlint.yaml`, when there is one (discovery filters, rule settings).
+    pub config: Option<config::Config>,
 }
 
 /// The outcome of analysing a deployment.
@@ -65,6 +68,13 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
     let (candidates, mut io_errors) = discover::discover(&settings.paths);
     let mut inputs = Vec::new();
     for candidate in candidates {
+        let filtered_out = settings
+            .config
+            .as_ref()
+            .is_some_and(|c| !candidate.explicit && !c.includes(&candidate.path));
+        if filtered_out {
+            continue;
+        }
         match std::fs::read(&candidate.path) {
             Ok(bytes) => inputs.push(Input {
                 path: candidate.path,
@@ -152,6 +162,10 @@ pub fn analyze(settings: &Settings) -> Analysis {
     let (deployment, load_errors, io_errors) = load_deployment(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     let findings = suppress::apply(&deployment, findings);
+    let findings = match &settings.config {
+        Some(config) => config.apply_rules(findings),
+        None => findings,
+    };
     Analysis {
         deployment,
         load_errors,

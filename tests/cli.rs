@@ -535,3 +535,97 @@ fn sarif_report_of_the_seed() {
     assert_eq!(before, after);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `.iamlint.yaml`: found from the current folder upward (or `--config`); `exclude` keeps the build copy
+/// out (else REF003 for every export), `rules` turns IAM010 off and changes severities, `fail-on: error`.
+#[test]
+fn config_file_settings() {
+    let found = common::iamlint_in(
+        "fixtures/config/project",
+        &["check", "--format", "json", "."],
+    );
+    let given = iamlint(&[
+        "check",
+        "--format",
+        "json",
+        "--config",
+        "fixtures/config/project/.iamlint.yaml",
+        "fixtures/config/project",
+    ]);
+    for run in [&found, &given] {
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            json["summary"]["files"], 2,
+            "the generated copy is excluded"
+        );
+        let findings: Vec<(String, String)> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            !findings
+                .iter()
+                .any(|(rule, _)| rule == "IAM010" || rule == "REF003"),
+            "{findings:?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .filter(|(rule, _)| rule == "CORS002")
+                .all(|(_, severity)| severity == "error")
+        );
+        assert!(
+            findings
+                .iter()
+                .filter(|(rule, _)| rule == "CORS004")
+                .all(|(_, severity)| severity == "note")
+        );
+    }
+    insta::assert_snapshot!("config_project_json", given.stdout);
+    // fail-on: error in the config; the command line still wins.
+    let warnings_only = iamlint(&[
+        "check",
+        "--config",
+        "fixtures/config/project/.iamlint.yaml",
+        "fixtures/REF004/bad",
+    ]);
+    assert_eq!(warnings_only.code, 0);
+    let strict = iamlint(&[
+        "check",
+        "--fail-on",
+        "warning",
+        "--config",
+        "fixtures/config/project/.iamlint.yaml",
+        "fixtures/REF004/bad",
+    ]);
+    assert_eq!(strict.code, 1);
+}
+
+#[test]
+fn config_errors_point_at_their_line_and_exit_two() {
+    let unknown = iamlint(&[
+        "check",
+        "--config",
+        "fixtures/config/broken/unknown-key.yaml",
+        "fixtures/seed",
+    ]);
+    assert_eq!(unknown.code, 2);
+    assert_eq!(unknown.stdout, "");
+    insta::assert_snapshot!("config_unknown_key", unknown.stderr);
+    let bad = iamlint(&[
+        "check",
+        "--config",
+        "fixtures/config/broken/bad-value.yaml",
+        "fixtures/seed",
+    ]);
+    assert_eq!(bad.code, 2);
+    insta::assert_snapshot!("config_bad_value", bad.stderr);
+}

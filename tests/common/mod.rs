@@ -14,9 +14,14 @@ pub struct Run {
 
 /// Runs `iamlint ARGS...` in the crate root (so fixture paths print as `fixtures/...`).
 pub fn iamlint(args: &[&str]) -> Run {
+    iamlint_in(".", args)
+}
+
+/// Runs `iamlint ARGS...` in `dir`, relative to the crate root.
+pub fn iamlint_in(dir: &str, args: &[&str]) -> Run {
     let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_iamlint"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root().join(dir))
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")

@@ -1,0 +1,252 @@
+//! `.iamlint.yaml`: project settings, found from the current folder upward (or given with `--config`).
+//!
+//! ```yaml
+//! templates: ["infra/**/*.yaml"]     # which discovered files are templates (globs, from the config's folder)
+//! exclude: ["infra/generated/**"]    # and which are not
+//! parameters: {Env: prd}             # parameter values for every stack
+//! partition: aws                     # region and account-id: known values instead of symbols
+//! region: eu-west-1
+//! account-id: "123456789012"
+//! external-exports: [SharedVpcId]    # exports defined by stacks outside the check
+//! rules: {IAM004: off, CORS002: error, overbroad-invoke-grant: note}
+//! fail-on: error
+//! ```
+//!
+//! Read with iamlint's own loader, so every error points at its line; unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::finding::Severity;
+use crate::load::{self, Node};
+use crate::rules::{self, RuleMeta};
+use crate::source::SourceFile;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = ".iamlint.yaml";
+
+/// What a config may say about one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSetting {
+    Off,
+    Severity(Severity),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The config's folder: globs are relative to it.
+    pub root: PathBuf,
+    pub templates: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    pub parameters: BTreeMap<String, String>,
+    pub partition: Option<String>,
+    pub region: Option<String>,
+    pub account_id: Option<String>,
+    pub external_exports: Vec<String>,
+    pub rules: Vec<(&'static RuleMeta, RuleSetting)>,
+    pub fail_on: Option<Severity>,
+}
+
+/// A config error, at its place in the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// `.iamlint.yaml` in `start` or the nearest folder above it.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Reads and checks a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ConfigError {
+        path: shown.clone(),
+        line: 1,
+        column: 1,
+        message: format!("cannot read: {}", crate::discover::io_reason(&e)),
+    })?;
+    let (text, encoding) = load::decode(bytes);
+    let source = SourceFile::new(path, text.clone());
+    let error = |span: crate::source::Span, message: String| {
+        let at = source.line_col(span.start);
+        ConfigError {
+            path: shown.clone(),
+            line: at.line,
+            column: at.column,
+            message,
+        }
+    };
+    if let Some(e) = encoding {
+        return Err(error(e.span, e.message));
+    }
+    let root = match load::yaml::parse(&text) {
+        Ok(Some(root)) if root.is_map() => root,
+        Ok(None) => {
+            return Ok(Config {
+                root: folder(path),
+                ..Config::default()
+            });
+        }
+        Ok(Some(other)) => {
+            return Err(error(
+                other.span,
+                "the config must be a mapping".to_string(),
+            ));
+        }
+        Err(e) => return Err(error(e.span, e.message)),
+    };
+    let mut config = Config {
+        root: folder(path),
+        ..Config::default()
+    };
+    for entry in root.as_map().unwrap_or(&[]) {
+        let value = &entry.value;
+        let fail = |message: &str| error(value.span, format!("`{}`: {message}", entry.key.text));
+        match entry.key.text.as_str() {
+            "templates" => config.templates = Some(globs(value).map_err(|m| fail(&m))?),
+            "exclude" => config.exclude = Some(globs(value).map_err(|m| fail(&m))?),
+            "parameters" => {
+                for parameter in value
+                    .as_map()
+                    .ok_or_else(|| fail("expected a mapping of names to values"))?
+                {
+                    let text = parameter.value.as_str().ok_or_else(|| {
+                        error(
+                            parameter.value.span,
+                            format!("parameter `{}`: expected a value", parameter.key.text),
+                        )
+                    })?;
+                    config
+                        .parameters
+                        .insert(parameter.key.text.clone(), text.to_string());
+                }
+            }
+            "partition" => config.partition = Some(string(value).map_err(|m| fail(&m))?),
+            "region" => config.region = Some(string(value).map_err(|m| fail(&m))?),
+            "account-id" => config.account_id = Some(string(value).map_err(|m| fail(&m))?),
+            "external-exports" => config.external_exports = strings(value).map_err(|m| fail(&m))?,
+            "fail-on" => {
+                config.fail_on =
+                    Some(severity(value).ok_or_else(|| fail("expected error, warning or note"))?)
+            }
+            "rules" => {
+                for rule in value.as_map().ok_or_else(|| {
+                    fail("expected a mapping of rule codes or names to off/error/warning/note")
+                })? {
+                    let meta = rules::find(&rule.key.text).ok_or_else(|| {
+                        error(
+                            rule.key.span,
+                            format!("no rule `{}` (`iamlint rules` lists them)", rule.key.text),
+                        )
+                    })?;
+                    let setting = match rule.value.as_str() {
+                        Some("off") => RuleSetting::Off,
+                        _ if rule.value.as_bool() == Some(false) => RuleSetting::Off,
+                        _ => RuleSetting::Severity(severity(&rule.value).ok_or_else(|| {
+                            error(
+                                rule.value.span,
+                                format!(
+                                    "rule `{}`: expected off, error, warning or note",
+                                    rule.key.text
+                                ),
+                            )
+                        })?),
+                    };
+                    config.rules.push((meta, setting));
+                }
+            }
+            other => {
+                return Err(error(
+                    entry.key.span,
+                    format!(
+                        "unknown key `{other}` (known: templates, exclude, parameters, partition, region, account-id, external-exports, rules, fail-on)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn folder(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn string(node: &Node) -> Result<String, String> {
+    node.as_str()
+        .filter(|_| node.as_scalar().is_some())
+        .map(str::to_string)
+        .ok_or_else(|| "expected a string".to_string())
+}
+
+fn strings(node: &Node) -> Result<Vec<String>, String> {
+    node.as_seq()
+        .ok_or("expected a list")?
+        .iter()
+        .map(string)
+        .collect()
+}
+
+fn severity(node: &Node) -> Option<Severity> {
+    match node.as_str()? {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "note" => Some(Severity::Note),
+        _ => None,
+    }
+}
+
+fn globs(node: &Node) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in strings(node)? {
+        builder.add(Glob::new(&pattern).map_err(|e| format!("bad glob `{pattern}`: {e}"))?);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+impl Config {
+    /// Whether a discovered file is a template to read (`templates`/`exclude`, relative to the config).
+    pub fn includes(&self, path: &Path) -> bool {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let relative = absolute.strip_prefix(&root).unwrap_or(&absolute);
+        let included = self.templates.as_ref().is_none_or(|t| t.is_match(relative));
+        let excluded = self.exclude.as_ref().is_some_and(|e| e.is_match(relative));
+        included && !excluded
+    }
+
+    /// Applies the `rules` settings: drops findings of rules turned off, sets the others' severity.
+    pub fn apply_rules(
+        &self,
+        findings: Vec<crate::finding::Finding>,
+    ) -> Vec<crate::finding::Finding> {
+        findings
+            .into_iter()
+            .filter_map(|mut finding| {
+                match self
+                    .rules
+                    .iter()
+                    .find(|(meta, _)| meta.code == finding.rule.code)
+                    .map(|(_, s)| *s)
+                {
+                    Some(RuleSetting::Off) => return None,
+                    Some(RuleSetting::Severity(severity)) => finding.severity = severity,
+                    None => {}
+                }
+                Some(finding)
+            })
+            .collect()
+    }
+}
