@@ -84,9 +84,13 @@ impl SourceFile {
         &self.path
     }
 
-    /// The path as displayed in reports: forward slashes, as given.
+    /// The path as displayed in reports: forward slashes, as given, without a leading `./`.
     pub fn display_path(&self) -> String {
-        self.path.to_string_lossy().replace('\\', "/")
+        let path = self.path.to_string_lossy().replace('\\', "/");
+        match path.strip_prefix("./") {
+            Some(rest) if !rest.is_empty() => rest.to_string(),
+            _ => path,
+        }
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
