@@ -196,6 +196,17 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// [`settings`], or the config error written to `err` (the caller exits with 2).
+fn settings_or_report(args: &DeploymentArgs, err: &mut dyn Write) -> Option<Settings> {
+    match settings(args) {
+        Ok(settings) => Some(settings),
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            None
+        }
+    }
+}
+
 /// Command-line values over the config file's values. A config error is returned as one line.
 fn settings(args: &DeploymentArgs) -> Result<Settings, String> {
     let path = match &args.config {
@@ -227,12 +238,8 @@ fn settings(args: &DeploymentArgs) -> Result<Settings, String> {
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let mut settings = match settings(&args.deployment) {
-        Ok(settings) => settings,
-        Err(message) => {
-            let _ = writeln!(err, "error: {message}");
-            return EXIT_ERROR;
-        }
+    let Some(mut settings) = settings_or_report(&args.deployment, err) else {
+        return EXIT_ERROR;
     };
     settings
         .external_exports
@@ -288,12 +295,8 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let settings = match settings(&args.deployment) {
-        Ok(settings) => settings,
-        Err(message) => {
-            let _ = writeln!(err, "error: {message}");
-            return EXIT_ERROR;
-        }
+    let Some(settings) = settings_or_report(&args.deployment, err) else {
+        return EXIT_ERROR;
     };
     let (deployment, load_errors, io_errors) = load_deployment(&settings);
     let text = match args.format {
@@ -311,12 +314,8 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let settings = match settings(&args.deployment) {
-        Ok(settings) => settings,
-        Err(message) => {
-            let _ = writeln!(err, "error: {message}");
-            return EXIT_ERROR;
-        }
+    let Some(settings) = settings_or_report(&args.deployment, err) else {
+        return EXIT_ERROR;
     };
     let (deployment, load_errors, io_errors) = load_deployment(&settings);
     let routes = crate::route::routes(&deployment);
