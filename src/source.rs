@@ -112,6 +112,22 @@ impl SourceFile {
         }
     }
 
+    /// The 0-based index of the line holding byte `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// The byte offset where 0-based line `index` starts (the text length past the last line).
+    pub fn line_start(&self, index: usize) -> usize {
+        self.line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// The text of a span, or "" when it does not fall on character boundaries.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")
@@ -203,17 +219,22 @@ impl<'a> CharToByte<'a> {
 /// All files of a run, indexed by [`FileId`].
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
+        self.files.push(Arc::new(file));
         FileId(self.files.len() - 1)
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0)
+        self.files.get(id.0).map(Arc::as_ref)
+    }
+
+    /// A shared handle on a file (for reports that keep it).
+    pub fn shared(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        self.files.get(id.0).cloned()
     }
 
     pub fn len(&self) -> usize {
@@ -225,7 +246,10 @@ impl SourceMap {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i), f.as_ref()))
     }
 }
 

@@ -7,13 +7,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::Summary;
 use crate::finding::{Finding, Label, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 
 /// How to draw the report.
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +78,7 @@ struct FindingDiagnostic {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<IndexedSource>,
     labels: Vec<LabeledSpan>,
     related: Vec<FindingDiagnostic>,
 }
@@ -129,9 +127,63 @@ fn display_path(sources: &SourceMap, file: FileId) -> String {
         .unwrap_or_default()
 }
 
-fn named_source(sources: &SourceMap, file: FileId) -> Option<NamedSource<Arc<str>>> {
-    let source = sources.get(file)?;
-    Some(NamedSource::new(source.display_path(), source.text.clone()).with_language("yaml"))
+fn named_source(sources: &SourceMap, file: FileId) -> Option<IndexedSource> {
+    let file = sources.shared(file)?;
+    Some(IndexedSource {
+        name: file.display_path(),
+        file,
+    })
+}
+
+/// A file for miette that uses our line index: miette's own `str` source scans the text from its start
+/// for every label, which makes thousands of findings in a large file quadratic. This one hands miette
+/// only a window of whole lines around the span and shifts the answer back.
+struct IndexedSource {
+    name: String,
+    file: Arc<SourceFile>,
+}
+
+/// Extra lines around the span given to miette (it picks its own context inside the window).
+const WINDOW_MARGIN: usize = 2;
+
+impl SourceCode for IndexedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &'a str = &self.file.text;
+        let first = self
+            .file
+            .line_index(span.offset())
+            .saturating_sub(context_lines_before + WINDOW_MARGIN);
+        let last =
+            self.file.line_index(span.offset() + span.len()) + context_lines_after + WINDOW_MARGIN;
+        let start = self.file.line_start(first);
+        let end = self.file.line_start(last + 1).max(start);
+        let window: &'a str = text
+            .get(start..end)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let shifted =
+            miette::SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let contents = window.read_span(&shifted, context_lines_before, context_lines_after)?;
+        let absolute = miette::SourceSpan::new(
+            (contents.span().offset() + start).into(),
+            contents.span().len(),
+        );
+        Ok(Box::new(
+            miette::MietteSpanContents::new_named(
+                self.name.clone(),
+                contents.data(),
+                absolute,
+                contents.line() + first,
+                contents.column(),
+                contents.line_count(),
+            )
+            .with_language("yaml"),
+        ))
+    }
 }
 
 fn labeled(label: &Label, primary: bool) -> LabeledSpan {
