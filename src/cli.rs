@@ -388,11 +388,13 @@ fn rules(args: &RulesArgs, out: &mut dyn Write) -> u8 {
         }
         RoutesFormat::Table => {
             let width = metas.iter().map(|m| m.name.len()).max().unwrap_or(0);
+            let code_width = metas.iter().map(|m| m.code.len()).max().unwrap_or(0);
             metas
                 .iter()
                 .map(|m| {
                     format!(
-                        "{}  {:<width$}  {:<7}  {}\n",
+                        "{:<code_width$}  {:<width$}  {:<7}  {}
+",
                         m.code,
                         m.name,
                         m.severity.as_str(),

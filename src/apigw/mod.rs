@@ -19,7 +19,9 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
     for resource in &template.resources {
         match resource.type_name() {
             "AWS::ApiGateway::RestApi" => routes.extend(cx.body_routes(resource, ApiKind::Rest)),
-            "AWS::ApiGatewayV2::Api" => routes.extend(cx.body_routes(resource, ApiKind::Http)),
+            "AWS::ApiGatewayV2::Api" if !is_websocket(resource) => {
+                routes.extend(cx.body_routes(resource, ApiKind::Http))
+            }
             "AWS::ApiGateway::Method" => routes.extend(cx.method_route(resource)),
             "AWS::ApiGatewayV2::Route" => routes.extend(cx.v2_route(resource)),
             _ => {}
@@ -197,6 +199,10 @@ impl Context<'_> {
             .property("ApiId")
             .and_then(referenced)?
             .to_string();
+        // WebSocket routes (`$connect`, `$default`, ...) are not HTTP routes: not modelled.
+        if self.template.resource(&api).is_some_and(is_websocket) {
+            return None;
+        }
         let key = route_resource.property("RouteKey")?.as_str()?;
         let (method, path) = match key.split_once(' ') {
             Some((method, path)) => (method.to_ascii_uppercase(), path.to_string()),
@@ -238,6 +244,13 @@ impl Context<'_> {
         }
         Some(route)
     }
+}
+
+/// An `AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`.
+fn is_websocket(api: &Resource) -> bool {
+    api.property("ProtocolType")
+        .and_then(Node::as_str)
+        .is_some_and(|p| p.eq_ignore_ascii_case("WEBSOCKET"))
 }
 
 fn authorization_type(value: Option<&str>) -> Authorization {

@@ -51,7 +51,11 @@ pub fn callers(
             let principal = access.principals.get(caller.principal)?;
             Some(JsonCaller {
                 principal: principal.logical_id.clone(),
-                file: deployment.stack_name(principal.stack),
+                file: deployment
+                    .template(principal.stack)
+                    .and_then(|t| deployment.sources.get(t.file))
+                    .map(|f| f.display_path())
+                    .unwrap_or_default(),
                 execute_api: caller.execute_api.as_str(),
                 lambda_invoke: caller
                     .lambda_invoke

@@ -94,14 +94,43 @@ fn physical(sources: &SourceMap, location: Location) -> Value {
     })
 }
 
-/// A relative path against `%SRCROOT%`; an absolute path as a `file://` URI.
+/// A relative path against `%SRCROOT%` (run iamlint from the repository root); an absolute path as a
+/// `file://` URI.
 fn uri(path: &str) -> Value {
-    let path = path.strip_prefix("./").unwrap_or(path);
+    let path = normalize(path);
+    let path = path.as_str();
     if path.starts_with('/') {
         json!({"uri": format!("file://{path}")})
     } else {
         json!({"uri": path, "uriBaseId": "SRCROOT"})
     }
+}
+
+/// Removes `.` and `dir/..` segments (`v1/../v1/a.yaml` → `v1/a.yaml`); a path that climbs above the
+/// current folder becomes absolute, since code scanning cannot place it in the repository otherwise.
+fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        return format!("/{joined}");
+    }
+    if parts.first() == Some(&"..") {
+        if let Ok(cwd) = std::env::current_dir() {
+            let full = format!("{}/{joined}", cwd.to_string_lossy().trim_end_matches('/'));
+            return normalize(&full);
+        }
+    }
+    joined
 }
 
 fn result(sources: &SourceMap, finding: &Finding) -> Value {

@@ -320,3 +320,25 @@ fn equality_is_three_valued() {
     assert_eq!(region.equals(&region.clone()), Some(true));
     assert_eq!(region.equals(&Value::literal("us-east-1")), None);
 }
+
+#[test]
+fn functions_without_a_static_value_are_unknown_not_guessed() {
+    let template = r#"
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+Outputs:
+  Cidr: {Value: !Select [0, !Cidr [10.0.0.0/16, 4, 8]]}
+  Azs: {Value: !Select [0, !GetAZs '']}
+  Length: {Value: !Length [a, b]}
+  Json: {Value: !ToJsonString {a: b}}
+  Transform: {Value: {"Fn::Transform": {Name: M, Parameters: {}}}}
+"#;
+    let d = deploy(&[("a.yaml", template)]);
+    for name in ["Cidr", "Azs", "Length", "Json", "Transform"] {
+        assert!(
+            matches!(output(&d, 0, name), Value::Unknown(_)),
+            "{name}: {}",
+            output(&d, 0, name)
+        );
+    }
+}

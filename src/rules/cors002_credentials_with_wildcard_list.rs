@@ -31,12 +31,17 @@ impl Rule for CredentialsWithWildcardList {
                 else {
                     continue;
                 };
+
                 let Some(location) = input.deployment.location(cors.stack, setting.span) else {
                     continue;
                 };
                 cx.report(
                     location,
-                    format!("`{what}: *` with credentials on {}: browsers read `*` literally for credentialed requests, so no real header or method is allowed and signed calls fail preflight", cors.api),
+                    if what == "AllowHeaders" {
+                        format!("`AllowHeaders: *` with credentials on {}: browsers read `*` literally for credentialed requests, so `Authorization`, `X-Amz-Date` and `X-Amz-Security-Token` are not allowed and signed calls fail preflight", cors.api)
+                    } else {
+                        format!("`AllowMethods: *` with credentials on {}: browsers read `*` literally for credentialed requests, so only GET, HEAD and POST pass the preflight; PUT, PATCH and DELETE calls fail", cors.api)
+                    },
                 )
                 .resource(Some(&cors.api))
                 .help(format!("list them: `{what}: {fix}`"));

@@ -35,7 +35,7 @@ impl Rule for GatewayResponsesCorsMismatch {
                 };
                 cx.report(at, format!("{} allows CORS but its GatewayResponses add no CORS headers: an IAM 403 (or a 500) reaches the browser without `Access-Control-Allow-Origin`, which then reports a CORS error instead of the real status", cors.api))
                     .resource(Some(&cors.api))
-                    .help(help(cors));
+                    .help(help(cors, None));
                 continue;
             };
             for name in ERROR_RESPONSES {
@@ -57,7 +57,7 @@ fn check_response(
         if let Some(at) = location(responses.span) {
             cx.report(at, format!("{}'s GatewayResponses have no {name}: its errors reach the browser without CORS headers, which then reports a CORS error instead of the real status", cors.api))
                 .resource(Some(&cors.api))
-                .help(help(cors));
+                .help(help(cors, Some(name)));
         }
         return;
     };
@@ -75,7 +75,7 @@ fn check_response(
         if let Some(at) = location(response.span) {
             cx.report(at, format!("{name} of {} sends no `Access-Control-Allow-Origin`: the browser reports a CORS error instead of the real status", cors.api))
                 .resource(Some(&cors.api))
-                .help(help(cors));
+                .help(help(cors, Some(name)));
         }
         return;
     };
@@ -86,19 +86,19 @@ fn check_response(
         if let Some(at) = location(origin.value.span) {
             cx.report(at, format!("{name} of {} answers `Access-Control-Allow-Origin: *` while `Cors` allows credentials: browsers drop the credentialed error response and report a CORS error instead of the real status", cors.api))
                 .resource(Some(&cors.api))
-                .help(help(cors));
+                .help(help(cors, Some(name)));
         }
     } else if header("Access-Control-Allow-Credentials").is_none()
         && let Some(at) = location(origin.key.span)
     {
         cx.report(at, format!("{name} of {} sends no `Access-Control-Allow-Credentials` while `Cors` allows credentials: browsers drop the error response", cors.api))
             .resource(Some(&cors.api))
-            .help(help(cors));
+            .help(help(cors, Some(name)));
     }
 }
 
-/// The gateway-response headers that agree with the API's `Cors`.
-fn help(cors: &ApiCors) -> String {
+/// The gateway-response headers that agree with the API's `Cors`, for `response` (or both defaults).
+fn help(cors: &ApiCors, response: Option<&str>) -> String {
     let origin = cors
         .origins
         .as_ref()
@@ -106,12 +106,18 @@ fn help(cors: &ApiCors) -> String {
         .filter(|o| o.as_str() != "'*'" && o.as_str() != "*")
         .cloned()
         .unwrap_or_else(|| "'https://admin.example.com'".to_string());
-    let credentials = if cors.allows_credentials() {
-        "\n        Access-Control-Allow-Credentials: \"'true'\""
-    } else {
-        ""
+    let names: Vec<&str> = match response {
+        Some(name) => vec![name],
+        None => ERROR_RESPONSES.to_vec(),
     };
-    format!(
-        "add CORS headers to DEFAULT_4XX and DEFAULT_5XX, matching `Cors`:\n  GatewayResponses:\n    DEFAULT_4XX:\n      ResponseParameters:\n        Headers:\n          Access-Control-Allow-Origin: \"{origin}\"{credentials}"
-    )
+    let mut yaml = String::from("GatewayResponses:");
+    for name in names {
+        yaml.push_str(&format!(
+            "\n  {name}:\n    ResponseParameters:\n      Headers:\n        Access-Control-Allow-Origin: \"{origin}\""
+        ));
+        if cors.allows_credentials() {
+            yaml.push_str("\n        Access-Control-Allow-Credentials: \"'true'\"");
+        }
+    }
+    format!("send the same CORS headers as `Cors` on API Gateway's own error responses:\n{yaml}")
 }
