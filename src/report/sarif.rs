@@ -124,11 +124,11 @@ fn normalize(path: &str) -> String {
     if absolute {
         return format!("/{joined}");
     }
-    if parts.first() == Some(&"..") {
-        if let Ok(cwd) = std::env::current_dir() {
-            let full = format!("{}/{joined}", cwd.to_string_lossy().trim_end_matches('/'));
-            return normalize(&full);
-        }
+    if parts.first() == Some(&"..")
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        let full = format!("{}/{joined}", cwd.to_string_lossy().trim_end_matches('/'));
+        return normalize(&full);
     }
     joined
 }
