@@ -253,6 +253,8 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let sources = &analysis.deployment.sources;
     let summary = Summary::new(sources.len(), &analysis.findings);
     let text = match args.format {
+        // Nothing could be read: the errors on stderr say so; "No problems found in 0 files" would not.
+        CheckFormat::Human if sources.is_empty() && !analysis.io_errors.is_empty() => String::new(),
         CheckFormat::Human => {
             let color = match args.color {
                 ColorChoice::Always => true,

@@ -227,6 +227,17 @@ fn unreadable_paths_are_reported_and_the_rest_is_analysed() {
 }
 
 #[test]
+fn when_nothing_can_be_read_the_human_report_claims_nothing() {
+    let run = iamlint(&["check", "no/such/file.yaml"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: cannot read no/such/file.yaml: No such file or directory\n"
+    );
+}
+
+#[test]
 fn usage_errors_exit_two() {
     assert_eq!(
         iamlint(&["check", "--param", "NoEquals", "fixtures/seed"]).code,
