@@ -306,13 +306,7 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         GraphFormat::Mermaid => report::graph::mermaid(&deployment),
         GraphFormat::Json => report::graph::json(&deployment) + "\n",
     };
-    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    report_not_loaded(&deployment, &load_errors, &io_errors, err);
-    if written.is_err() || !io_errors.is_empty() {
-        EXIT_ERROR
-    } else {
-        EXIT_CLEAN
-    }
+    write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }
 
 fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -330,8 +324,20 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         RoutesFormat::Table => report::routes::table(&deployment, &routes, &callers),
         RoutesFormat::Json => report::routes::json(&deployment, &routes, &callers) + "\n",
     };
+    write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
+}
+
+/// Writes the output of `graph` or `routes`, then what could not be loaded; the exit code.
+fn write_listing(
+    text: &str,
+    deployment: &crate::deployment::Deployment,
+    load_errors: &[(crate::source::FileId, crate::load::LoadError)],
+    io_errors: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    report_not_loaded(&deployment, &load_errors, &io_errors, err);
+    report_not_loaded(deployment, load_errors, io_errors, err);
     if written.is_err() || !io_errors.is_empty() {
         EXIT_ERROR
     } else {

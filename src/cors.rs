@@ -68,23 +68,15 @@ pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
             .resources
             .iter()
             .filter_map(|resource| {
-                let kind = match resource.type_name() {
-                    "AWS::Serverless::Api" => ApiKind::Rest,
-                    "AWS::Serverless::HttpApi" => ApiKind::Http,
-                    "AWS::ApiGatewayV2::Api" => {
-                        return Some((
-                            resource.logical_id.clone(),
-                            ApiKind::Http,
-                            resource.properties.clone(),
-                        ));
+                // SAM APIs take their `Globals`; a plain ApiGatewayV2 API has only its own properties.
+                let (kind, properties) = match ApiKind::of_serverless(resource.type_name()) {
+                    Some(kind) => (kind, globals::merged_properties(template, resource)),
+                    None if resource.type_name() == "AWS::ApiGatewayV2::Api" => {
+                        (ApiKind::Http, resource.properties.clone())
                     }
-                    _ => return None,
+                    None => return None,
                 };
-                Some((
-                    resource.logical_id.clone(),
-                    kind,
-                    globals::merged_properties(template, resource),
-                ))
+                Some((resource.logical_id.clone(), kind, properties))
             })
             .collect();
         for (implicit, kind, resource_type) in [

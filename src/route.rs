@@ -16,6 +16,15 @@ pub enum ApiKind {
 }
 
 impl ApiKind {
+    /// The kind of a SAM API resource type (`AWS::Serverless::Api` or `HttpApi`); `None` for others.
+    pub fn of_serverless(type_name: &str) -> Option<ApiKind> {
+        match type_name {
+            "AWS::Serverless::Api" => Some(ApiKind::Rest),
+            "AWS::Serverless::HttpApi" => Some(ApiKind::Http),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ApiKind::Rest => "REST",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{check_json, iamlint, locations, root};
+use common::{check_json, fixture_inputs, iamlint, locations, root};
 
 /// The seed's two stacks import from each other: REF004 names both stacks and both exports, with
 /// spans in both files.
@@ -148,16 +148,7 @@ fn broken_inputs_get_findings_at_the_right_line() {
 
 #[test]
 fn each_broken_input_alone_exits_with_findings_not_a_crash() {
-    for entry in std::fs::read_dir(root().join("fixtures/invalid")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "md") {
-            continue;
-        }
-        let relative = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+    for relative in fixture_inputs("fixtures/invalid") {
         let run = iamlint(&["check", &relative]);
         assert_eq!(
             run.code, 1,
@@ -313,31 +304,17 @@ fn routes_of_sam_and_plain_cloudformation() {
     }
 }
 
-/// Inputs that once crashed, hung or misled iamlint (fixtures/regressions/README.md).
+/// Inputs that once crashed, hung or misled iamlint (fixtures/regressions/README.md). A hang shows as
+/// this test running on (cargo reports it after 60 s); speed itself is measured in `benches/`.
 #[test]
-fn regressions_end_quickly_without_a_crash() {
-    for entry in std::fs::read_dir(root().join("fixtures/regressions")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "md") {
-            continue;
-        }
-        let relative = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let started = std::time::Instant::now();
+fn regressions_end_without_a_crash() {
+    for relative in fixture_inputs("fixtures/regressions") {
         let run = iamlint(&["check", "--format", "json", &relative]);
         assert!(
             run.code == 0 || run.code == 1,
             "{relative}: exit {}: {}",
             run.code,
             run.stderr
-        );
-        assert!(
-            started.elapsed().as_secs() < 20,
-            "{relative} took {:?}",
-            started.elapsed()
         );
         let clean = relative.contains("language-extensions")
             || relative.contains("sam-deployment")

@@ -83,11 +83,7 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
         .resources
         .iter()
         .filter_map(|resource| {
-            let kind = match resource.type_name() {
-                "AWS::Serverless::Api" => ApiKind::Rest,
-                "AWS::Serverless::HttpApi" => ApiKind::Http,
-                _ => return None,
-            };
+            let kind = ApiKind::of_serverless(resource.type_name())?;
             Some(SamApi {
                 logical_id: resource.logical_id.clone(),
                 kind,

@@ -34,6 +34,25 @@ pub fn iamlint_in(dir: &str, args: &[&str]) -> Run {
     }
 }
 
+/// The inputs in a fixture folder (its README and other `.md` files left out), as paths relative to the
+/// crate root, so that they print as `fixtures/...`.
+pub fn fixture_inputs(folder: &str) -> Vec<String> {
+    let mut inputs: Vec<String> = std::fs::read_dir(root().join(folder))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_none_or(|e| e != "md"))
+        .map(|path| {
+            path.strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty(), "{folder} holds no inputs");
+    inputs
+}
+
 /// `iamlint check --format json PATHS...`, parsed.
 pub fn check_json(paths: &[&str]) -> (serde_json::Value, i32) {
     let mut args = vec!["check", "--format", "json"];
