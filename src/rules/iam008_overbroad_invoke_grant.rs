@@ -106,22 +106,18 @@ fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<Str
     }
     // A fresh symbol stands for "any other API / function of the account": only a wildcard covers it.
     let any = Symbol::Parameter("\u{1}any".to_string());
+    let mut arn = SymStr::literal(format!("arn:{partition}:{service}:"));
+    arn.push_symbol(Symbol::Region);
+    arn.push_literal(":");
+    arn.push_symbol(Symbol::AccountId);
+    arn.push_literal(":");
     let target = if service == "execute-api" {
-        let mut prefix = SymStr::literal(format!("arn:{partition}:execute-api:"));
-        prefix.push_symbol(Symbol::Region);
-        prefix.push_literal(":");
-        prefix.push_symbol(Symbol::AccountId);
-        prefix.push_literal(":");
-        prefix.push_symbol(any);
-        Target::from_sym_str(&prefix)
+        arn.push_symbol(any);
+        Target::from_sym_str(&arn)
             .with(TargetPart::Literal("/".into()))
             .with(TargetPart::AnyPath)
     } else {
-        let mut arn = SymStr::literal(format!("arn:{partition}:lambda:"));
-        arn.push_symbol(Symbol::Region);
-        arn.push_literal(":");
-        arn.push_symbol(Symbol::AccountId);
-        arn.push_literal(":function:");
+        arn.push_literal("function:");
         arn.push_symbol(any);
         Target::from_sym_str(&arn)
     };
