@@ -150,14 +150,12 @@ impl SourceFile {
 fn compute_line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    for (i, byte) in bytes.iter().enumerate() {
+        match byte {
             b'\n' => starts.push(i + 1),
             b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
             _ => {}
         }
-        i += 1;
     }
     starts
 }
