@@ -289,7 +289,11 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             describe_paths(&args.deployment.paths)
         );
     }
-    if analysis.findings.iter().any(|f| f.severity >= fail_on) {
+    if analysis
+        .findings
+        .iter()
+        .any(|f| f.certainty.is_definite() && f.severity >= fail_on)
+    {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -314,15 +318,10 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         return EXIT_ERROR;
     };
     let (deployment, load_errors, io_errors) = load_deployment(&settings);
-    let routes = crate::route::routes(&deployment);
-    let access = crate::access::Access::new(&deployment);
-    let callers: Vec<_> = routes
-        .iter()
-        .map(|route| report::routes::callers(&deployment, &access, route))
-        .collect();
+    let model = crate::model::Model::build(&deployment);
     let text = match args.format {
-        RoutesFormat::Table => report::routes::table(&deployment, &routes, &callers),
-        RoutesFormat::Json => report::routes::json(&deployment, &routes, &callers) + "\n",
+        RoutesFormat::Table => report::routes::table(&model, &deployment.sources),
+        RoutesFormat::Json => report::routes::json(&model, &deployment.sources) + "\n",
     };
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }

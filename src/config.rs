@@ -242,7 +242,11 @@ impl Config {
                     .map(|(_, s)| *s)
                 {
                     Some(RuleSetting::Off) => return None,
-                    Some(RuleSetting::Severity(severity)) => finding.severity = severity,
+                    // Config sets how much a definite finding matters; an undecided one stays a note.
+                    Some(RuleSetting::Severity(severity)) if finding.certainty.is_definite() => {
+                        finding.severity = severity;
+                    }
+                    Some(RuleSetting::Severity(_)) => {}
                     None => {}
                 }
                 Some(finding)

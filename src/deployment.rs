@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::references::{Owner, RefKind};
+use crate::references::{IntrinsicProblem, Owner, RefKind, Reference};
 use crate::resolve::{ExportSite, ResolveConfig, Resolver, StackId, Value};
 use crate::source::{Location, SourceMap, Span};
 use crate::template::Template;
@@ -99,6 +99,13 @@ pub struct GraphEdge {
     pub location: Location,
 }
 
+/// What the reference walk found in one template.
+#[derive(Debug, Clone, Default)]
+pub struct StackReferences {
+    pub references: Vec<Reference>,
+    pub problems: Vec<IntrinsicProblem>,
+}
+
 pub struct Deployment {
     pub sources: SourceMap,
     pub templates: Vec<Template>,
@@ -109,6 +116,8 @@ pub struct Deployment {
     /// The first definition of each literal export name.
     pub exports: HashMap<String, ExportSite>,
     pub imports: Vec<Import>,
+    /// Per stack: its references and intrinsic problems (the reference walk of each template).
+    pub references: Vec<StackReferences>,
     pub graph: DiGraph<GraphNode, GraphEdge>,
     nodes: HashMap<GraphNode, NodeIndex>,
 }
@@ -129,7 +138,19 @@ impl Deployment {
             use_defaults: false,
             ..config.clone()
         };
+        let references = templates
+            .iter()
+            .map(|template| {
+                let text = sources.get(template.file).map_or("", |f| &*f.text);
+                let (references, problems) = crate::references::collect(template, text);
+                StackReferences {
+                    references,
+                    problems,
+                }
+            })
+            .collect();
         let mut deployment = Deployment {
+            references,
             sources,
             templates,
             config,
@@ -153,6 +174,20 @@ impl Deployment {
     /// values in help texts the way a user writes them.
     pub fn symbolic_resolver(&self) -> Resolver<'_> {
         Resolver::new(&self.templates, &self.exports, &self.symbolic_config)
+    }
+
+    /// The references of a stack's template.
+    pub fn references(&self, stack: StackId) -> &[Reference] {
+        self.references
+            .get(stack)
+            .map_or(&[], |r| r.references.as_slice())
+    }
+
+    /// The intrinsic-function problems of a stack's template.
+    pub fn problems(&self, stack: StackId) -> &[IntrinsicProblem] {
+        self.references
+            .get(stack)
+            .map_or(&[], |r| r.problems.as_slice())
     }
 
     pub fn template(&self, stack: StackId) -> Option<&Template> {
@@ -216,9 +251,9 @@ impl Deployment {
     fn collect_imports(&self) -> Vec<Import> {
         let resolver = self.resolver();
         let mut imports = Vec::new();
-        for (stack, template) in self.templates.iter().enumerate() {
-            for reference in template
-                .references
+        for stack in 0..self.templates.len() {
+            for reference in self
+                .references(stack)
                 .iter()
                 .filter(|r| r.kind == RefKind::ImportValue)
             {
@@ -263,7 +298,7 @@ impl Deployment {
                     None,
                 ));
             }
-            for reference in &template.references {
+            for reference in self.references(stack) {
                 let from = match &reference.owner {
                     Owner::Resource(id) => GraphNode::Resource {
                         stack,

@@ -1,28 +1,25 @@
 //! iamlint: a static analyzer for AWS SAM and CloudFormation deployments.
 //!
 //! The pipeline, as the CLI and the tests run it: discover files → load (spans kept) → typed
-//! templates → one deployment (exports, imports, reference graph) → rules → findings → reports.
+//! templates → one deployment (exports, imports, reference graph) → the model, built once (routes,
+//! principals, access decisions) → rules → findings → reports.
 
-pub mod access;
-pub mod apigw;
 pub mod cli;
 pub mod config;
-pub mod cors;
 pub mod deployment;
 pub mod discover;
 pub mod finding;
 pub mod iam;
 pub mod load;
-pub mod principals;
+pub mod model;
 pub mod references;
 pub mod report;
 pub mod resolve;
-pub mod route;
 pub mod rules;
-pub mod sam;
 pub mod source;
 pub mod suppress;
 pub mod template;
+pub mod value;
 
 use std::path::PathBuf;
 
@@ -127,13 +124,7 @@ pub fn build_deployment(
     }
     let templates = roots
         .into_iter()
-        .map(|(file, root)| {
-            let text = sources
-                .get(file)
-                .map(|f| f.text.clone())
-                .unwrap_or_default();
-            Template::new(file, root, &text)
-        })
+        .map(|(file, root)| Template::new(file, root))
         .collect();
     (
         Deployment::new(sources, templates, config.clone()),

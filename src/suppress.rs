@@ -61,6 +61,7 @@ pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Vec<Finding> {
             kept.push(Finding {
                 rule: meta,
                 severity: meta.severity,
+                certainty: crate::finding::Certainty::Definite,
                 message,
                 primary: Label { location: Location { file: s.file, span: s.span }, message: String::new() },
                 related: Vec::new(),

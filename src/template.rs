@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use crate::load::Node;
-use crate::references::{self, IntrinsicProblem, Reference};
 use crate::source::{FileId, Span};
 
 /// The SAM transform name.
@@ -30,10 +29,6 @@ pub struct Template {
     pub resources: Vec<Resource>,
     pub outputs: Vec<Output>,
     pub globals: Option<Node>,
-    /// Every `Ref`, `GetAtt`, `Sub` variable, `DependsOn`, condition name, mapping name and import.
-    pub references: Vec<Reference>,
-    /// Intrinsic functions with the wrong shape.
-    pub problems: Vec<IntrinsicProblem>,
     /// Positions in `resources` and `parameters` by name (the first of duplicates).
     resource_index: HashMap<String, usize>,
     parameter_index: HashMap<String, usize>,
@@ -108,7 +103,7 @@ pub struct Output {
 
 impl Template {
     /// Builds the typed view of a loaded template mapping.
-    pub fn new(file: FileId, root: Node, text: &str) -> Template {
+    pub fn new(file: FileId, root: Node) -> Template {
         let mut template = Template {
             file,
             transforms: read_transforms(root.get("Transform")),
@@ -128,8 +123,6 @@ impl Template {
                 .map(read_output)
                 .collect(),
             globals: root.get("Globals").cloned(),
-            references: Vec::new(),
-            problems: Vec::new(),
             resource_index: HashMap::new(),
             parameter_index: HashMap::new(),
             sam: false,
@@ -145,9 +138,6 @@ impl Template {
         for (i, p) in template.parameters.iter().enumerate().rev() {
             template.parameter_index.insert(p.name.clone(), i);
         }
-        let (refs, problems) = references::collect(&template, text);
-        template.references = refs;
-        template.problems = problems;
         template
     }
 

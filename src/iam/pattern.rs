@@ -22,6 +22,9 @@
 //! - A pattern symbol matches the identical symbol of the target; a `*` absorbs any symbol or hole; a
 //!   symbol against literal text or another symbol is unknown, unless the match fails for a reason
 //!   that holds whatever the symbols' values are.
+//! - Two distinct resources never share a generated id ([`Symbol::is_unique_id`]: API ids, generated
+//!   names): a pattern naming one that the target lacks matches nothing, unless a target symbol may be
+//!   any text (a parameter, an attribute) and so may hold it.
 //!
 //! How: both sides become automata. Holes and symbols are letters of a small representative alphabet
 //! (every character of the pattern, `:`, `/`, and one character the pattern does not use), so
@@ -260,6 +263,19 @@ impl Pattern {
         coverage_of_any(std::slice::from_ref(self), target)
     }
 
+    /// Whether the pattern names a unique generated id ([`Symbol::is_unique_id`]) that `target`
+    /// cannot contain: the target lacks that symbol and has none whose value may be any text. Such a
+    /// pattern matches none of the target's requests (an approximation: path parameters are assumed
+    /// not to spell another resource's generated id).
+    pub fn names_unique_id_absent_from(&self, target: &Target) -> bool {
+        if target.symbols().any(Symbol::is_free_text) {
+            return false;
+        }
+        self.symbols()
+            .filter(|s| s.is_unique_id())
+            .any(|id| !target.symbols().any(|s| s == id))
+    }
+
     fn is_symbolic(&self) -> bool {
         self.tokens
             .iter()
@@ -270,6 +286,18 @@ impl Pattern {
 /// How much of `target` the union of `patterns` matches (a `Resource` list, or the grants of several
 /// statements together). No pattern: [`Coverage::None`].
 pub fn coverage_of_any(patterns: &[Pattern], target: &Target) -> Coverage {
+    // A pattern naming a unique generated id the target lacks matches none of its requests.
+    if patterns
+        .iter()
+        .any(|p| p.names_unique_id_absent_from(target))
+    {
+        let rest: Vec<Pattern> = patterns
+            .iter()
+            .filter(|p| !p.names_unique_id_absent_from(target))
+            .cloned()
+            .collect();
+        return coverage_of_any(&rest, target);
+    }
     if patterns.is_empty() {
         return Coverage::None;
     }

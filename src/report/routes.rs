@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use crate::deployment::Deployment;
-use crate::route::{Invocation, Route};
+use crate::model::Model;
+use crate::model::route::Invocation;
+use crate::source::SourceMap;
 
 pub const SCHEMA: &str = "iamlint-routes/1";
 
@@ -33,29 +34,25 @@ struct JsonRoute {
 #[derive(Serialize, Clone)]
 pub struct JsonCaller {
     pub principal: String,
+    /// `execute-api:Invoke` is surely allowed (else only possibly).
+    pub definite: bool,
     pub file: String,
     pub execute_api: &'static str,
     pub lambda_invoke: &'static str,
 }
 
-/// The callers of a route as the report shows them.
-pub fn callers(
-    deployment: &Deployment,
-    access: &crate::access::Access<'_>,
-    route: &Route,
-) -> Vec<JsonCaller> {
-    access
-        .callers(route)
-        .into_iter()
+/// The callers of route `index` as the report shows them.
+fn callers(model: &Model, sources: &SourceMap, index: usize) -> Vec<JsonCaller> {
+    model
+        .access
+        .callers(index)
+        .iter()
         .filter_map(|caller| {
-            let principal = access.principals.get(caller.principal)?;
+            let principal = model.access.principals.get(caller.principal)?;
             Some(JsonCaller {
                 principal: principal.logical_id.clone(),
-                file: deployment
-                    .template(principal.stack)
-                    .and_then(|t| deployment.sources.get(t.file))
-                    .map(|f| f.display_path())
-                    .unwrap_or_default(),
+                definite: caller.definite,
+                file: file_of(model, sources, principal.stack),
                 execute_api: caller.execute_api.as_str(),
                 lambda_invoke: caller
                     .lambda_invoke
@@ -66,23 +63,25 @@ pub fn callers(
         .collect()
 }
 
-fn file_of(deployment: &Deployment, route: &Route) -> String {
-    deployment
-        .template(route.stack)
-        .and_then(|t| deployment.sources.get(t.file))
+fn file_of(model: &Model, sources: &SourceMap, stack: usize) -> String {
+    model
+        .stacks
+        .get(stack)
+        .and_then(|s| sources.get(s.file))
         .map(|f| f.display_path())
         .unwrap_or_default()
 }
 
-/// The JSON report; `callers` gives each route's callers (same order as `routes`).
-pub fn json(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller>]) -> String {
+/// The JSON report of every route and its callers.
+pub fn json(model: &Model, sources: &SourceMap) -> String {
     let report = Report {
         schema: SCHEMA,
-        routes: routes
+        routes: model
+            .routes
             .iter()
             .enumerate()
             .map(|(i, route)| JsonRoute {
-                file: file_of(deployment, route),
+                file: file_of(model, sources, route.stack),
                 api: route.api.clone(),
                 api_kind: route.api_kind.as_str(),
                 stages: route.stages.iter().map(ToString::to_string).collect(),
@@ -92,7 +91,7 @@ pub fn json(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller
                 caller_credentials: route.caller_credentials(),
                 function: route.function.clone(),
                 alias: route.alias.clone(),
-                callers: callers.get(i).cloned().unwrap_or_default(),
+                callers: callers(model, sources, i),
             })
             .collect(),
     };
@@ -100,7 +99,8 @@ pub fn json(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller
 }
 
 /// A plain-text table, one route a line, callers indented below their route.
-pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCaller>]) -> String {
+pub fn table(model: &Model, sources: &SourceMap) -> String {
+    let routes = &model.routes;
     let header = [
         "API",
         "STAGES",
@@ -159,7 +159,7 @@ pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCalle
     let mut out = String::new();
     let mut current_file = String::new();
     for (i, (route, row)) in routes.iter().zip(&rows).enumerate() {
-        let file = file_of(deployment, route);
+        let file = file_of(model, sources, route.stack);
         if file != current_file {
             out.push_str(&format!(
                 "{}{file}\n",
@@ -171,9 +171,14 @@ pub fn table(deployment: &Deployment, routes: &[Route], callers: &[Vec<JsonCalle
         }
         out.push_str(&line(row));
         out.push('\n');
-        for caller in callers.get(i).into_iter().flatten() {
+        for caller in callers(model, sources, i) {
             out.push_str(&format!(
-                "    caller {} ({}): execute-api {} · lambda invoke {}\n",
+                "    {} {} ({}): execute-api {} · lambda invoke {}\n",
+                if caller.definite {
+                    "caller"
+                } else {
+                    "possible caller"
+                },
                 caller.principal,
                 caller.file,
                 mark(caller.execute_api),

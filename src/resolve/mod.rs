@@ -7,12 +7,11 @@
 //! built is `Unknown`, never a guess; a reference cycle is `Unknown` too, never a hang.
 
 pub mod resources;
-pub mod value;
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
-pub use value::{Part, StackId, SymStr, Symbol, Unknown, Value};
+pub use crate::value::{Part, StackId, SymStr, Symbol, Unknown, Value};
 
 use crate::load::{Node, NodeKind};
 use crate::references::{SubPart, sub_parts};

@@ -49,7 +49,7 @@ pub fn reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -> Value {
             name(r, stack, resource, "StateMachineName"),
             "stateMachine:",
         ),
-        _ => physical_id(stack, logical_id),
+        other => physical_id(stack, logical_id, generates_unique_id(other)),
     })
 }
 
@@ -126,11 +126,37 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
     value.unwrap_or_else(|| attribute_symbol(stack, logical_id, attribute))
 }
 
-fn physical_id(stack: StackId, logical_id: &str) -> Value {
+/// The physical id of a resource; `unique` when AWS generates it (see [`Symbol::PhysicalId`]).
+fn physical_id(stack: StackId, logical_id: &str, unique: bool) -> Value {
     Value::symbol(Symbol::PhysicalId {
         stack,
         logical_id: logical_id.to_string(),
+        unique,
     })
+}
+
+/// Resource types whose `Ref` is an id AWS generates (random, never another resource's). A stage's
+/// `Ref` is its name and a permission's is not documented: they are not in the list.
+fn generates_unique_id(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "AWS::ApiGateway::RestApi"
+            | "AWS::Serverless::Api"
+            | "AWS::ApiGatewayV2::Api"
+            | "AWS::Serverless::HttpApi"
+            | "AWS::ApiGateway::Resource"
+            | "AWS::ApiGateway::Deployment"
+            | "AWS::ApiGateway::Authorizer"
+            | "AWS::ApiGatewayV2::Authorizer"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Route"
+            | "AWS::Cognito::UserPool"
+            | "AWS::Cognito::UserPoolClient"
+            | "AWS::Cognito::IdentityPool"
+            | "AWS::CloudFront::Distribution"
+            | "AWS::CloudFront::OriginAccessControl"
+            | "AWS::Lambda::Url"
+    )
 }
 
 fn attribute_symbol(stack: StackId, logical_id: &str, attribute: &str) -> Value {
@@ -147,7 +173,8 @@ fn name(r: &Resolver<'_>, stack: StackId, resource: &Resource, property: &str) -
         Some(node) => r.resource_guarded(stack, &resource.logical_id, property, || {
             r.resolve(stack, node)
         }),
-        None => physical_id(stack, &resource.logical_id),
+        // A generated name (`stack-Logical-RANDOM`) is unique.
+        None => physical_id(stack, &resource.logical_id, true),
     }
 }
 
@@ -286,7 +313,10 @@ fn sam_generated_reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -
         ]);
     }
     if template.is_generated(logical_id) {
-        return physical_id(stack, logical_id);
+        // SAM's implicit APIs and the execution roles, stages, deployments it adds.
+        let unique = matches!(logical_id, "ServerlessRestApi" | "ServerlessHttpApi")
+            || logical_id.ends_with("Role");
+        return physical_id(stack, logical_id, unique);
     }
     Value::unknown(format!("no parameter or resource named {logical_id}"))
 }
@@ -315,7 +345,7 @@ fn sam_generated_attribute(
             Value::literal(format!("arn:{}:iam::", r.config().partition)),
             account,
             Value::literal(":role/"),
-            physical_id(stack, logical_id),
+            physical_id(stack, logical_id, true),
         ]);
     }
     attribute_symbol(stack, logical_id, attribute)

@@ -296,7 +296,8 @@ Outputs:
             .find(|s| matches!(s, Symbol::PhysicalId { .. })),
         Some(&Symbol::PhysicalId {
             stack: 0,
-            logical_id: "AdminApi".into()
+            logical_id: "AdminApi".into(),
+            unique: true
         })
     );
     assert_eq!(

@@ -2,8 +2,8 @@
 //! rules/CORS001-credentials-with-wildcard-origin.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::cors::WildcardOrigin;
-use crate::route::ApiKind;
+use crate::model::cors::WildcardOrigin;
+use crate::model::route::ApiKind;
 
 declare_rule!(
     CredentialsWithWildcardOrigin,
@@ -18,8 +18,8 @@ impl Rule for CredentialsWithWildcardOrigin {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        for cors in input.cors {
+        let model = input.model;
+        for cors in &input.model.cors {
             if !cors.allows_credentials() {
                 continue;
             }
@@ -29,7 +29,7 @@ impl Rule for CredentialsWithWildcardOrigin {
             let Some(credentials) = &cors.credentials else {
                 continue;
             };
-            let Some(location) = deployment.location(cors.stack, credentials.span) else {
+            let Some(location) = model.location(cors.stack, credentials.span) else {
                 continue;
             };
             let message = match (cors.kind, wildcard) {
@@ -73,7 +73,7 @@ impl Rule for CredentialsWithWildcardOrigin {
             if let Some(origin) = cors
                 .origins
                 .as_ref()
-                .and_then(|o| deployment.location(cors.stack, o.span))
+                .and_then(|o| model.location(cors.stack, o.span))
             {
                 finding = finding.related(origin, "for every origin");
             }

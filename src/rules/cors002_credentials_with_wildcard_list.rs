@@ -16,7 +16,7 @@ impl Rule for CredentialsWithWildcardList {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for cors in input.cors.iter().filter(|c| c.allows_credentials()) {
+        for cors in input.model.cors.iter().filter(|c| c.allows_credentials()) {
             for (what, setting, fix) in [
                 (
                     "AllowHeaders",
@@ -32,7 +32,7 @@ impl Rule for CredentialsWithWildcardList {
                     continue;
                 };
 
-                let Some(location) = input.deployment.location(cors.stack, setting.span) else {
+                let Some(location) = input.model.location(cors.stack, setting.span) else {
                     continue;
                 };
                 cx.report(

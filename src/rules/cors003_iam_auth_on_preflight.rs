@@ -16,11 +16,11 @@ impl Rule for IamAuthOnPreflight {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for cors in input.cors.iter().filter(|c| c.iam_on_preflight) {
+        for cors in input.model.cors.iter().filter(|c| c.iam_on_preflight) {
             let Some(span) = cors.iam_default else {
                 continue;
             };
-            let Some(location) = input.deployment.location(cors.stack, span) else {
+            let Some(location) = input.model.location(cors.stack, span) else {
                 continue;
             };
             let (message, fix) = if cors.sam {
@@ -45,7 +45,7 @@ impl Rule for IamAuthOnPreflight {
                 .label("also applied to the CORS preflight")
                 .resource(Some(&cors.api))
                 .help(fix);
-            if let Some(cors_location) = input.deployment.location(cors.stack, cors.span) {
+            if let Some(cors_location) = input.model.location(cors.stack, cors.span) {
                 finding = finding.related(cors_location, "CORS enabled here");
             }
             drop(finding);

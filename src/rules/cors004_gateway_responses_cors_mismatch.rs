@@ -2,9 +2,8 @@
 //! IAM, 5XX) lack CORS headers or contradict `Cors`. See rules/CORS004-gateway-responses-cors-mismatch.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::cors::ApiCors;
-use crate::load::Node;
-use crate::route::ApiKind;
+use crate::model::cors::{ApiCors, GatewayResponses};
+use crate::model::route::ApiKind;
 use crate::source::Span;
 
 declare_rule!(
@@ -24,11 +23,12 @@ impl Rule for GatewayResponsesCorsMismatch {
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         for cors in input
+            .model
             .cors
             .iter()
             .filter(|c| c.sam && c.kind == ApiKind::Rest && c.has_iam_routes)
         {
-            let location = |span: Span| input.deployment.location(cors.stack, span);
+            let location = |span: Span| input.model.location(cors.stack, span);
             let Some(responses) = &cors.gateway_responses else {
                 let Some(at) = location(cors.span) else {
                     continue;
@@ -47,12 +47,12 @@ impl Rule for GatewayResponsesCorsMismatch {
 
 fn check_response(
     cors: &ApiCors,
-    responses: &Node,
+    responses: &GatewayResponses,
     name: &str,
     input: &RuleInput<'_>,
     cx: &mut RuleContext,
 ) {
-    let location = |span: Span| input.deployment.location(cors.stack, span);
+    let location = |span: Span| input.model.location(cors.stack, span);
     let Some(response) = responses.get(name) else {
         if let Some(at) = location(responses.span) {
             cx.report(at, format!("{}'s GatewayResponses have no {name}: its errors reach the browser without CORS headers, which then reports a CORS error instead of the real status", cors.api))
@@ -61,17 +61,7 @@ fn check_response(
         }
         return;
     };
-    let headers = response
-        .get("ResponseParameters")
-        .and_then(|p| p.get("Headers"));
-    let header = |wanted: &str| {
-        headers
-            .and_then(Node::as_map)
-            .unwrap_or(&[])
-            .iter()
-            .find(|e| e.key.text.eq_ignore_ascii_case(wanted))
-    };
-    let Some(origin) = header("Access-Control-Allow-Origin") else {
+    let Some(origin) = response.header("Access-Control-Allow-Origin") else {
         if let Some(at) = location(response.span) {
             cx.report(at, format!("{name} of {} sends no `Access-Control-Allow-Origin`: the browser reports a CORS error instead of the real status", cors.api))
                 .resource(Some(&cors.api))
@@ -82,14 +72,16 @@ fn check_response(
     if !cors.allows_credentials() {
         return;
     }
-    if origin.value.as_str() == Some("'*'") {
-        if let Some(at) = location(origin.value.span) {
+    if origin.value.as_deref() == Some("'*'") {
+        if let Some(at) = location(origin.value_span) {
             cx.report(at, format!("{name} of {} answers `Access-Control-Allow-Origin: *` while `Cors` allows credentials: browsers drop the credentialed error response and report a CORS error instead of the real status", cors.api))
                 .resource(Some(&cors.api))
                 .help(help(cors, Some(name)));
         }
-    } else if header("Access-Control-Allow-Credentials").is_none()
-        && let Some(at) = location(origin.key.span)
+    } else if response
+        .header("Access-Control-Allow-Credentials")
+        .is_none()
+        && let Some(at) = location(origin.name_span)
     {
         cx.report(at, format!("{name} of {} sends no `Access-Control-Allow-Credentials` while `Cors` allows credentials: browsers drop the error response", cors.api))
             .resource(Some(&cors.api))

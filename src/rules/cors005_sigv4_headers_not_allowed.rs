@@ -19,7 +19,7 @@ impl Rule for Sigv4HeadersNotAllowed {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for cors in input.cors.iter().filter(|c| c.has_iam_routes) {
+        for cors in input.model.cors.iter().filter(|c| c.has_iam_routes) {
             let Some(headers) = &cors.headers else {
                 continue;
             };
@@ -35,14 +35,16 @@ impl Rule for Sigv4HeadersNotAllowed {
             if missing.is_empty() {
                 continue;
             }
-            let Some(location) = input.deployment.location(cors.stack, headers.span) else {
+            let Some(location) = input.model.location(cors.stack, headers.span) else {
                 continue;
             };
             let mut all = headers.value.clone();
             all.extend(missing.iter().map(|m| (*m).to_string()));
             let fix = match cors.kind {
-                crate::route::ApiKind::Rest => format!("AllowHeaders: \"'{}'\"", all.join(",")),
-                crate::route::ApiKind::Http => format!("AllowHeaders: [{}]", all.join(", ")),
+                crate::model::route::ApiKind::Rest => {
+                    format!("AllowHeaders: \"'{}'\"", all.join(","))
+                }
+                crate::model::route::ApiKind::Http => format!("AllowHeaders: [{}]", all.join(", ")),
             };
             cx.report(
                 location,

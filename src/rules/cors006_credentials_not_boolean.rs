@@ -2,8 +2,8 @@
 //! false. See rules/CORS006-credentials-not-boolean.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::cors::Credentials;
-use crate::route::ApiKind;
+use crate::model::cors::Credentials;
+use crate::model::route::ApiKind;
 
 declare_rule!(
     CredentialsNotBoolean,
@@ -18,14 +18,14 @@ impl Rule for CredentialsNotBoolean {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for cors in input.cors.iter().filter(|c| c.kind == ApiKind::Rest) {
+        for cors in input.model.cors.iter().filter(|c| c.kind == ApiKind::Rest) {
             let Some(setting) = &cors.credentials else {
                 continue;
             };
             let Credentials::Text(text) = &setting.value else {
                 continue;
             };
-            let Some(location) = input.deployment.location(cors.stack, setting.span) else {
+            let Some(location) = input.model.location(cors.stack, setting.span) else {
                 continue;
             };
             let looks_true = text.trim().trim_matches('\'').eq_ignore_ascii_case("true");

@@ -2,9 +2,10 @@
 //! rules/EDGE001-cloudfront-breaks-sigv4.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::load::Node;
-use crate::resolve::{Symbol, Value};
-use crate::route::{Authorization, Route};
+use std::collections::HashMap;
+
+use crate::model::route::{Authorization, Route};
+use crate::value::{Part, Symbol};
 
 declare_rule!(
     CloudfrontBreaksSigv4,
@@ -19,69 +20,48 @@ impl Rule for CloudfrontBreaksSigv4 {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        let r = deployment.resolver();
-        for (stack, template) in deployment.templates.iter().enumerate() {
-            for distribution in template
-                .resources
-                .iter()
-                .filter(|d| d.type_name() == "AWS::CloudFront::Distribution")
+        let model = input.model;
+        let iam_routes: HashMap<&Symbol, &Route> = model
+            .routes
+            .iter()
+            .filter(|r| r.authorization == Authorization::AwsIam)
+            .filter_map(|r| match r.api_id.as_str().map(|s| s.parts()) {
+                Some([Part::Symbol(id)]) => Some((id, r)),
+                _ => None,
+            })
+            .rev()
+            .collect();
+        for origin in &model.edge_origins {
+            let Some(route) = origin
+                .execute_api_ids()
+                .into_iter()
+                .find_map(|id| iam_routes.get(id).copied())
+            else {
+                continue;
+            };
+            let Some(location) = model.location(origin.stack, origin.span) else {
+                continue;
+            };
+            let mut finding = cx
+                .report(
+                    location,
+                    format!(
+                        "CloudFront `{}` forwards to the execute-api domain of {}, whose routes require AWS_IAM: CloudFront rewrites the Host header, the SigV4 signature no longer matches, and API Gateway rejects every signed call with 403",
+                        origin.distribution, route.api
+                    ),
+                )
+                .label("an AWS_IAM API as origin")
+                .resource(Some(&origin.distribution))
+                .help("serve the IAM API directly from its execute-api (or custom) domain instead of through CloudFront; or give CloudFront and API Gateway the same custom domain and forward the Host header (origin request policy); or re-sign the request at the edge (Lambda@Edge with SigV4)");
+            if let Some(route_location) =
+                model.location(route.stack, route.auth_span.unwrap_or(route.span))
             {
-                let origins = distribution
-                    .property("DistributionConfig")
-                    .and_then(|c| c.get("Origins"))
-                    .and_then(Node::as_seq);
-                for origin in origins.unwrap_or(&[]) {
-                    let Some(domain) = origin.get("DomainName") else {
-                        continue;
-                    };
-                    let value = r.resolve(stack, domain);
-                    let Some(route) = iam_route_behind(&value, input.routes) else {
-                        continue;
-                    };
-                    let Some(location) = deployment.location(stack, domain.span) else {
-                        continue;
-                    };
-                    let mut finding = cx
-                        .report(
-                            location,
-                            format!(
-                                "CloudFront `{}` forwards to the execute-api domain of {}, whose routes require AWS_IAM: CloudFront rewrites the Host header, the SigV4 signature no longer matches, and API Gateway rejects every signed call with 403",
-                                distribution.logical_id, route.api
-                            ),
-                        )
-                        .label("an AWS_IAM API as origin")
-                        .resource(Some(&distribution.logical_id))
-                        .help("serve the IAM API directly from its execute-api (or custom) domain instead of through CloudFront; or give CloudFront and API Gateway the same custom domain and forward the Host header (origin request policy); or re-sign the request at the edge (Lambda@Edge with SigV4)");
-                    if let Some(route_location) =
-                        deployment.location(route.stack, route.auth_span.unwrap_or(route.span))
-                    {
-                        finding = finding.related(
-                            route_location,
-                            format!("{} {} requires AWS_IAM", route.method, route.path),
-                        );
-                    }
-                    drop(finding);
-                }
+                finding = finding.related(
+                    route_location,
+                    format!("{} {} requires AWS_IAM", route.method, route.path),
+                );
             }
+            drop(finding);
         }
     }
-}
-
-/// An `AWS_IAM` route of the API whose execute-api domain `domain` is.
-fn iam_route_behind<'r>(domain: &Value, routes: &'r [Route]) -> Option<&'r Route> {
-    domain.strings()?.into_iter().find_map(|text| {
-        if !text.to_string().contains(".execute-api.") {
-            return None;
-        }
-        text.symbols().find_map(|symbol| {
-            let Symbol::PhysicalId { .. } = symbol else {
-                return None;
-            };
-            let id = Value::symbol(symbol.clone());
-            routes
-                .iter()
-                .find(|r| r.api_id == id && r.authorization == Authorization::AwsIam)
-        })
-    })
 }

@@ -3,13 +3,12 @@
 //! rules/IAM001-caller-missing-lambda-invoke.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::access::{Access, CallerAccess, LAMBDA_INVOKE};
-use crate::deployment::Deployment;
-use crate::finding::Severity;
 use crate::iam::eval::Decision;
 use crate::iam::pattern::Target;
-use crate::resolve::{Symbol, Value};
-use crate::route::{Authorization, Invocation, Route};
+use crate::model::Model;
+use crate::model::access::{CallerAccess, LAMBDA_INVOKE};
+use crate::model::route::{ApiKind, Authorization, Invocation, Route};
+use crate::value::{Symbol, Value};
 
 declare_rule!(
     CallerMissingLambdaInvoke,
@@ -24,36 +23,34 @@ impl Rule for CallerMissingLambdaInvoke {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for route in input.routes {
+        let model = input.model;
+        for (index, route) in model.routes.iter().enumerate() {
             if route.authorization != Authorization::AwsIam
                 || route.invocation != Invocation::CallerCredentials
             {
                 continue;
             }
-            for caller in input.access.callers(route) {
-                report(input.deployment, input.access, route, &caller, cx);
+            for caller in model.access.callers(index) {
+                report(model, route, caller, cx);
             }
         }
     }
 }
 
-fn report(
-    deployment: &Deployment,
-    access: &Access<'_>,
-    route: &Route,
-    caller: &CallerAccess,
-    cx: &mut RuleContext,
-) {
+/// An error when the caller surely may call the route and surely may not invoke the target; an
+/// undecided note when either is only possible.
+fn report(model: &Model, route: &Route, caller: &CallerAccess, cx: &mut RuleContext) {
+    let access = &model.access;
     let Some(decision) = &caller.lambda_invoke else {
         return;
     };
     let Some(principal) = access.principals.get(caller.principal) else {
         return;
     };
-    let severity = match decision {
+    let definite = match decision {
         Decision::Allowed { .. } => return,
-        Decision::Denied { .. } => Severity::Error,
-        Decision::Conditional { .. } => Severity::Note,
+        Decision::Denied { .. } => caller.definite,
+        Decision::Conditional { .. } => false,
     };
     // Point at the statement that lets the caller call the route, else at the principal.
     let grant = match &caller.execute_api {
@@ -62,12 +59,19 @@ fn report(
     };
     let primary = grant
         .and_then(|g| access.statement_location(caller.principal, g))
-        .or_else(|| deployment.location(principal.stack, principal.span));
+        .or_else(|| model.location(principal.stack, principal.span));
     let Some(primary) = primary else { return };
     let target = target_name(route);
-    let route_name = format!("{} {} on {}", route.method, route.path, route.api);
-    let message = match decision {
-        Decision::Conditional { reasons, .. } => format!(
+    let route_name = route.name();
+    let message = match (decision, &caller.execute_api) {
+        // Both undecided: too speculative to report.
+        (Decision::Conditional { .. }, Decision::Conditional { .. }) => return,
+        (_, Decision::Conditional { reasons, .. }) => format!(
+            "`{}` may perhaps call {route_name} ({}), and lacks lambda:InvokeFunction on {target}: if it can call the route, API Gateway, which invokes the function with the caller's credentials, answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
+            principal.logical_id,
+            reasons.join("; ")
+        ),
+        (Decision::Conditional { reasons, .. }, _) => format!(
             "`{}` may call {route_name}, but whether it may invoke {target} cannot be decided ({}); if not, API Gateway, which invokes the function with the caller's credentials, answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
             principal.logical_id,
             reasons.join("; ")
@@ -75,16 +79,18 @@ fn report(
         _ => format!(
             "`{}` may call {route_name} but lacks lambda:InvokeFunction on {target}{}: API Gateway invokes the function with the caller's credentials, so every call answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
             principal.logical_id,
-            unqualified_hint(access, caller.principal, route),
+            unqualified_hint(model, caller.principal, route),
         ),
     };
     let mut finding = cx
         .report(primary, message)
-        .severity(severity)
         .label(format!("lets `{}` call {route_name}", principal.logical_id))
         .resource(Some(&principal.logical_id))
-        .help(help(deployment, route, principal.stack));
-    if let Some(location) = deployment.location(route.stack, route.span) {
+        .help(help(model, route, principal.stack));
+    if !definite {
+        finding = finding.undecided();
+    }
+    if let Some(location) = model.location(route.stack, route.span) {
         finding = finding.related(
             location,
             format!("{route_name} invokes {target} with the caller's credentials"),
@@ -92,9 +98,9 @@ fn report(
     }
     if let Some(location) = route
         .auth_span
-        .and_then(|span| deployment.location(route.stack, span))
+        .and_then(|span| model.location(route.stack, span))
     {
-        let why = if route.api_kind == crate::route::ApiKind::Rest && route.function.is_some() {
+        let why = if route.api_kind == ApiKind::Rest && route.function.is_some() {
             "AWS_IAM without InvokeRole: SAM passes the caller's credentials (InvokeRole: CALLER_CREDENTIALS)"
         } else {
             "AWS_IAM authorization"
@@ -114,7 +120,7 @@ fn target_name(route: &Route) -> String {
 }
 
 /// When the caller may invoke the unqualified function but the route targets an alias.
-fn unqualified_hint(access: &Access<'_>, principal: usize, route: &Route) -> &'static str {
+fn unqualified_hint(model: &Model, principal: usize, route: &Route) -> &'static str {
     let (Some(alias), Some(target)) = (&route.alias, route.target.as_ref().and_then(Value::as_str))
     else {
         return "";
@@ -122,7 +128,7 @@ fn unqualified_hint(access: &Access<'_>, principal: usize, route: &Route) -> &'s
     let Some(unqualified) = target.strip_suffix(&format!(":{alias}")) else {
         return "";
     };
-    let decision = access.decide(
+    let decision = model.access.decide(
         principal,
         LAMBDA_INVOKE,
         &Target::from_sym_str(&unqualified),
@@ -135,42 +141,24 @@ fn unqualified_hint(access: &Access<'_>, principal: usize, route: &Route) -> &'s
 }
 
 /// Both fixes, with the exact ARN to grant as the user writes it in the caller's stack.
-fn help(deployment: &Deployment, route: &Route, caller_stack: usize) -> String {
-    let r = deployment.symbolic_resolver();
-    let arn = match (&route.function, &route.alias) {
-        (Some(f), Some(_))
-            if deployment
-                .template(route.stack)
-                .and_then(|t| t.resource(f))
-                .is_some_and(|r| r.type_name() == "AWS::Serverless::Function") =>
-        {
-            r.reference(route.stack, &format!("{f}.Alias"))
-        }
-        (Some(f), None) => r.attribute(route.stack, f, "Arn"),
-        _ => route
-            .target
-            .clone()
-            .unwrap_or_else(|| Value::unknown("unknown target")),
-    };
-    let written = match arn.as_str() {
+fn help(model: &Model, route: &Route, caller_stack: usize) -> String {
+    let written = match route.written_target.as_ref().and_then(Value::as_str) {
         Some(s) if s.as_literal().is_some() => format!("Resource: {s}"),
         Some(s) => format!("Resource: !Sub {s}"),
         None => "Resource: <the function's ARN>".to_string(),
     };
-    let foreign_name = arn.as_str().is_some_and(|s| {
+    let foreign_name = route.written_target.as_ref().and_then(Value::as_str).is_some_and(|s| {
         s.symbols().any(|sym| matches!(sym, Symbol::PhysicalId { stack, .. } | Symbol::Attribute { stack, .. } if *stack != caller_stack))
     });
     let note = if foreign_name {
         format!(
             " (the function has no FunctionName: give it one, or export its ARN from {} and import it)",
-            deployment.stack_name(route.stack)
+            model.stack_name(route.stack)
         )
     } else {
         String::new()
     };
-    let no_credentials = if route.function.is_some()
-        && deployment.template(route.stack).is_some_and(|t| t.is_sam())
-    {
+    let no_credentials = if route.function.is_some() && model.is_sam(route.stack) {
         "or set `InvokeRole: NONE` under the API's Auth (or this event's Auth) so API Gateway invokes with its own identity, allowed by the AWS::Lambda::Permission SAM generates"
     } else {
         "or remove the integration's `Credentials` and add an AWS::Lambda::Permission for apigateway.amazonaws.com"

@@ -2,10 +2,8 @@
 //! or is not trusted by API Gateway. See rules/IAM002-invoke-role-cannot-invoke.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::access::{LAMBDA_INVOKE, lambda_target};
-use crate::finding::Severity;
 use crate::iam::eval::Decision;
-use crate::route::Invocation;
+use crate::model::route::Invocation;
 
 declare_rule!(
     InvokeRoleCannotInvoke,
@@ -20,9 +18,9 @@ impl Rule for InvokeRoleCannotInvoke {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        let access = input.access;
-        for route in input.routes {
+        let model = input.model;
+        let access = &model.access;
+        for route in &input.model.routes {
             let Invocation::Role { arn, span } = &route.invocation else {
                 continue;
             };
@@ -37,10 +35,10 @@ impl Rule for InvokeRoleCannotInvoke {
             let Some(role) = access.principals.get(index) else {
                 continue;
             };
-            let Some(location) = deployment.location(route.stack, *span) else {
+            let Some(location) = model.location(route.stack, *span) else {
                 continue;
             };
-            let route_name = format!("{} {} on {}", route.method, route.path, route.api);
+            let route_name = route.name();
             let target = route.function.as_deref().unwrap_or("the Lambda");
             if !role.trusts_service("apigateway.amazonaws.com") {
                 cx.report(
@@ -51,14 +49,14 @@ impl Rule for InvokeRoleCannotInvoke {
                 .resource(Some(&role.logical_id))
                 .help("add to the role's AssumeRolePolicyDocument: `- Effect: Allow, Principal: {Service: apigateway.amazonaws.com}, Action: sts:AssumeRole`");
             }
-            let Some(targets) = lambda_target(route) else {
+            let Some(targets) = &route.lambda else {
                 continue;
             };
-            let decision = access.decide_any(index, LAMBDA_INVOKE, &targets);
-            let severity = match &decision {
+            let decision = access.decide_lambda(index, targets, &model.lambda_permissions);
+            let undecided = match &decision {
                 Decision::Allowed { .. } => continue,
-                Decision::Denied { .. } => Severity::Error,
-                Decision::Conditional { .. } => Severity::Note,
+                Decision::Denied { .. } => false,
+                Decision::Conditional { .. } => true,
             };
             let why = match &decision {
                 Decision::Conditional { reasons, .. } => {
@@ -71,12 +69,14 @@ impl Rule for InvokeRoleCannotInvoke {
                     location,
                     format!("{route_name} runs its integration as `{}`, which lacks lambda:InvokeFunction on {target}{why}: every call answers HTTP 500 and the Lambda is never invoked", role.logical_id),
                 )
-                .severity(severity)
                 .label(format!("integration credentials: `{}`", role.logical_id))
                 .resource(Some(&role.logical_id))
                 .help(format!("grant `{}` lambda:InvokeFunction on {target}'s ARN (`!GetAtt {target}.Arn`, or the alias ARN when the route targets an alias)", role.logical_id));
-            if let Some(role_location) = deployment.location(role.stack, role.span) {
+            if let Some(role_location) = model.location(role.stack, role.span) {
                 finding = finding.related(role_location, "the role");
+            }
+            if undecided {
+                finding = finding.undecided();
             }
             drop(finding);
         }

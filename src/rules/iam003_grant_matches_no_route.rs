@@ -2,12 +2,14 @@
 //! matches none of its routes. See rules/IAM003-grant-matches-no-route.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::access::{EXECUTE_API_INVOKE, execute_api_targets};
 use crate::iam::pattern::{Coverage, Pattern, action_matches};
 use crate::iam::policy::{ActionSet, Effect, ResourceSet};
-use crate::resolve::{Symbol, Value};
-use crate::route::Route;
+use crate::model::access::EXECUTE_API_INVOKE;
+use std::collections::HashMap;
+
+use crate::model::route::Route;
 use crate::source::Location;
+use crate::value::{Part, Symbol, Value};
 
 declare_rule!(
     GrantMatchesNoRoute,
@@ -22,8 +24,9 @@ impl Rule for GrantMatchesNoRoute {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        let access = input.access;
+        let model = input.model;
+        let access = &model.access;
+        let apis = ApiRoutes::new(&model.routes);
         for (index, principal) in access.principals.iter().enumerate() {
             for (document, origin) in access.documents(index) {
                 let Some(file) = origin.location.map(|l| l.file) else {
@@ -45,14 +48,13 @@ impl Rule for GrantMatchesNoRoute {
                     };
                     for resource in values.iter().filter_map(Value::as_str) {
                         // The API the grant names: the id symbol of one of the deployment's APIs.
-                        let Some(api) =
-                            resource.symbols().find_map(|s| api_routes(input.routes, s))
-                        else {
+                        let Some(api) = resource.symbols().find_map(|s| apis.of(s)) else {
                             continue;
                         };
                         let pattern = Pattern::new(resource, false);
                         let matches_any = api.iter().any(|route| {
-                            execute_api_targets(deployment, route)
+                            route
+                                .execute_api
                                 .iter()
                                 .any(|t| pattern.coverage(t) != Coverage::None)
                         });
@@ -78,14 +80,29 @@ impl Rule for GrantMatchesNoRoute {
     }
 }
 
-/// The routes of the API whose id `symbol` is.
-fn api_routes<'r>(routes: &'r [Route], symbol: &Symbol) -> Option<Vec<&'r Route>> {
-    let Symbol::PhysicalId { .. } = symbol else {
-        return None;
-    };
-    let id = Value::symbol(symbol.clone());
-    let found: Vec<&Route> = routes.iter().filter(|r| r.api_id == id).collect();
-    (!found.is_empty()).then_some(found)
+/// The deployment's routes by the id symbol of their API.
+struct ApiRoutes<'r> {
+    by_id: HashMap<&'r Symbol, Vec<&'r Route>>,
+}
+
+impl<'r> ApiRoutes<'r> {
+    fn new(routes: &'r [Route]) -> ApiRoutes<'r> {
+        let mut by_id: HashMap<&Symbol, Vec<&Route>> = HashMap::new();
+        for route in routes {
+            if let Some(id) = route.api_id.as_str().and_then(|s| match s.parts() {
+                [Part::Symbol(symbol @ Symbol::PhysicalId { .. })] => Some(symbol),
+                _ => None,
+            }) {
+                by_id.entry(id).or_default().push(route);
+            }
+        }
+        ApiRoutes { by_id }
+    }
+
+    /// The routes of the API whose id `symbol` is.
+    fn of(&self, symbol: &Symbol) -> Option<&Vec<&'r Route>> {
+        self.by_id.get(symbol)
+    }
 }
 
 /// `GET /orders on stages prod, Stage`.

@@ -2,8 +2,7 @@
 //! call. See rules/IAM004-iam-route-without-caller.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::finding::Severity;
-use crate::route::Authorization;
+use crate::model::route::Authorization;
 
 declare_rule!(
     IamRouteWithoutCaller,
@@ -18,29 +17,30 @@ impl Rule for IamRouteWithoutCaller {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
+        let model = input.model;
         // Roles only AWS services assume (execution roles) are not callers of an API.
-        let no_principals = input.access.principals.iter().all(|p| p.is_service_role());
-        for route in input.routes {
+        let no_principals = model.access.principals.iter().all(|p| p.is_service_role());
+        for (index, route) in model.routes.iter().enumerate() {
+            // Possible callers (conditions, unknown values) leave it undecided: no finding.
             if route.authorization != Authorization::AwsIam
-                || !input.access.callers(route).is_empty()
+                || !model.access.callers(index).is_empty()
             {
                 continue;
             }
-            let Some(location) = deployment.location(route.stack, route.span) else {
+            let Some(location) = model.location(route.stack, route.span) else {
                 continue;
             };
-            let route_name = format!("{} {} on {}", route.method, route.path, route.api);
-            let (severity, message) = if no_principals {
+            let route_name = route.name();
+            let (undecided, message) = if no_principals {
                 (
-                    Severity::Note,
+                    true,
                     format!(
                         "no role or user in the checked templates may call {route_name} (AWS_IAM): if its callers are defined elsewhere, check that stack together with this one"
                     ),
                 )
             } else {
                 (
-                    Severity::Warning,
+                    false,
                     format!(
                         "no role or user of this deployment may call {route_name} (AWS_IAM): every signed request to it gets HTTP 403"
                     ),
@@ -60,8 +60,11 @@ impl Rule for IamRouteWithoutCaller {
             } else {
                 route.path.clone()
             };
-            cx.report(location, message)
-                .severity(severity)
+            let mut finding = cx.report(location, message);
+            if undecided {
+                finding = finding.undecided();
+            }
+            finding
                 .resource(route.function.as_deref())
                 .help(format!(
                     "grant execute-api:Invoke on the route to its callers, e.g. Resource: !Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{stage}/{method}{path} (path parameters as *), or check the stack that defines the callers together with this one",

@@ -2,9 +2,8 @@
 //! See rules/IAM006-unauthenticated-caller.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::iam::eval::{Decision, DenialReason};
-use crate::principals::{CognitoGrant, Principal};
-use crate::route::Authorization;
+use crate::model::principals::{CognitoGrant, Principal};
+use crate::model::route::Authorization;
 use crate::source::Span;
 
 declare_rule!(
@@ -20,32 +19,22 @@ impl Rule for UnauthenticatedCaller {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        for route in input
-            .routes
-            .iter()
-            .filter(|r| r.authorization == Authorization::AwsIam)
-        {
-            for caller in input.access.callers(route) {
-                if matches!(
-                    caller.execute_api,
-                    Decision::Denied {
-                        reason: DenialReason::ExplicitDeny,
-                        ..
-                    }
-                ) {
-                    continue;
-                }
-                let Some(principal) = input.access.principals.get(caller.principal) else {
+        let model = input.model;
+        for (index, route) in model.routes.iter().enumerate() {
+            if route.authorization != Authorization::AwsIam {
+                continue;
+            }
+            for caller in model.access.callers(index) {
+                let Some(principal) = model.access.principals.get(caller.principal) else {
                     continue;
                 };
                 let Some((span, stack, how)) = guest_access(principal) else {
                     continue;
                 };
-                let Some(location) = deployment.location(stack, span) else {
+                let Some(location) = model.location(stack, span) else {
                     continue;
                 };
-                let route_name = format!("{} {} on {}", route.method, route.path, route.api);
+                let route_name = route.name();
                 let mut finding = cx
                     .report(
                         location,
@@ -53,9 +42,13 @@ impl Rule for UnauthenticatedCaller {
                     )
                     .resource(Some(&principal.logical_id))
                     .help("give guests a role without execute-api:Invoke on this API, or require sign-in: `AllowUnauthenticatedIdentities: false` and `ForAnyValue:StringLike: {cognito-identity.amazonaws.com:amr: authenticated}` in the role's trust policy");
-                if let Some(route_location) = deployment.location(route.stack, route.span) {
+                if let Some(route_location) = model.location(route.stack, route.span) {
                     finding =
                         finding.related(route_location, format!("{route_name} requires AWS_IAM"));
+                }
+                // Only a caller whose access is decided gets the error.
+                if !caller.definite {
+                    finding = finding.undecided();
                 }
                 drop(finding);
             }
@@ -80,7 +73,7 @@ fn guest_access(principal: &Principal) -> Option<(Span, usize, &'static str)> {
     }
     principal
         .cognito_trust()
-        .into_iter()
+        .iter()
         .find(|t| !t.authenticated_only)
         .map(|t| (t.span, principal.stack, "its trust policy does not require `cognito-identity.amazonaws.com:amr` = `authenticated`"))
 }

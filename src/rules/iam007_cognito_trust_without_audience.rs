@@ -17,10 +17,10 @@ impl Rule for CognitoTrustWithoutAudience {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        for principal in &input.access.principals {
+        let model = input.model;
+        for principal in &input.model.access.principals {
             for trust in principal.cognito_trust() {
-                let Some(location) = deployment.location(principal.stack, trust.span) else {
+                let Some(location) = model.location(principal.stack, trust.span) else {
                     continue;
                 };
                 let role = &principal.logical_id;

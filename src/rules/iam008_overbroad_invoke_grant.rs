@@ -2,13 +2,13 @@
 //! of the account. See rules/IAM008-overbroad-invoke-grant.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::access::{EXECUTE_API_INVOKE, LAMBDA_INVOKE};
 use crate::iam::eval::{Decision, StatementRef};
 use crate::iam::pattern::{Coverage, Pattern, Target, TargetPart};
 use crate::iam::policy::{ActionSet, Effect, ResourceSet, Statement};
-use crate::resolve::{SymStr, Symbol};
-use crate::route::Authorization;
+use crate::model::access::{EXECUTE_API_INVOKE, LAMBDA_INVOKE};
+use crate::model::route::Authorization;
 use crate::source::Location;
+use crate::value::{SymStr, Symbol};
 
 declare_rule!(
     OverbroadInvokeGrant,
@@ -23,20 +23,26 @@ impl Rule for OverbroadInvokeGrant {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let access = input.access;
+        let model = input.model;
+        let access = &model.access;
         let mut reported: Vec<(usize, Location)> = Vec::new();
-        for route in input
-            .routes
-            .iter()
-            .filter(|r| r.authorization == Authorization::AwsIam)
-        {
-            for caller in access.callers(route) {
+        for (index, route) in model.routes.iter().enumerate() {
+            if route.authorization != Authorization::AwsIam {
+                continue;
+            }
+            for caller in access.callers(index) {
                 let grants = [
                     (EXECUTE_API_INVOKE, Some(&caller.execute_api)),
                     (LAMBDA_INVOKE, caller.lambda_invoke.as_ref()),
                 ];
                 for (action, decision) in grants {
-                    for grant in decision.map(granting).unwrap_or_default() {
+                    // A boundary limits, never grants: only identity statements are grants.
+                    for grant in decision
+                        .map(granting)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|g| !g.boundary)
+                    {
                         let Some((statement, location, policy)) =
                             access.statement(caller.principal, grant)
                         else {
@@ -45,9 +51,7 @@ impl Rule for OverbroadInvokeGrant {
                         if reported.contains(&(caller.principal, location)) {
                             continue;
                         }
-                        let Some(what) =
-                            too_broad(statement, action, &input.deployment.config.partition)
-                        else {
+                        let Some(what) = too_broad(statement, action, &model.partition) else {
                             continue;
                         };
                         reported.push((caller.principal, location));

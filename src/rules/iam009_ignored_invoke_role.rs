@@ -12,12 +12,12 @@ impl Rule for IgnoredInvokeRole {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        let deployment = input.deployment;
-        for route in input.routes {
+        let model = input.model;
+        for route in &input.model.routes {
             let Some(setting) = &route.ignored_auth_setting else {
                 continue;
             };
-            let Some(location) = deployment.location(route.stack, setting.span) else {
+            let Some(location) = model.location(route.stack, setting.span) else {
                 continue;
             };
             let target = route.function.as_deref().unwrap_or("the Lambda");
@@ -39,7 +39,7 @@ impl Rule for IgnoredInvokeRole {
                 .resource(route.function.as_deref());
             if let Some(auth) = route
                 .auth_span
-                .and_then(|span| deployment.location(route.stack, span))
+                .and_then(|span| model.location(route.stack, span))
             {
                 finding = finding.related(auth, "the API's default authorizer");
             }

@@ -3,11 +3,11 @@
 //! rules/IAM010-stage-not-covered.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::access::{EXECUTE_API_INVOKE, execute_api_targets};
-use crate::finding::Severity;
 use crate::iam::eval::Decision;
-use crate::resolve::Value;
-use crate::route::{ApiKind, Authorization, HTTP_VERBS, Route};
+use crate::model::Model;
+use crate::model::access::EXECUTE_API_INVOKE;
+use crate::model::route::{ApiKind, Authorization, HTTP_VERBS, Route};
+use crate::value::Value;
 
 declare_rule!(StageNotCovered, "IAM010", "stage-not-covered", Warning);
 
@@ -17,26 +17,27 @@ impl Rule for StageNotCovered {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
+        let model = input.model;
         let mut reported_apis: Vec<(usize, String)> = Vec::new();
-        for route in input
-            .routes
-            .iter()
-            .filter(|r| r.authorization == Authorization::AwsIam)
-        {
-            extra_stage(input, route, &mut reported_apis, cx);
-            any_method(input, route, cx);
+        for (index, route) in model.routes.iter().enumerate() {
+            if route.authorization != Authorization::AwsIam {
+                continue;
+            }
+            extra_stage(model, index, route, &mut reported_apis, cx);
+            any_method(model, index, route, cx);
         }
     }
 }
 
-/// One note per API: its callers may call the main stage but not SAM's extra stage `Stage`.
+/// One note per API: its callers may call the main stage but not SAM's extra stage `Stage`. Whether
+/// any client calls `/Stage` cannot be known from the templates: the note is undecided.
 fn extra_stage(
-    input: &RuleInput<'_>,
+    model: &Model,
+    index: usize,
     route: &Route,
     reported: &mut Vec<(usize, String)>,
     cx: &mut RuleContext,
 ) {
-    let deployment = input.deployment;
     let extra = Value::literal("Stage");
     if route.api_kind != ApiKind::Rest
         || route.stages.len() < 2
@@ -48,28 +49,14 @@ fn extra_stage(
     if reported.contains(&key) {
         return;
     }
-    let targets = execute_api_targets(deployment, route);
-    let (Some(main), Some(stage)) = (targets.first(), targets.last()) else {
-        return;
-    };
-    let only_main: Vec<String> = input
+    let only_main: Vec<String> = model
         .access
-        .callers(route)
+        .callers(index)
         .iter()
-        .filter(|c| {
-            input
-                .access
-                .decide(c.principal, EXECUTE_API_INVOKE, main)
-                .is_allowed()
-        })
-        .filter(|c| {
-            input
-                .access
-                .decide(c.principal, EXECUTE_API_INVOKE, stage)
-                .is_denied()
-        })
+        .filter(|c| c.stages.first().is_some_and(Decision::is_allowed))
+        .filter(|c| c.stages.last().is_some_and(Decision::is_denied))
         .filter_map(|c| {
-            input
+            model
                 .access
                 .principals
                 .get(c.principal)
@@ -79,11 +66,7 @@ fn extra_stage(
     if only_main.is_empty() {
         return;
     }
-    let api_span = deployment
-        .template(route.stack)
-        .and_then(|t| t.resource(&route.api))
-        .map_or(route.span, |a| a.span);
-    let Some(location) = deployment.location(route.stack, api_span) else {
+    let Some(location) = model.location(route.stack, route.api_span) else {
         return;
     };
     reported.push(key);
@@ -100,50 +83,39 @@ fn extra_stage(
             only_main.join(", ")
         ),
     )
-    .severity(Severity::Note)
+    .undecided()
     .resource(Some(&route.api))
     .help("set `OpenApiVersion: '3.0.1'` on the API (or in Globals.Api) so SAM creates only the stage you name; or grant `*` in the stage position");
 }
 
 /// An `ANY` route whose callers are granted some methods only.
-fn any_method(input: &RuleInput<'_>, route: &Route, cx: &mut RuleContext) {
+fn any_method(model: &Model, index: usize, route: &Route, cx: &mut RuleContext) {
     if route.method != "ANY" {
         return;
     }
-    let deployment = input.deployment;
-    for caller in input.access.callers(route) {
+    for caller in model.access.callers(index) {
         if matches!(caller.execute_api, Decision::Allowed { .. }) {
             continue;
         }
         let mut allowed = Vec::new();
         let mut denied = Vec::new();
-        for verb in HTTP_VERBS {
-            let concrete = Route {
-                method: verb.to_string(),
-                ..route.clone()
-            };
-            let Some(target) = execute_api_targets(deployment, &concrete)
-                .into_iter()
-                .next()
-            else {
-                continue;
-            };
-            match input
+        for (verb, target) in HTTP_VERBS.iter().zip(&route.verbs) {
+            match model
                 .access
-                .decide(caller.principal, EXECUTE_API_INVOKE, &target)
+                .decide(caller.principal, EXECUTE_API_INVOKE, target)
             {
-                Decision::Allowed { .. } => allowed.push(verb),
-                Decision::Denied { .. } => denied.push(verb),
+                Decision::Allowed { .. } => allowed.push(*verb),
+                Decision::Denied { .. } => denied.push(*verb),
                 Decision::Conditional { .. } => {}
             }
         }
         if allowed.is_empty() || denied.is_empty() {
             continue;
         }
-        let Some(principal) = input.access.principals.get(caller.principal) else {
+        let Some(principal) = model.access.principals.get(caller.principal) else {
             continue;
         };
-        let Some(location) = deployment.location(route.stack, route.span) else {
+        let Some(location) = model.location(route.stack, route.span) else {
             continue;
         };
         cx.report(

@@ -46,48 +46,24 @@ mod tpl001_parse_error;
 mod tpl002_invalid_intrinsic;
 
 use crate::deployment::Deployment;
-use crate::finding::{Finding, Label, Severity};
+use crate::finding::{Certainty, Finding, Label, Severity};
 use crate::load::LoadError;
-use crate::source::{FileId, Location, Span};
+use crate::model::Model;
+use crate::source::{FileId, Location};
 
-/// Static facts about a rule.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Stable code, never reused: `REF004`.
-    pub code: &'static str,
-    /// Kebab-case name of the bad pattern: `import-cycle`.
-    pub name: &'static str,
-    pub severity: Severity,
-    /// The rule's Markdown doc (`rules/<CODE>-<name>.md`).
-    pub doc: &'static str,
-}
+pub use crate::finding::RuleMeta;
 
-impl RuleMeta {
-    /// The doc's one-line summary: the first paragraph after its `Severity:` line.
-    pub fn summary(&self) -> &'static str {
-        let doc: &'static str = self.doc;
-        doc.lines()
-            .skip_while(|line| !line.starts_with("Severity:"))
-            .skip(1)
-            .map(str::trim)
-            .find(|line| !line.is_empty())
-            .unwrap_or("")
-    }
-}
-
-/// What rules see: the deployment, plus what could not be loaded.
+/// What rules see. The model is what every rule reads; only the REF/TPL rules (references,
+/// templates, what could not be loaded) read the deployment itself.
 pub struct RuleInput<'d> {
+    /// For REF/TPL/SUP rules only (a test enforces it).
     pub deployment: &'d Deployment,
     /// Files that are not readable templates (`TPL001`).
     pub load_errors: &'d [(FileId, LoadError)],
     /// Export names that exist outside the deployment (config `external-exports`).
     pub external_exports: &'d [String],
-    /// Every API route of the deployment.
-    pub routes: &'d [crate::route::Route],
-    /// The principals and what they may call.
-    pub access: &'d crate::access::Access<'d>,
-    /// The CORS settings of every API that has them.
-    pub cors: &'d [crate::cors::ApiCors],
+    /// The deployment model: routes, principals, access, permissions, CORS, edge origins.
+    pub model: &'d Model,
 }
 
 pub trait Rule: Sync {
@@ -131,22 +107,18 @@ pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     })
 }
 
-/// Builds the model (routes) and runs every rule; returns the findings in print order.
+/// Builds the model once and runs every rule; returns the findings in print order.
 pub fn run_all(
     deployment: &Deployment,
     load_errors: &[(FileId, LoadError)],
     external_exports: &[String],
 ) -> Vec<Finding> {
-    let routes = crate::route::routes(deployment);
-    let access = crate::access::Access::new(deployment);
-    let cors = crate::cors::apis(deployment, &routes);
+    let model = Model::build(deployment);
     let input = RuleInput {
         deployment,
         load_errors,
         external_exports,
-        routes: &routes,
-        access: &access,
-        cors: &cors,
+        model: &model,
     };
     run_rules(&input)
 }
@@ -180,6 +152,7 @@ impl RuleContext {
             finding: Some(Finding {
                 rule: self.meta,
                 severity: self.meta.severity,
+                certainty: Certainty::Definite,
                 message: message.into(),
                 primary: Label {
                     location,
@@ -229,6 +202,15 @@ impl FindingBuilder<'_> {
         self.edit(|f| f.resource = resource)
     }
 
+    /// Marks the finding undecided: it depends on what iamlint could not read, so it is a note
+    /// whatever the rule's severity and the config say.
+    pub fn undecided(self) -> Self {
+        self.edit(|f| {
+            f.certainty = Certainty::Undecided;
+            f.severity = Severity::Note;
+        })
+    }
+
     /// Overrides the rule's default severity (for the `note` variant of a rule).
     pub fn severity(self, severity: Severity) -> Self {
         self.edit(|f| f.severity = severity)
@@ -241,9 +223,4 @@ impl Drop for FindingBuilder<'_> {
             self.findings.push(finding);
         }
     }
-}
-
-/// Shorthand for a location in a stack's file.
-pub fn at(deployment: &Deployment, stack: usize, span: Span) -> Option<Location> {
-    deployment.location(stack, span)
 }

@@ -30,10 +30,10 @@ impl Rule for UndefinedReference {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for template in &input.deployment.templates {
+        for (stack, template) in input.deployment.templates.iter().enumerate() {
             let mut candidate_lists: Vec<(RefKind, Vec<&str>)> = Vec::new();
             let mut suggestions = 0;
-            for reference in &template.references {
+            for reference in input.deployment.references(stack) {
                 let Some(what) = undefined(template, reference) else {
                     continue;
                 };

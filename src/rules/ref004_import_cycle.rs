@@ -171,16 +171,16 @@ fn backing_resource(deployment: &Deployment, d: &StackDependency) -> Option<(Str
     let template = deployment.template(d.exporter)?;
     let def = deployment.export_defs.get(d.export_def)?;
     let output = template.outputs.get(def.output)?;
-    let resource = template
-        .references
+    let resource = deployment
+        .references(d.exporter)
         .iter()
         .filter(|r| r.owner == Owner::Output(output.name.clone()))
         .filter(|r| matches!(r.kind, RefKind::Ref | RefKind::GetAtt | RefKind::Sub))
         .find(|r| template.resource(&r.target).is_some())?
         .target
         .clone();
-    let dependents = template
-        .references
+    let dependents = deployment
+        .references(d.exporter)
         .iter()
         .filter(|r| r.target == resource && matches!(r.owner, Owner::Resource(_)))
         .count();

@@ -11,8 +11,8 @@ impl Rule for InvalidIntrinsic {
     }
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
-        for template in &input.deployment.templates {
-            for problem in &template.problems {
+        for (stack, template) in input.deployment.templates.iter().enumerate() {
+            for problem in input.deployment.problems(stack) {
                 let location = crate::source::Location {
                     file: template.file,
                     span: problem.span,

@@ -254,6 +254,7 @@ fn symbolic_route() -> Target {
     let api = Symbol::PhysicalId {
         stack: 0,
         logical_id: "AdminApi".into(),
+        unique: true,
     };
     let mut arn = SymStr::literal("arn:aws:execute-api:");
     arn.push_symbol(Symbol::Region);
@@ -277,6 +278,7 @@ fn symbols_match_themselves_and_literals_are_unknown() {
     let api = Symbol::PhysicalId {
         stack: 0,
         logical_id: "AdminApi".into(),
+        unique: true,
     };
     let mut same = SymStr::literal("arn:aws:execute-api:*:");
     same.push_symbol(Symbol::AccountId);

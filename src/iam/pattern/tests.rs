@@ -188,6 +188,7 @@ fn api_symbol() -> Symbol {
     Symbol::PhysicalId {
         stack: 0,
         logical_id: "AdminApi".into(),
+        unique: true,
     }
 }
 

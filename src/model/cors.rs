@@ -4,11 +4,13 @@
 //! REST values are API Gateway header expressions (`"'https://a.example'"`, single quotes inside the
 //! YAML string); HTTP values are plain lists. Each setting keeps its span for findings.
 
+use std::collections::HashSet;
+
 use crate::deployment::Deployment;
 use crate::load::Node;
+use crate::model::route::{ApiKind, Authorization, Route};
+use crate::model::sam::globals;
 use crate::resolve::StackId;
-use crate::route::{ApiKind, Authorization, Route};
-use crate::sam::globals;
 use crate::source::Span;
 
 /// A setting as written, with its span.
@@ -50,20 +52,92 @@ pub struct ApiCors {
     /// Some route of the API requires AWS_IAM.
     pub has_iam_routes: bool,
     /// REST `GatewayResponses` (Globals merged), when written.
-    pub gateway_responses: Option<Node>,
+    pub gateway_responses: Option<GatewayResponses>,
     /// Written in SAM's `Cors` (SAM validates it); else headers of a hand-written OPTIONS method.
     pub sam: bool,
+}
+
+/// A REST API's `GatewayResponses`: the responses API Gateway itself sends.
+#[derive(Debug, Clone)]
+pub struct GatewayResponses {
+    /// The `GatewayResponses` mapping.
+    pub span: Span,
+    pub responses: Vec<GatewayResponse>,
+}
+
+/// One gateway response (`DEFAULT_4XX`) and its `ResponseParameters.Headers`.
+#[derive(Debug, Clone)]
+pub struct GatewayResponse {
+    pub name: String,
+    pub span: Span,
+    pub headers: Vec<ResponseHeader>,
+}
+
+/// A header of a gateway response: its name, and its value when literal.
+#[derive(Debug, Clone)]
+pub struct ResponseHeader {
+    pub name: String,
+    pub name_span: Span,
+    pub value: Option<String>,
+    pub value_span: Span,
+}
+
+impl GatewayResponses {
+    fn read(node: &Node) -> Option<GatewayResponses> {
+        let responses = node
+            .as_map()?
+            .iter()
+            .map(|entry| GatewayResponse {
+                name: entry.key.text.clone(),
+                span: entry.value.span,
+                headers: entry
+                    .value
+                    .get("ResponseParameters")
+                    .and_then(|p| p.get("Headers"))
+                    .and_then(Node::as_map)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|h| ResponseHeader {
+                        name: h.key.text.clone(),
+                        name_span: h.key.span,
+                        value: h.value.as_str().map(str::to_string),
+                        value_span: h.value.span,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Some(GatewayResponses {
+            span: node.span,
+            responses,
+        })
+    }
+
+    /// The response named `name`.
+    pub fn get(&self, name: &str) -> Option<&GatewayResponse> {
+        self.responses.iter().find(|r| r.name == name)
+    }
+}
+
+impl GatewayResponse {
+    /// The header named `name`, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&ResponseHeader> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+    }
 }
 
 /// The CORS configuration of every API of the deployment that has one.
 pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
     let mut out = Vec::new();
+    let apis: HashSet<(StackId, &str)> = routes.iter().map(|r| (r.stack, r.api.as_str())).collect();
+    let iam_apis: HashSet<(StackId, &str)> = routes
+        .iter()
+        .filter(|r| r.authorization == Authorization::AwsIam)
+        .map(|r| (r.stack, r.api.as_str()))
+        .collect();
     for (stack, template) in deployment.templates.iter().enumerate() {
-        let iam_api = |api: &str| {
-            routes.iter().any(|r| {
-                r.stack == stack && r.api == api && r.authorization == Authorization::AwsIam
-            })
-        };
+        let iam_api = |api: &str| iam_apis.contains(&(stack, api));
         let mut sam_apis: Vec<(String, ApiKind, Option<Node>)> = template
             .resources
             .iter()
@@ -81,17 +155,17 @@ pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
             .collect();
         for (implicit, kind, resource_type) in [
             (
-                crate::sam::IMPLICIT_REST_API,
+                crate::model::sam::IMPLICIT_REST_API,
                 ApiKind::Rest,
                 "AWS::Serverless::Api",
             ),
             (
-                crate::sam::IMPLICIT_HTTP_API,
+                crate::model::sam::IMPLICIT_HTTP_API,
                 ApiKind::Http,
                 "AWS::Serverless::HttpApi",
             ),
         ] {
-            if routes.iter().any(|r| r.stack == stack && r.api == implicit) {
+            if apis.contains(&(stack, implicit)) {
                 sam_apis.push((
                     implicit.to_string(),
                     kind,
@@ -99,7 +173,7 @@ pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
                 ));
             }
         }
-        out.extend(options_methods(template, stack, routes));
+        out.extend(options_methods(template, stack, &iam_apis));
         for (api, kind, properties) in sam_apis {
             let Some(properties) = properties else {
                 continue;
@@ -145,7 +219,7 @@ fn empty(span: Span) -> ApiCors {
 fn options_methods(
     template: &crate::template::Template,
     stack: StackId,
-    routes: &[Route],
+    iam_apis: &HashSet<(StackId, &str)>,
 ) -> Vec<ApiCors> {
     let mut out = Vec::new();
     for method in template
@@ -206,9 +280,7 @@ fn options_methods(
             cors.iam_default = Some(auth.span);
             cors.iam_on_preflight = true;
         }
-        cors.has_iam_routes = routes
-            .iter()
-            .any(|r| r.stack == stack && r.api == api && r.authorization == Authorization::AwsIam);
+        cors.has_iam_routes = iam_apis.contains(&(stack, api));
         out.push(cors);
     }
     out
@@ -244,8 +316,7 @@ fn rest_cors(cors: &Node, properties: &Node) -> Option<ApiCors> {
     }
     out.gateway_responses = properties
         .get("GatewayResponses")
-        .filter(|g| g.is_map())
-        .cloned();
+        .and_then(GatewayResponses::read);
     let auth = properties.get("Auth");
     if let Some(default) = auth
         .and_then(|a| a.get("DefaultAuthorizer"))

@@ -1,10 +1,11 @@
 //! API routes: what API Gateway serves, how each route is authorized, and how it invokes its Lambda.
 //!
 //! Routes come from SAM (`sam/`: events, implicit APIs, Globals, inline OpenAPI) and from plain
-//! CloudFormation (`apigw/`: RestApi/Resource/Method, ApiGatewayV2 Api/Route/Integration). Access
-//! checks and `iamlint routes` read only this model.
+//! CloudFormation (`apigw/`: RestApi/Resource/Method, ApiGatewayV2 Api/Route/Integration), both
+//! builders beneath the model ([`crate::model::Model::build`] completes each route with its
+//! request targets). Access checks and `iamlint routes` read only this model.
 
-use crate::deployment::Deployment;
+use crate::iam::pattern::Target;
 use crate::resolve::{StackId, Value};
 use crate::source::Span;
 
@@ -106,6 +107,20 @@ pub struct Route {
     pub ignored_auth_setting: Option<IgnoredSetting>,
     /// Whether the `AWS::Lambda::Permission` API Gateway needs comes with the route.
     pub permission: PermissionSource,
+    /// The request ARN of the route on each stage (`execute-api:Invoke`), filled by the model.
+    pub execute_api: Vec<Target>,
+    /// For an `ANY` route: the main stage's request ARN for each of [`HTTP_VERBS`], in order.
+    pub verbs: Vec<Target>,
+    /// The Lambda ARN(s) the route invokes, as targets (several when a condition decides).
+    pub lambda: Option<Vec<Target>>,
+    /// The values that name the target function (its `Ref` and its ARN), for resource policies.
+    pub function_names: Vec<Value>,
+    /// The target's ARN as the user writes it, parameters left symbolic (`${Env}`), for help texts.
+    pub written_target: Option<Value>,
+    /// The target is an `AWS::Serverless::Function` of a SAM template.
+    pub sam_function: bool,
+    /// The API resource's logical id key (the route's span when the API is implicit).
+    pub api_span: Span,
 }
 
 /// Where the function's resource policy for API Gateway comes from.
@@ -148,25 +163,24 @@ impl Route {
             auth_span: None,
             ignored_auth_setting: None,
             permission: PermissionSource::Explicit,
+            execute_api: Vec::new(),
+            verbs: Vec::new(),
+            lambda: None,
+            function_names: Vec::new(),
+            written_target: None,
+            sam_function: false,
+            api_span: span,
         }
+    }
+
+    /// `GET /items on AdminApi`, as messages name the route.
+    pub fn name(&self) -> String {
+        format!("{} {} on {}", self.method, self.path, self.api)
     }
 
     pub fn caller_credentials(&self) -> bool {
         self.invocation == Invocation::CallerCredentials
     }
-}
-
-/// Every route of the deployment, in stack and file order.
-pub fn routes(deployment: &Deployment) -> Vec<Route> {
-    let resolver = deployment.resolver();
-    let mut routes = Vec::new();
-    for (stack, template) in deployment.templates.iter().enumerate() {
-        if template.is_sam() {
-            routes.extend(crate::sam::routes(&resolver, stack, template));
-        }
-        routes.extend(crate::apigw::routes(&resolver, stack, template));
-    }
-    routes
 }
 
 /// The HTTP verbs an `ANY` route stands for.

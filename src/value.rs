@@ -20,10 +20,14 @@ pub enum Symbol {
     StackId(StackId),
     /// A parameter with no value; same-named parameters of all stacks share it.
     Parameter(String),
-    /// The generated physical id of a resource (`Ref` of a resource without an explicit name).
+    /// The physical id of a resource (`Ref` of a resource without an explicit name).
     PhysicalId {
         stack: StackId,
         logical_id: String,
+        /// CloudFormation or the service generates it (an API id, `stack-Logical-RANDOM` names): it
+        /// differs from every other resource's id and never occurs inside other text. False where the
+        /// physical id is chosen otherwise (a stage's id is its name).
+        unique: bool,
     },
     /// An attribute that cannot be built from the template (`Fn::GetAtt Res.Attr`).
     Attribute {
@@ -46,6 +50,23 @@ impl Symbol {
             | Symbol::Attribute { .. }
             | Symbol::Import(_) => false,
         }
+    }
+}
+
+impl Symbol {
+    /// A generated id that differs from every other resource's and never occurs inside other text
+    /// (literal text, the region or account, another generated id).
+    pub fn is_unique_id(&self) -> bool {
+        matches!(self, Symbol::PhysicalId { unique: true, .. })
+    }
+
+    /// Whether the symbol's value may be any text (and so may contain a generated id): a parameter,
+    /// an attribute, an import of an unknown export.
+    pub fn is_free_text(&self) -> bool {
+        matches!(
+            self,
+            Symbol::Parameter(_) | Symbol::Attribute { .. } | Symbol::Import(_)
+        )
     }
 }
 
@@ -153,6 +174,18 @@ impl SymStr {
             Part::Symbol(s) => Some(s),
             Part::Literal(_) => None,
         })
+    }
+
+    /// Whether this string holds a unique generated id (see [`Symbol::is_unique_id`]) that `other`
+    /// cannot contain: `other` lacks that symbol and has no symbol that may be any text. Then the two
+    /// are different, and no pattern of this string matches `other`.
+    pub fn names_unique_id_absent_from(&self, other: &SymStr) -> bool {
+        if other.symbols().any(Symbol::is_free_text) {
+            return false;
+        }
+        self.symbols()
+            .filter(|s| s.is_unique_id())
+            .any(|id| !other.symbols().any(|s| s == id))
     }
 
     /// Splits at every `delimiter` in the literal parts, when no symbol can contain the delimiter.
@@ -350,6 +383,9 @@ impl Value {
 fn sym_str_equals(a: &SymStr, b: &SymStr) -> Option<bool> {
     if a == b {
         return Some(true);
+    }
+    if a.names_unique_id_absent_from(b) || b.names_unique_id_absent_from(a) {
+        return Some(false);
     }
     match (a.as_literal(), b.as_literal()) {
         (Some(x), Some(y)) => Some(x == y),

@@ -2,7 +2,7 @@
 //! security, as API Gateway reads them.
 
 use crate::load::Node;
-use crate::route::Authorization;
+use crate::model::route::Authorization;
 use crate::source::Span;
 
 /// One operation of `paths`.

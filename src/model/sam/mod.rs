@@ -4,11 +4,11 @@
 
 pub mod globals;
 
-use crate::apigw::integration::{self, LambdaTarget};
-use crate::apigw::openapi;
 use crate::load::{Entry, Node};
+use crate::model::apigw::integration::{self, LambdaTarget};
+use crate::model::apigw::openapi;
+use crate::model::route::{ApiKind, Authorization, Invocation, Route};
 use crate::resolve::{Resolver, StackId, Value};
-use crate::route::{ApiKind, Authorization, Invocation, Route};
 use crate::source::Span;
 use crate::template::Template;
 
@@ -198,19 +198,19 @@ fn mark_event_permissions(routes: &mut [Route], template: &Template) {
 }
 
 /// The permission SAM writes for an Api/HttpApi event.
-fn event_permission(event: &Entry) -> crate::route::PermissionSource {
+fn event_permission(event: &Entry) -> crate::model::route::PermissionSource {
     let properties = event.value.get("Properties");
     let api = ["RestApiId", "ApiId"]
         .into_iter()
         .find_map(|key| Some((key, properties?.get(key)?)));
     match api {
         Some((key, node)) if node.as_intrinsic().is_none() && node.as_str().is_some() => {
-            crate::route::PermissionSource::SamEventLiteralApiId {
+            crate::model::route::PermissionSource::SamEventLiteralApiId {
                 key,
                 span: node.span,
             }
         }
-        _ => crate::route::PermissionSource::SamEvent,
+        _ => crate::model::route::PermissionSource::SamEvent,
     }
 }
 
@@ -285,7 +285,7 @@ struct Context<'c> {
 
 impl Context<'_> {
     fn route(&self, api: &SamApi, method: String, path: String, span: Span) -> Route {
-        let api = crate::route::RouteApi {
+        let api = crate::model::route::RouteApi {
             stack: self.stack,
             name: api.logical_id.clone(),
             kind: api.kind,
@@ -454,7 +454,7 @@ impl Context<'_> {
 fn ignored_setting(
     method_auth: Option<&Node>,
     api_auth: Option<&Node>,
-) -> Option<crate::route::IgnoredSetting> {
+) -> Option<crate::model::route::IgnoredSetting> {
     let method_auth = method_auth?;
     let default = api_auth
         .and_then(|a| a.get("DefaultAuthorizer"))
@@ -471,7 +471,7 @@ fn ignored_setting(
             }
             _ => entry.value.as_bool() != Some(true),
         };
-        (!asks_nothing).then(|| crate::route::IgnoredSetting {
+        (!asks_nothing).then(|| crate::model::route::IgnoredSetting {
             key: (*key).to_string(),
             span: entry.key.span,
         })

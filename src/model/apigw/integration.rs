@@ -2,9 +2,9 @@
 //! API Gateway uses to call it.
 
 use crate::load::{Node, NodeKind};
+use crate::model::route::Invocation;
 use crate::references::{SubPart, sub_parts};
 use crate::resolve::{Resolver, StackId, Value};
-use crate::route::Invocation;
 use crate::template::Template;
 
 /// The function an integration invokes, with the alias when it is one.

@@ -5,8 +5,8 @@ pub mod integration;
 pub mod openapi;
 
 use crate::load::Node;
+use crate::model::route::{ApiKind, Authorization, Route};
 use crate::resolve::{Resolver, StackId, Value};
-use crate::route::{ApiKind, Authorization, Route};
 use crate::template::{Resource, Template};
 
 /// Most `ParentId` links followed from a method to the API root.
@@ -59,7 +59,7 @@ impl Context<'_> {
         path: String,
         span: crate::source::Span,
     ) -> Route {
-        let route_api = crate::route::RouteApi {
+        let route_api = crate::model::route::RouteApi {
             stack: self.stack,
             name: api.to_string(),
             kind,

@@ -1,0 +1,597 @@
+//! Who may call a route: route × principal → decisions for `execute-api:Invoke` on the route and, when
+//! API Gateway passes the caller's credentials, `lambda:InvokeFunction` on the exact target. The one
+//! place rules and `iamlint routes` ask.
+
+use std::collections::HashMap;
+
+use super::permissions::LambdaPermission;
+use super::principals::{Attachment, Principal, principals};
+use super::route::{Invocation, Route};
+use crate::deployment::Deployment;
+use crate::iam::eval::{
+    Decision, DenialReason, PolicyOrigin, PolicySource, StatementRef, evaluate,
+};
+use crate::iam::managed::managed_policy;
+use crate::iam::pattern::{Target, TargetPart, action_matches};
+use crate::iam::policy::{ActionSet, Effect, PolicyDocument, ResourceSet, Statement};
+use crate::resolve::{Resolver, SymStr, Symbol, Value};
+use crate::source::Location;
+
+pub const EXECUTE_API_INVOKE: &str = "execute-api:Invoke";
+pub const LAMBDA_INVOKE: &str = "lambda:InvokeFunction";
+
+/// A policy of a principal, read once.
+enum LoadedPolicy {
+    Document {
+        document: PolicyDocument,
+        origin: PolicyOrigin,
+    },
+    Managed {
+        arn: String,
+        origin: PolicyOrigin,
+    },
+    Unknown {
+        reason: String,
+        origin: PolicyOrigin,
+    },
+}
+
+/// The principals of a deployment with their policies, and who may call each route: decided once
+/// per (route, principal) when the model is built.
+pub struct Access {
+    pub principals: Vec<Principal>,
+    identity: Vec<Vec<LoadedPolicy>>,
+    boundaries: Vec<Option<Vec<LoadedPolicy>>>,
+    /// Per route (same order as the model's routes): its callers and possible callers.
+    table: Vec<Vec<CallerAccess>>,
+}
+
+/// One principal's access to one route.
+#[derive(Debug, Clone)]
+pub struct CallerAccess {
+    /// Index into [`Access::principals`].
+    pub principal: usize,
+    /// `execute-api:Invoke` is allowed on some stage of the route: a caller. Otherwise it is only
+    /// possibly allowed (conditions, unknown values, policies iamlint cannot read).
+    pub definite: bool,
+    /// `execute-api:Invoke` on the stage that grants the most (allowed, else conditional).
+    pub execute_api: Decision,
+    /// `execute-api:Invoke` on each stage of the route, in the route's stage order.
+    pub stages: Vec<Decision>,
+    /// `lambda:InvokeFunction` on the target, when the route passes the caller's credentials.
+    pub lambda_invoke: Option<Decision>,
+}
+
+/// Which APIs a principal's `execute-api` grants can name at all (the index that lets a route meet
+/// only the principals that can concern it).
+enum Reach {
+    /// Some grant is not tied to one API of the deployment (`*`, a parameter, a managed policy).
+    Any,
+    /// Every grant names one of these unique API ids.
+    Apis(Vec<Symbol>),
+}
+
+impl Access {
+    /// Reads every principal's policies once and decides each route for the principals that can
+    /// concern it. `lambda_grants` are the resource-based policies of the deployment's functions
+    /// (`AWS::Lambda::Permission`) that may name a caller.
+    pub fn build(
+        deployment: &Deployment,
+        r: &Resolver<'_>,
+        routes: &[Route],
+        lambda_grants: &[LambdaPermission],
+    ) -> Access {
+        let (principals, attachments) = principals(deployment, r);
+        let load_all = |p: &Principal, a: &[Attachment]| -> Vec<LoadedPolicy> {
+            a.iter().map(|a| load(deployment, r, p, a)).collect()
+        };
+        let identity = principals
+            .iter()
+            .zip(&attachments)
+            .map(|(p, a)| load_all(p, &a.identity))
+            .collect();
+        let boundaries = principals
+            .iter()
+            .zip(&attachments)
+            .map(|(p, a)| {
+                a.boundary
+                    .as_ref()
+                    .map(|b| load_all(p, std::slice::from_ref(b)))
+            })
+            .collect();
+        let mut access = Access {
+            principals,
+            identity,
+            boundaries,
+            table: Vec::new(),
+        };
+        let index = access.reach_index();
+        access.table = routes
+            .iter()
+            .map(|route| {
+                index
+                    .candidates(route)
+                    .into_iter()
+                    .filter_map(|p| access.route_access(p, route, lambda_grants))
+                    .collect()
+            })
+            .collect();
+        access
+    }
+
+    /// The callers and possible callers of route `route` (an index into the model's routes).
+    pub fn callers(&self, route: usize) -> &[CallerAccess] {
+        self.table.get(route).map_or(&[], Vec::as_slice)
+    }
+
+    /// Decides one principal's access to a route; `None` when it may not call the route at all.
+    fn route_access(
+        &self,
+        principal: usize,
+        route: &Route,
+        lambda_grants: &[LambdaPermission],
+    ) -> Option<CallerAccess> {
+        let stages: Vec<Decision> = route
+            .execute_api
+            .iter()
+            .map(|t| self.decide(principal, EXECUTE_API_INVOKE, t))
+            .collect();
+        let best = stages
+            .iter()
+            .find(|d| d.is_allowed())
+            .or_else(|| {
+                stages
+                    .iter()
+                    .find(|d| matches!(d, Decision::Conditional { .. }))
+            })?
+            .clone();
+        let lambda_invoke = match (&route.invocation, &route.lambda) {
+            (Invocation::CallerCredentials, Some(targets)) => {
+                Some(self.decide_lambda(principal, targets, lambda_grants))
+            }
+            (Invocation::CallerCredentials, None) => Some(Decision::Conditional {
+                reasons: vec!["the Lambda the route invokes is not known".to_string()],
+                grants: Vec::new(),
+            }),
+            _ => None,
+        };
+        Some(CallerAccess {
+            principal,
+            definite: best.is_allowed(),
+            execute_api: best,
+            stages,
+            lambda_invoke,
+        })
+    }
+
+    /// `lambda:InvokeFunction` on the targets: the identity policies, else (same account) an
+    /// `AWS::Lambda::Permission` naming the caller, within its permissions boundary.
+    pub fn decide_lambda(
+        &self,
+        principal: usize,
+        targets: &[Target],
+        lambda_grants: &[LambdaPermission],
+    ) -> Decision {
+        let identity = self.decide_any(principal, LAMBDA_INVOKE, targets);
+        if identity.is_allowed()
+            || matches!(
+                identity,
+                Decision::Denied {
+                    reason: DenialReason::ExplicitDeny,
+                    ..
+                }
+            )
+        {
+            return identity;
+        }
+        let Some(caller) = self.principals.get(principal) else {
+            return identity;
+        };
+        let mut maybe = Vec::new();
+        let mut all = true;
+        for target in targets {
+            match super::permissions::grant_to_caller(lambda_grants, &caller.arn, target) {
+                Some(Ok(())) => {}
+                Some(Err(why)) => {
+                    maybe.push(why);
+                    all = false;
+                }
+                None => {
+                    all = false;
+                }
+            }
+        }
+        if all && maybe.is_empty() {
+            // Same account: the function's resource policy alone allows, within the boundary.
+            let boundary = self.boundary_decision(principal, targets);
+            return match boundary {
+                Some(decision) if !decision.is_allowed() => decision,
+                _ => Decision::Allowed { grants: Vec::new() },
+            };
+        }
+        if !maybe.is_empty() && !identity.is_denied() {
+            return identity;
+        }
+        if !maybe.is_empty() {
+            return Decision::Conditional {
+                reasons: maybe,
+                grants: Vec::new(),
+            };
+        }
+        identity
+    }
+
+    /// What the permissions boundary alone allows (None without a boundary).
+    fn boundary_decision(&self, principal: usize, targets: &[Target]) -> Option<Decision> {
+        let boundary = self.boundaries.get(principal)?.as_ref()?;
+        let sources = Self::sources(boundary, LAMBDA_INVOKE);
+        let decisions: Vec<Decision> = targets
+            .iter()
+            .map(|t| {
+                let d = evaluate(&sources, None, LAMBDA_INVOKE, t);
+                match d {
+                    Decision::Denied {
+                        reason: DenialReason::NoAllow,
+                        denies,
+                    } => Decision::Denied {
+                        reason: DenialReason::Boundary,
+                        denies,
+                    },
+                    other => other,
+                }
+            })
+            .collect();
+        decisions
+            .iter()
+            .find(|d| !d.is_allowed())
+            .or(decisions.first())
+            .cloned()
+    }
+
+    /// Which APIs each principal's identity policies can grant `execute-api:Invoke` on.
+    fn reach_index(&self) -> ReachIndex {
+        let mut index = ReachIndex::default();
+        for (principal, policies) in self.identity.iter().enumerate() {
+            match reach(policies) {
+                Reach::Any => index.any.push(principal),
+                Reach::Apis(apis) => {
+                    for api in apis {
+                        let entry = index.by_api.entry(api).or_default();
+                        if !entry.contains(&principal) {
+                            entry.push(principal);
+                        }
+                    }
+                }
+            }
+        }
+        index.count = self.identity.len();
+        index
+    }
+
+    /// The identity policies of principal `index` as evaluator input for `action`.
+    fn sources<'p>(policies: &'p [LoadedPolicy], action: &str) -> Vec<PolicySource<'p>> {
+        policies
+            .iter()
+            .map(|policy| match policy {
+                LoadedPolicy::Document { document, origin } => PolicySource::Known {
+                    document,
+                    origin: origin.clone(),
+                },
+                LoadedPolicy::Managed { arn, origin } => match managed_policy(arn) {
+                    Some(managed) => managed.source_for(action, origin.clone()),
+                    None => PolicySource::Unknown {
+                        reason: format!("the managed policy {arn} is not in iamlint's table"),
+                        origin: origin.clone(),
+                    },
+                },
+                LoadedPolicy::Unknown { reason, origin } => PolicySource::Unknown {
+                    reason: reason.clone(),
+                    origin: origin.clone(),
+                },
+            })
+            .collect()
+    }
+
+    /// Decides `action` on `target` for principal `index`.
+    pub fn decide(&self, index: usize, action: &str, target: &Target) -> Decision {
+        let identity = self.identity.get(index).map_or(&[][..], Vec::as_slice);
+        let identity = Self::sources(identity, action);
+        let boundary = self
+            .boundaries
+            .get(index)
+            .and_then(Option::as_ref)
+            .map(|b| Self::sources(b, action));
+        evaluate(&identity, boundary.as_deref(), action, target)
+    }
+
+    /// Where a statement the evaluator names is written.
+    pub fn statement_location(&self, index: usize, statement: &StatementRef) -> Option<Location> {
+        let policies = if statement.boundary {
+            self.boundaries.get(index)?.as_ref()?
+        } else {
+            self.identity.get(index)?
+        };
+        let origin = match policies.get(statement.policy)? {
+            LoadedPolicy::Document { origin, .. }
+            | LoadedPolicy::Managed { origin, .. }
+            | LoadedPolicy::Unknown { origin, .. } => origin,
+        };
+        let file = origin.location?.file;
+        Some(Location {
+            file,
+            span: statement.span,
+        })
+    }
+
+    /// The statement the evaluator names, with where to point for it (the statement in a template, or
+    /// the managed-policy attachment) and a label for the policy.
+    pub fn statement(
+        &self,
+        index: usize,
+        statement: &StatementRef,
+    ) -> Option<(&Statement, Location, &str)> {
+        let policies = if statement.boundary {
+            self.boundaries.get(index)?.as_ref()?
+        } else {
+            self.identity.get(index)?
+        };
+        match policies.get(statement.policy)? {
+            LoadedPolicy::Document { document, origin } => {
+                let found = document.statements.get(statement.statement)?;
+                let file = origin.location?.file;
+                Some((
+                    found,
+                    Location {
+                        file,
+                        span: found.span,
+                    },
+                    origin.label.as_str(),
+                ))
+            }
+            LoadedPolicy::Managed { arn, origin } => {
+                let found = managed_policy(arn)?
+                    .document
+                    .statements
+                    .get(statement.statement)?;
+                Some((found, origin.location?, origin.label.as_str()))
+            }
+            LoadedPolicy::Unknown { .. } => None,
+        }
+    }
+
+    /// Every policy document held by principal `index` (identity policies), with its origin.
+    pub fn documents(
+        &self,
+        index: usize,
+    ) -> impl Iterator<Item = (&PolicyDocument, &PolicyOrigin)> {
+        self.identity
+            .get(index)
+            .into_iter()
+            .flatten()
+            .filter_map(|policy| match policy {
+                LoadedPolicy::Document { document, origin } => Some((document, origin)),
+                _ => None,
+            })
+    }
+
+    /// The decision over several possible targets: allowed only if allowed for each.
+    pub fn decide_any(&self, index: usize, action: &str, targets: &[Target]) -> Decision {
+        let decisions: Vec<Decision> = targets
+            .iter()
+            .map(|t| self.decide(index, action, t))
+            .collect();
+        if decisions.iter().all(Decision::is_allowed)
+            || decisions.iter().all(Decision::is_denied)
+            || decisions.len() == 1
+        {
+            return decisions
+                .into_iter()
+                .next()
+                .unwrap_or(Decision::Conditional {
+                    reasons: Vec::new(),
+                    grants: Vec::new(),
+                });
+        }
+        Decision::Conditional {
+            reasons: vec!["the target depends on a condition that cannot be decided".to_string()],
+            grants: Vec::new(),
+        }
+    }
+}
+
+/// Reads one attachment: a document through the resolver, or a managed-policy ARN.
+fn load(
+    deployment: &Deployment,
+    r: &Resolver<'_>,
+    principal: &Principal,
+    attachment: &Attachment,
+) -> LoadedPolicy {
+    match attachment {
+        Attachment::Document {
+            stack,
+            name,
+            document,
+            span,
+        } => LoadedPolicy::Document {
+            document: PolicyDocument::from_node(document, *stack, r),
+            origin: PolicyOrigin::new(
+                format!("{} policy {name}", principal.logical_id),
+                deployment.location(*stack, *span),
+            ),
+        },
+        Attachment::Managed { stack, arn, span } => {
+            let origin = PolicyOrigin::new(
+                format!("{} managed policy {arn}", principal.logical_id),
+                deployment.location(*stack, *span),
+            );
+            match arn.as_literal() {
+                Some(arn) => LoadedPolicy::Managed {
+                    arn: arn.to_string(),
+                    origin,
+                },
+                None => LoadedPolicy::Unknown {
+                    reason: format!("the managed policy ARN {arn} is not known"),
+                    origin,
+                },
+            }
+        }
+    }
+}
+
+/// Principals by the APIs their grants can name.
+#[derive(Default)]
+struct ReachIndex {
+    any: Vec<usize>,
+    by_api: HashMap<Symbol, Vec<usize>>,
+    count: usize,
+}
+
+impl ReachIndex {
+    /// The principals whose grants can concern `route`, in principal order: those that may grant any
+    /// API, and those naming a unique id the route's targets hold. A route whose targets hold a symbol
+    /// that may be any text (a parameter) meets every principal.
+    fn candidates(&self, route: &Route) -> Vec<usize> {
+        let free = route
+            .execute_api
+            .iter()
+            .any(|t| t.symbols().any(Symbol::is_free_text));
+        if free {
+            return (0..self.count).collect();
+        }
+        let mut out = self.any.clone();
+        for target in &route.execute_api {
+            for symbol in target.symbols().filter(|s| s.is_unique_id()) {
+                out.extend(self.by_api.get(symbol).into_iter().flatten().copied());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The APIs a principal's identity policies can grant `execute-api:Invoke` on: a grant whose every
+/// resource names a unique id (an API id symbol) can only match routes holding that id (see
+/// `Pattern::names_unique_id_absent_from`); anything else may match any route.
+fn reach(policies: &[LoadedPolicy]) -> Reach {
+    let mut apis = Vec::new();
+    for policy in policies {
+        let LoadedPolicy::Document { document, .. } = policy else {
+            return Reach::Any;
+        };
+        for statement in &document.statements {
+            if statement.effect != Effect::Allow || !may_name_action(statement, EXECUTE_API_INVOKE)
+            {
+                continue;
+            }
+            let ResourceSet::Resource(values) = &statement.resources else {
+                return Reach::Any;
+            };
+            for value in values {
+                let Some(strings) = value.strings() else {
+                    return Reach::Any;
+                };
+                for string in strings {
+                    let Some(id) = string.symbols().find(|s| s.is_unique_id()) else {
+                        return Reach::Any;
+                    };
+                    apis.push(id.clone());
+                }
+            }
+        }
+    }
+    Reach::Apis(apis)
+}
+
+/// Whether a statement may apply to `action` (its `Action`, `NotAction` or an unknown entry).
+fn may_name_action(statement: &Statement, action: &str) -> bool {
+    if !statement.uncertain_actions.is_empty() {
+        return true;
+    }
+    match &statement.actions {
+        ActionSet::Action(patterns) => patterns.iter().any(|p| action_matches(p, action)),
+        ActionSet::NotAction(patterns) => !patterns.iter().any(|p| action_matches(p, action)),
+    }
+}
+
+/// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}` for each stage,
+/// with holes for path parameters, `ANY` and the `$default` route.
+pub fn execute_api_targets(r: &Resolver<'_>, route: &Route) -> Vec<Target> {
+    let prefix = Value::concat(vec![
+        Value::literal(format!("arn:{}:execute-api:", r.config().partition)),
+        r.region(),
+        Value::literal(":"),
+        r.account_id(),
+        Value::literal(":"),
+        route.api_id.clone(),
+        Value::literal("/"),
+    ]);
+    let Some(prefix) = prefix.as_str().cloned() else {
+        return vec![Target::new().with(TargetPart::AnyPath)];
+    };
+    let stages: Vec<Option<SymStr>> = if route.stages.is_empty() {
+        vec![None]
+    } else {
+        route.stages.iter().map(|s| s.as_str().cloned()).collect()
+    };
+    stages
+        .into_iter()
+        .map(|stage| {
+            let mut target = Target::from_sym_str(&prefix);
+            match stage {
+                Some(stage) => target.push_sym_str(&stage),
+                None => target.push(TargetPart::AnySegment),
+            }
+            target.push(TargetPart::Literal("/".to_string()));
+            push_method_and_path(&mut target, &route.method, &route.path);
+            target
+        })
+        .collect()
+}
+
+/// The same targets for one concrete method of the route (an `ANY` route's `GET`).
+pub fn execute_api_targets_for(r: &Resolver<'_>, route: &Route, method: &str) -> Vec<Target> {
+    let concrete = Route {
+        method: method.to_string(),
+        ..route.clone()
+    };
+    execute_api_targets(r, &concrete)
+}
+
+fn push_method_and_path(target: &mut Target, method: &str, path: &str) {
+    if path == "$default" {
+        target.push(TargetPart::AnyVerb);
+        target.push(TargetPart::Literal("/".to_string()));
+        target.push(TargetPart::AnyPath);
+        return;
+    }
+    if method == "ANY" {
+        target.push(TargetPart::AnyVerb);
+    } else {
+        target.push(TargetPart::Literal(method.to_string()));
+    }
+    // API Gateway strips a trailing slash; the root is `/`.
+    let trimmed = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    target.push(TargetPart::Literal("/".to_string()));
+    for (i, segment) in trimmed.trim_start_matches('/').split('/').enumerate() {
+        if i > 0 {
+            target.push(TargetPart::Literal("/".to_string()));
+        }
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) if name.ends_with('+') => target.push(TargetPart::AnyPath),
+            Some(_) => target.push(TargetPart::AnySegment),
+            None if !segment.is_empty() => target.push(TargetPart::Literal(segment.to_string())),
+            None => {}
+        }
+    }
+}
+
+/// The Lambda ARN(s) the route invokes, as targets (several when a condition decides).
+pub fn lambda_target(route: &Route) -> Option<Vec<Target>> {
+    let strings = route.target.as_ref()?.strings()?;
+    Some(strings.into_iter().map(Target::from_sym_str).collect())
+}

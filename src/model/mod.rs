@@ -1,0 +1,187 @@
+//! The deployment model, built once from the [`Deployment`] with one resolver (one cache): APIs and
+//! their routes with precomputed request targets, principals with their policies read into
+//! documents, Lambda resource policies, CORS settings, edge origins, and the access decision of
+//! every (route, principal) pair that can concern each other.
+//!
+//! Rules (but the REF/TPL ones, which also see the deployment) and `iamlint routes` read only this
+//! model: they never see template nodes or a resolver. `sam/` and `apigw/` are the route builders
+//! beneath it.
+
+pub mod access;
+pub mod apigw;
+pub mod cors;
+pub mod edge;
+pub mod permissions;
+pub mod principals;
+pub mod route;
+pub mod sam;
+
+use std::collections::HashMap;
+
+use crate::deployment::Deployment;
+use crate::resolve::{Resolver, StackId, Value};
+use crate::source::{FileId, Location, Span};
+use access::Access;
+use cors::ApiCors;
+use edge::EdgeOrigin;
+use permissions::LambdaPermission;
+use route::Route;
+
+/// One template of the deployment, as findings name it.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub file: FileId,
+    /// Its file name, or its path when two templates share the name.
+    pub name: String,
+    /// SAM transforms it.
+    pub sam: bool,
+}
+
+/// Everything the rules check, built once.
+pub struct Model {
+    /// The configured partition (`aws`).
+    pub partition: String,
+    pub stacks: Vec<Stack>,
+    /// Every API route, in stack and file order.
+    pub routes: Vec<Route>,
+    /// The principals and who may call which route.
+    pub access: Access,
+    /// Every `AWS::Lambda::Permission`.
+    pub lambda_permissions: Vec<LambdaPermission>,
+    /// The CORS settings of every API that has them.
+    pub cors: Vec<ApiCors>,
+    /// The origins of CloudFront distributions.
+    pub edge_origins: Vec<EdgeOrigin>,
+}
+
+impl Model {
+    /// Builds the model of `deployment`.
+    pub fn build(deployment: &Deployment) -> Model {
+        let r = deployment.resolver();
+        let written = deployment.symbolic_resolver();
+        let mut routes = Vec::new();
+        for (stack, template) in deployment.templates.iter().enumerate() {
+            if template.is_sam() {
+                routes.extend(sam::routes(&r, stack, template));
+            }
+            routes.extend(apigw::routes(&r, stack, template));
+        }
+        for route in &mut routes {
+            complete(deployment, &r, &written, route);
+        }
+        let lambda_permissions = permissions::lambda_permissions(&r, &deployment.templates);
+        let access = Access::build(deployment, &r, &routes, &lambda_permissions);
+        let cors = cors::apis(deployment, &routes);
+        Model {
+            partition: deployment.config.partition.clone(),
+            stacks: stacks(deployment),
+            access,
+            lambda_permissions,
+            cors,
+            edge_origins: edge::origins(&r, &deployment.templates),
+            routes,
+        }
+    }
+
+    /// The location of a span in a stack's file.
+    pub fn location(&self, stack: StackId, span: Span) -> Option<Location> {
+        self.stacks
+            .get(stack)
+            .map(|s| Location { file: s.file, span })
+    }
+
+    /// A short name for a stack in messages.
+    pub fn stack_name(&self, stack: StackId) -> &str {
+        self.stacks.get(stack).map_or("another stack", |s| &s.name)
+    }
+
+    /// Whether SAM transforms the stack.
+    pub fn is_sam(&self, stack: StackId) -> bool {
+        self.stacks.get(stack).is_some_and(|s| s.sam)
+    }
+}
+
+/// Fills what a route builder leaves out: request targets, the names of the target function, the
+/// target as the user writes it, and the API's span.
+fn complete(deployment: &Deployment, r: &Resolver<'_>, written: &Resolver<'_>, route: &mut Route) {
+    route.execute_api = access::execute_api_targets(r, route);
+    if route.method == "ANY" {
+        route.verbs = route::HTTP_VERBS
+            .iter()
+            .filter_map(|verb| {
+                access::execute_api_targets_for(r, route, verb)
+                    .into_iter()
+                    .next()
+            })
+            .collect();
+    }
+    route.lambda = route
+        .target
+        .as_ref()
+        .and_then(Value::strings)
+        .map(|strings| {
+            strings
+                .into_iter()
+                .map(crate::iam::pattern::Target::from_sym_str)
+                .collect()
+        });
+    let template = deployment.template(route.stack);
+    if let Some(api) = template.and_then(|t| t.resource(&route.api)) {
+        route.api_span = api.span;
+    }
+    let Some(function) = route.function.clone() else {
+        route.written_target = route.target.clone();
+        return;
+    };
+    route.function_names = vec![
+        r.reference(route.stack, &function),
+        r.attribute(route.stack, &function, "Arn"),
+    ];
+    route.sam_function = template
+        .and_then(|t| t.resource(&function))
+        .is_some_and(|f| f.type_name() == "AWS::Serverless::Function");
+    route.written_target = Some(match &route.alias {
+        Some(_) if route.sam_function => {
+            written.reference(route.stack, &format!("{function}.Alias"))
+        }
+        Some(_) => route
+            .target
+            .clone()
+            .unwrap_or_else(|| Value::unknown("unknown target")),
+        None => written.attribute(route.stack, &function, "Arn"),
+    });
+}
+
+/// Every stack with its display name, computed once (file names, paths where two clash).
+fn stacks(deployment: &Deployment) -> Vec<Stack> {
+    let paths: Vec<String> = deployment
+        .templates
+        .iter()
+        .map(|t| {
+            deployment
+                .sources
+                .get(t.file)
+                .map(|f| f.display_path())
+                .unwrap_or_default()
+        })
+        .collect();
+    let short = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for path in &paths {
+        *counts.entry(short(path)).or_default() += 1;
+    }
+    deployment
+        .templates
+        .iter()
+        .zip(paths)
+        .map(|(template, path)| {
+            let name = short(&path);
+            let clashes = counts.get(&name).is_some_and(|n| *n > 1);
+            Stack {
+                file: template.file,
+                name: if clashes { path } else { name },
+                sam: template.is_sam(),
+            }
+        })
+        .collect()
+}
