@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 #![allow(dead_code)]
 
+pub mod scale;
+
 use std::path::Path;
 
 /// What one run printed and returned.
