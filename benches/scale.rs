@@ -79,7 +79,7 @@ fn measure(pairs: usize) {
                 .flat_map(|t| &t.resources)
                 .filter(|r| r.type_name() == "AWS::IAM::Role")
                 .count();
-            let routes = iamlint::route::routes(&deployment).len();
+            let routes = iamlint::model::Model::build(&deployment).routes.len();
             let iam001 = findings.iter().filter(|f| f.rule.code == "IAM001").count();
             (deployment.templates.len(), routes, roles, bytes, iam001)
         });

@@ -102,7 +102,7 @@ fn two_pairs_fixture_is_the_generator_output() {
 
 /// The issue's 2-pair deployment: pair 0's role lacks the Lambda grant, so exactly its 10 routes.
 #[test]
-#[ignore = "issue 8: fixed by the model rewrite"]
+
 fn two_pairs_give_ten_iam001_on_pair_0() {
     let files: Vec<(String, String)> = scale::deployment(2)
         .into_iter()
@@ -119,7 +119,7 @@ fn two_pairs_give_ten_iam001_on_pair_0() {
 
 /// 500 pairs: the 50 roles without the Lambda grant × their 10 routes.
 #[test]
-#[ignore = "issue 8: fixed by the model rewrite"]
+
 fn five_hundred_pairs_give_five_hundred_iam001() {
     let found = iam001(&scale::deployment(500));
     assert_eq!(found, expected(500, ""));
