@@ -121,6 +121,7 @@ fn lambda_invoke_star_grants_invoke_function() {
         Decision::Allowed {
             grants: vec![StatementRef {
                 boundary: false,
+                resource: false,
                 policy: 0,
                 statement: 0,
                 span: document.statements[0].span,
@@ -582,6 +583,7 @@ fn statement_refs_point_at_the_deciding_statement() {
         Decision::Allowed {
             grants: vec![StatementRef {
                 boundary: false,
+                resource: false,
                 policy: 1,
                 statement: 1,
                 span: second.statements[1].span,
