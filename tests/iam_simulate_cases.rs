@@ -18,6 +18,8 @@
 //! with iamlint's answers as JSON lines; without `IAMLINT_DIFF_OUT` the test only checks that no
 //! concrete case is `Conditional`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use std::fmt::Write as _;
 
 use iamlint::iam::eval::{
@@ -143,7 +145,7 @@ fn resource_pattern(rng: &mut Rng) -> String {
         format!("{api}:xyz789/*/*/admin/*"),
         format!("{api}:abc123/dev/DELETE/items/*"),
         "arn:aws:execute-api:*:*:*".to_string(),
-        format!("arn:aws:execute-api:us-east-1:*:abc123/prod/GET/items"),
+        "arn:aws:execute-api:us-east-1:*:abc123/prod/GET/items".to_string(),
         format!("arn:aws:execute-api:us-*-1:{OWNER}:*"),
         format!("arn:aws:execute-api:us-east-1:{OTHER}:abc123/*"),
         format!("{function}:orders"),
