@@ -106,7 +106,27 @@ fn request_resource(rng: &mut Rng, action: &str) -> String {
     }
 }
 
-fn action_pattern(rng: &mut Rng) -> String {
+fn action_pattern(rng: &mut Rng, request: &str) -> String {
+    if rng.chance(50) {
+        return if request.starts_with("lambda") {
+            rng.pick(&[
+                "lambda:InvokeFunction",
+                "lambda:*",
+                "*",
+                "lambda:Invoke*",
+                "lambda:InvokeFunct?on",
+            ])
+        } else {
+            rng.pick(&[
+                "execute-api:Invoke",
+                "execute-api:*",
+                "*",
+                "execute-api:Inv?ke",
+                "EXECUTE-API:invoke",
+            ])
+        }
+        .to_string();
+    }
     rng.pick(&[
         "execute-api:Invoke",
         "lambda:InvokeFunction",
@@ -124,7 +144,44 @@ fn action_pattern(rng: &mut Rng) -> String {
     .to_string()
 }
 
-fn resource_pattern(rng: &mut Rng) -> String {
+/// Where wildcards may start in a pattern derived from `arn`: after the resource part's first token
+/// (the `function:` of a Lambda ARN, the API id of an execute-api ARN). iam-simulate takes that token
+/// for a resource type that must match literally (see `resource_pattern`); the IAM docs let `*` and
+/// `?` stand in any segment after the service, so a wildcard there is a shape left out.
+fn literal_head(arn: &str) -> usize {
+    let resource_part = arn.match_indices(':').nth(4).map_or(0, |(i, _)| i + 1);
+    arn[resource_part..]
+        .find(['/', ':'])
+        .map_or(arn.len(), |i| resource_part + i + 1)
+}
+
+/// A pattern made from the request's resource: itself, cut short and ended with `*`, one character
+/// replaced by `?`, or with a qualifier wildcard.
+fn derived_pattern(rng: &mut Rng, request: &str) -> String {
+    let chars: Vec<char> = request.chars().collect();
+    match rng.below(5) {
+        0 => request.to_string(),
+        1 => {
+            let head = literal_head(request);
+            let cut = head + rng.below(chars.len() - head + 1);
+            format!("{}*", chars[..cut].iter().collect::<String>())
+        }
+        2 => {
+            let head = literal_head(request);
+            let at = head + rng.below(chars.len() - head);
+            let mut c = chars.clone();
+            c[at] = '?';
+            c.into_iter().collect()
+        }
+        3 => format!("{request}:*"),
+        _ => format!("{request}*"),
+    }
+}
+
+fn resource_pattern(rng: &mut Rng, request: &str) -> String {
+    if rng.chance(40) {
+        return derived_pattern(rng, request);
+    }
     let api = format!("arn:aws:execute-api:us-east-1:{OWNER}");
     let function = format!("arn:aws:lambda:us-east-1:{OWNER}:function");
     let patterns = [
@@ -172,7 +229,12 @@ fn one_or_list(rng: &mut Rng, mut make: impl FnMut(&mut Rng) -> String) -> Value
     }
 }
 
-fn statement(rng: &mut Rng, deny_percent: usize) -> serde_json::Map<String, Value> {
+fn statement(
+    rng: &mut Rng,
+    deny_percent: usize,
+    request: (&str, &str),
+) -> serde_json::Map<String, Value> {
+    let (request_action, request_resource) = request;
     let mut s = serde_json::Map::new();
     let effect = if rng.chance(deny_percent) {
         "Deny"
@@ -180,14 +242,14 @@ fn statement(rng: &mut Rng, deny_percent: usize) -> serde_json::Map<String, Valu
         "Allow"
     };
     s.insert("Effect".into(), json!(effect));
-    let actions = one_or_list(rng, action_pattern);
+    let actions = one_or_list(rng, |rng| action_pattern(rng, request_action));
     let action_key = if rng.chance(15) {
         "NotAction"
     } else {
         "Action"
     };
     s.insert(action_key.into(), actions);
-    let resources = one_or_list(rng, resource_pattern);
+    let resources = one_or_list(rng, |rng| resource_pattern(rng, request_resource));
     let resource_key = if rng.chance(15) {
         "NotResource"
     } else {
@@ -201,9 +263,9 @@ fn policy(statements: Vec<serde_json::Map<String, Value>>) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
-fn identity_policy(rng: &mut Rng) -> Value {
+fn identity_policy(rng: &mut Rng, request: (&str, &str)) -> Value {
     let n = 1 + rng.below(3);
-    policy((0..n).map(|_| statement(rng, 20)).collect())
+    policy((0..n).map(|_| statement(rng, 20, request)).collect())
 }
 
 fn principal(rng: &mut Rng, case_role: &str, caller_account: &str) -> Value {
@@ -227,11 +289,16 @@ fn principal(rng: &mut Rng, case_role: &str, caller_account: &str) -> Value {
     }
 }
 
-fn resource_policy(rng: &mut Rng, role: &str, caller_account: &str) -> Value {
+fn resource_policy(
+    rng: &mut Rng,
+    role: &str,
+    caller_account: &str,
+    request: (&str, &str),
+) -> Value {
     let n = 1 + rng.below(3);
     let statements = (0..n)
         .map(|_| {
-            let mut s = statement(rng, 25);
+            let mut s = statement(rng, 25, request);
             if rng.chance(5) {
                 s.insert(
                     "NotPrincipal".into(),
@@ -251,14 +318,19 @@ fn generate(rng: &mut Rng) -> Case {
     let resource = request_resource(rng, &action);
     let caller_account = if rng.chance(60) { OWNER } else { OTHER }.to_string();
     let role = rng.pick(&ROLES).to_string();
-    let identity = (0..rng.below(3)).map(|_| identity_policy(rng)).collect();
+    let request = (action.as_str(), resource.as_str());
+    let identity = (0..rng.below(3))
+        .map(|_| identity_policy(rng, request))
+        .collect();
     let boundary = rng.chance(40).then(|| {
         let n = 1 + rng.below(2);
-        vec![policy((0..n).map(|_| statement(rng, 15)).collect())]
+        vec![policy(
+            (0..n).map(|_| statement(rng, 15, request)).collect(),
+        )]
     });
     let resource_policy = rng
         .chance(70)
-        .then(|| resource_policy(rng, &role, &caller_account));
+        .then(|| resource_policy(rng, &role, &caller_account, request));
     Case {
         action,
         resource,
