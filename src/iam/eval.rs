@@ -1,36 +1,72 @@
 //! The three-valued evaluator: may a principal call `action` on every request of a [`Target`]?
 //!
-//! Inputs are the principal's identity policies and, optionally, its permissions boundary
-//! (iam-semantics.md §3, §10; resource-based policies, SCPs and session policies are out of scope).
+//! Inputs are the principal's identity policies, optionally its permissions boundary, and optionally
+//! the resource-based policy of the target (an API Gateway resource policy, the `AWS::Lambda::Permission`s
+//! of a function) with the account that owns the resource (iam-semantics.md §3, §4.2, §10; SCPs, RCPs
+//! and session policies are out of scope). [`evaluate`] is [`evaluate_request`] without a resource policy.
 //! The answer is [`Decision::Allowed`], [`Decision::Denied`] or [`Decision::Conditional`] with reasons in
 //! plain words, and the statements that decided it.
 //!
 //! Rules:
 //! - A statement applies when its action matches (`Action`: any pattern; `NotAction`: none) and its
-//!   resources cover the target (`Resource`: the union of the patterns; `NotResource`: the complement).
-//!   A `Condition`, an undecided template condition around the statement, an action or resource that
-//!   is not known, or a partial [`Coverage`] makes it apply only *maybe*.
-//! - An explicit `Deny` that surely applies to every request, in any policy (boundary included):
-//!   `Denied(ExplicitDeny)`. A `Deny` that maybe applies turns `Allowed` into `Conditional`.
-//! - Identity policies must grant every request: one statement covering the whole target, or the
-//!   literal `Resource` patterns of all unconditional grants together (so one statement per verb of an
-//!   `ANY` route adds up). Otherwise a maybe-grant gives `Conditional`; nothing at all gives
-//!   `Denied(NoAllow)`, unless a policy is unknown (then `Conditional`: it might grant).
-//! - A boundary must grant too, in the same way: nothing in a known boundary gives
-//!   `Denied(Boundary)`.
+//!   resources cover the target (`Resource`: the union of the patterns; `NotResource`: the complement)
+//!   and, in a resource policy, its principal names the [`Caller`] (below). A `Condition`, an undecided
+//!   template condition around the statement, an action, resource or principal that is not known, or a
+//!   partial [`Coverage`] makes it apply only *maybe*.
+//! - An explicit `Deny` that surely applies to every request, in any policy (boundary and resource
+//!   policy included): `Denied(ExplicitDeny)`. A `Deny` that maybe applies turns `Allowed` into
+//!   `Conditional`.
+//! - A set of policies grants when one statement covers the whole target, or the literal `Resource`
+//!   patterns of all its unconditional grants together do (so one statement per verb of an `ANY` route
+//!   adds up). Otherwise a maybe-grant gives "maybe"; nothing gives "no", unless a policy is unknown
+//!   (then "maybe": it might grant).
+//! - Without a resource policy, the identity policies must grant (else `Denied(NoAllow)`) and so must
+//!   the boundary when there is one (else `Denied(Boundary)`).
+//! - With a resource policy, in the same account (the caller's account equals the resource's):
+//!   allowed when the identity policies and the boundary grant, **or** the resource policy grants to
+//!   the caller. How a resource-policy grant meets the boundary depends on how its principal names the
+//!   caller (IAM User Guide, "Policy evaluation for requests within a single account"; iam-semantics.md
+//!   §3.1, §3.2). The caller is an assumed-role session of the role `caller.arn` (or an IAM user):
+//!   - the role ARN: the grant is limited by the boundary (an implicit deny in a permissions boundary
+//!     limits a grant to the role ARN), not by the identity policies;
+//!   - `*`, a `NotPrincipal` that leaves the caller in, or the user ARN of a user caller: the grant
+//!     names the session (or user) itself and is limited by neither;
+//!   - the account (`123456789012`, `arn:aws:iam::123456789012:root`): the account delegates to its
+//!     IAM policies, so the grant adds nothing in the same account;
+//!   - a role-session ARN (`arn:aws:sts::…:assumed-role/role/session`): the session name is known only
+//!     at request time, so the grant is only a maybe.
+//! - Cross-account: the identity policies, the boundary **and** the resource policy must all grant
+//!   (any of the principal forms above, the account included). Nothing in the resource policy gives
+//!   `Denied(ResourcePolicy)`. When whether the accounts are the same is not known (symbols), both
+//!   answers are computed; they agree, or the result is `Conditional` on it.
+//! - A resource-policy `Deny` applies when its principal names the caller in any of these ways.
+//!   `NotPrincipal` in a `Deny` applies to every caller with a permissions boundary, whatever it lists
+//!   (IAM User Guide, "Permissions boundaries for IAM entities").
+//! - Principal matching is three-valued: `*` matches; an account id or root ARN matches when it is the
+//!   caller's account; an ARN matches when it equals `caller.arn`; `Service`, `Federated` and
+//!   `CanonicalUser` entries never name an IAM caller; a literal against a symbol (or two different
+//!   symbols) is unknown unless their literal heads or tails already differ. A `NotPrincipal` that
+//!   lists `*` leaves everyone out, one whose entries surely all name someone else leaves the caller
+//!   in, and anything else (it names the caller's role or account) is a maybe: how IAM then treats the
+//!   role session is not modelled. A resource-policy statement without a principal applies to no one
+//!   (IAM rejects it).
 //! - An unknown policy never makes a request `Allowed` and never blocks one: it may grant, and (an
-//!   approximation: AWS managed policies do not deny) is assumed not to deny.
+//!   approximation: AWS managed policies do not deny) is assumed not to deny. An unknown resource
+//!   policy may grant to the session itself.
 //!
 //! Approximations, all towards `Conditional` rather than a wrong definite answer: denies are not
 //! added up across statements (two partial denies that together cover the target give
-//! `Conditional`, not `Denied`); `NotResource` grants do not add up with others; resource entries that
-//! are alternatives or unknown are combined with the rest without exact union.
+//! `Conditional`, not `Denied`); `NotResource` grants do not add up with others; grants of the identity
+//! policies and of the resource policy do not add up with each other; resource entries that are
+//! alternatives or unknown are combined with the rest without exact union.
 
 use std::fmt;
 
 use super::pattern::{Coverage, Pattern, Target, TargetPart, action_matches, coverage_of_any};
-use super::policy::{ActionSet, Effect, PolicyDocument, ResourceSet, Statement};
-use crate::resolve::{Part, Symbol, Value};
+use super::policy::{
+    ActionSet, Effect, PolicyDocument, PrincipalEntry, PrincipalSet, ResourceSet, Statement,
+};
+use crate::resolve::{Part, SymStr, Symbol, Value};
 use crate::source::{Location, Span};
 
 /// Who holds a policy and where it is, as the caller wants it named in reasons.
@@ -80,12 +116,42 @@ impl PolicySource<'_> {
     }
 }
 
+/// Who makes the request: an assumed-role session of the role `arn` (or the IAM user `arn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'a> {
+    /// The role ARN (`arn:aws:iam::${AWS::AccountId}:role/x`) or user ARN.
+    pub arn: &'a SymStr,
+    /// The caller's account.
+    pub account: &'a SymStr,
+}
+
+/// The resource-based policy of the target and who owns the resource.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourcePolicy<'a> {
+    /// The policies (an API's resource policy; one per `AWS::Lambda::Permission`, built with
+    /// [`Statement::resource_grant`]).
+    pub sources: &'a [PolicySource<'a>],
+    /// The resource owner's account.
+    pub account: &'a SymStr,
+}
+
+/// Which policies a statement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PolicySet {
+    Identity,
+    Boundary,
+    Resource,
+}
+
 /// A statement that took part in a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StatementRef {
-    /// In the permissions boundary (else in the identity policies).
+    /// In the permissions boundary.
     pub boundary: bool,
-    /// Index of the policy in the slice given to [`evaluate`].
+    /// In the resource-based policy (neither this nor `boundary`: in the identity policies).
+    pub resource: bool,
+    /// Index of the policy in the slice it was given in (identity, boundary or
+    /// [`ResourcePolicy::sources`]).
     pub policy: usize,
     /// Index of the statement in the policy's document.
     pub statement: usize,
@@ -102,6 +168,8 @@ pub enum DenialReason {
     NoAllow,
     /// The permissions boundary does not grant it.
     Boundary,
+    /// Cross-account: the resource-based policy does not grant it to the caller.
+    ResourcePolicy,
 }
 
 /// The answer for one principal, action and target.
@@ -156,19 +224,86 @@ impl fmt::Display for Decision {
 }
 
 /// Decides whether the identity policies (limited by `boundary`, when the principal has one) allow
-/// `action` on every request of `target`.
+/// `action` on every request of `target`. The same as [`evaluate_request`] without a resource policy.
 pub fn evaluate(
     identity: &[PolicySource<'_>],
     boundary: Option<&[PolicySource<'_>]>,
     action: &str,
     target: &Target,
 ) -> Decision {
-    let identity = Analysis::of(identity, false, action, target);
-    let boundary = boundary.map(|b| Analysis::of(b, true, action, target));
-    let mut denies = identity.definite_denies.clone();
-    if let Some(b) = &boundary {
-        denies.extend(b.definite_denies.iter().copied());
-    }
+    decide(identity, boundary, None, action, target)
+}
+
+/// Decides whether `caller`, holding the `identity` policies limited by `boundary`, may call `action`
+/// on every request of `target`, whose resource-based policy is `resource` (`None`: the resource has
+/// none, and the request is judged by the caller's policies alone). See the module doc for the rules.
+pub fn evaluate_request(
+    identity: &[PolicySource<'_>],
+    boundary: Option<&[PolicySource<'_>]>,
+    resource: Option<&ResourcePolicy<'_>>,
+    caller: &Caller<'_>,
+    action: &str,
+    target: &Target,
+) -> Decision {
+    decide(
+        identity,
+        boundary,
+        resource.map(|r| (r, caller)),
+        action,
+        target,
+    )
+}
+
+/// What the resource policy grants, by how directly its principals name the caller.
+struct ResourceGrants {
+    /// Statements naming the caller in any way (account included): for denies and cross-account.
+    any: Analysis,
+    /// Statements naming the role or the session.
+    role: Analysis,
+    /// Statements naming the session itself.
+    session: Analysis,
+}
+
+fn decide(
+    identity: &[PolicySource<'_>],
+    boundary: Option<&[PolicySource<'_>]>,
+    resource: Option<(&ResourcePolicy<'_>, &Caller<'_>)>,
+    action: &str,
+    target: &Target,
+) -> Decision {
+    let identity = Analysis::of(identity, PolicySet::Identity, action, target, None);
+    let boundary_analysis =
+        boundary.map(|b| Analysis::of(b, PolicySet::Boundary, action, target, None));
+    let has_boundary = boundary.is_some();
+    let resource_grants = resource.map(|(policy, caller)| {
+        let of = |reach| {
+            let check = PrincipalCheck {
+                caller,
+                reach,
+                has_boundary,
+            };
+            Analysis::of(
+                policy.sources,
+                PolicySet::Resource,
+                action,
+                target,
+                Some(&check),
+            )
+        };
+        ResourceGrants {
+            any: of(Reach::Account),
+            role: of(Reach::Role),
+            session: of(Reach::Session),
+        }
+    });
+    let deciding: Vec<&Analysis> = std::iter::once(&identity)
+        .chain(&boundary_analysis)
+        .chain(resource_grants.as_ref().map(|r| &r.any))
+        .collect();
+    let denies: Vec<StatementRef> = deciding
+        .iter()
+        .flat_map(|a| a.definite_denies.iter().copied())
+        .collect();
     if !denies.is_empty() {
         return Decision::Denied {
             reason: DenialReason::ExplicitDeny,
@@ -176,32 +311,120 @@ pub fn evaluate(
         };
     }
     let identity_grant = identity.grant(target);
-    let boundary_grant = boundary.as_ref().map(|b| b.grant(target));
-    if let Grant::None = identity_grant {
-        return denied(DenialReason::NoAllow);
-    }
-    if let Some(Grant::None) = boundary_grant {
-        return denied(DenialReason::Boundary);
-    }
-    let mut reasons = Vec::new();
-    let mut grants = Vec::new();
-    for grant in std::iter::once(identity_grant).chain(boundary_grant) {
-        match grant {
-            Grant::All(refs) => grants.extend(refs),
-            Grant::Maybe(why, refs) => {
-                reasons.extend(why);
-                grants.extend(refs);
+    let boundary_grant = match &boundary_analysis {
+        Some(b) => b.grant(target),
+        None => Grant::All(Vec::new()),
+    };
+    let (grant, reason) = match (resource, &resource_grants) {
+        (Some((policy, caller)), Some(r)) => {
+            let same = sym_equals(caller.account, policy.account);
+            let same_account =
+                || same_account_grant(&identity_grant, &boundary_grant, Some(r), target);
+            let cross_account = || cross_account_grant(&identity_grant, &boundary_grant, r, target);
+            match same {
+                Some(true) => same_account(),
+                Some(false) => cross_account(),
+                None => {
+                    let why = format!(
+                        "whether the caller's account {} is the resource's account {} is not known",
+                        caller.account, policy.account
+                    );
+                    either_account(same_account(), cross_account(), why)
+                }
             }
-            Grant::None => {}
         }
-    }
-    for analysis in std::iter::once(&identity).chain(&boundary) {
+        _ => same_account_grant(&identity_grant, &boundary_grant, None, target),
+    };
+    let (mut reasons, grants) = match grant {
+        Grant::None => return denied(reason),
+        Grant::All(refs) => (Vec::new(), refs),
+        Grant::Maybe(why, refs) => (why, refs),
+    };
+    for analysis in deciding {
         reasons.extend(analysis.possible_denies.iter().cloned());
     }
     if reasons.is_empty() {
         Decision::Allowed { grants }
     } else {
         Decision::Conditional { reasons, grants }
+    }
+}
+
+/// Same account: (identity ∧ boundary) ∨ session grant ∨ (role grant ∧ boundary).
+fn same_account_grant(
+    identity: &Grant,
+    boundary: &Grant,
+    resource: Option<&ResourceGrants>,
+    target: &Target,
+) -> (Grant, DenialReason) {
+    let by_identity = identity.clone().and(boundary.clone());
+    let (session, role) = match resource {
+        Some(r) => (r.session.grant(target), r.role.grant(target)),
+        None => (Grant::None, Grant::None),
+    };
+    let role_limited = role.clone().and(boundary.clone());
+    let grant = by_identity.or(session).or(role_limited);
+    let blocked_by_boundary = matches!(boundary, Grant::None)
+        && (!matches!(identity, Grant::None) || !matches!(role, Grant::None));
+    let reason = if blocked_by_boundary {
+        DenialReason::Boundary
+    } else {
+        DenialReason::NoAllow
+    };
+    (grant, reason)
+}
+
+/// Cross account: identity ∧ boundary ∧ a resource-policy grant naming the caller in any way.
+fn cross_account_grant(
+    identity: &Grant,
+    boundary: &Grant,
+    resource: &ResourceGrants,
+    target: &Target,
+) -> (Grant, DenialReason) {
+    let by_resource = resource.any.grant(target);
+    let reason = if matches!(identity, Grant::None) {
+        DenialReason::NoAllow
+    } else if matches!(boundary, Grant::None) {
+        DenialReason::Boundary
+    } else {
+        DenialReason::ResourcePolicy
+    };
+    let grant = identity.clone().and(boundary.clone()).and(by_resource);
+    (grant, reason)
+}
+
+/// The answer when the request may be same-account or cross-account.
+fn either_account(
+    same: (Grant, DenialReason),
+    cross: (Grant, DenialReason),
+    why: String,
+) -> (Grant, DenialReason) {
+    match (same, cross) {
+        ((Grant::None, reason), (Grant::None, _)) => (Grant::None, reason),
+        ((Grant::All(refs), reason), (Grant::All(_), _)) => (Grant::All(refs), reason),
+        ((a, reason), (b, _)) => {
+            let mut reasons = vec![why];
+            let mut refs = Vec::new();
+            for grant in [a, b] {
+                match grant {
+                    Grant::All(r) => push_refs(&mut refs, r),
+                    Grant::Maybe(w, r) => {
+                        reasons.extend(w);
+                        push_refs(&mut refs, r);
+                    }
+                    Grant::None => {}
+                }
+            }
+            (Grant::Maybe(reasons, refs), reason)
+        }
+    }
+}
+
+fn push_refs(refs: &mut Vec<StatementRef>, more: Vec<StatementRef>) {
+    for r in more {
+        if !refs.contains(&r) {
+            refs.push(r);
+        }
     }
 }
 
@@ -212,11 +435,54 @@ fn denied(reason: DenialReason) -> Decision {
     }
 }
 
-/// What a set of policies (the identity policies, or the boundary) grants.
+/// What a set of policies (the identity policies, the boundary, the resource policy) grants.
+#[derive(Clone)]
 enum Grant {
     All(Vec<StatementRef>),
     Maybe(Vec<String>, Vec<StatementRef>),
     None,
+}
+
+impl Grant {
+    /// Both must grant.
+    fn and(self, other: Grant) -> Grant {
+        match (self, other) {
+            (Grant::None, _) | (_, Grant::None) => Grant::None,
+            (Grant::All(mut a), Grant::All(b)) => {
+                push_refs(&mut a, b);
+                Grant::All(a)
+            }
+            (a, b) => {
+                let (mut reasons, mut refs) = a.parts();
+                let (more_reasons, more_refs) = b.parts();
+                reasons.extend(more_reasons);
+                push_refs(&mut refs, more_refs);
+                Grant::Maybe(reasons, refs)
+            }
+        }
+    }
+
+    /// Either grants.
+    fn or(self, other: Grant) -> Grant {
+        match (self, other) {
+            (Grant::All(mut a), Grant::All(b)) => {
+                push_refs(&mut a, b);
+                Grant::All(a)
+            }
+            (Grant::All(a), _) | (_, Grant::All(a)) => Grant::All(a),
+            (Grant::None, Grant::None) => Grant::None,
+            (Grant::None, maybe) | (maybe, Grant::None) => maybe,
+            (a, b) => a.and(b),
+        }
+    }
+
+    fn parts(self) -> (Vec<String>, Vec<StatementRef>) {
+        match self {
+            Grant::All(refs) => (Vec::new(), refs),
+            Grant::Maybe(reasons, refs) => (reasons, refs),
+            Grant::None => (Vec::new(), Vec::new()),
+        }
+    }
 }
 
 /// What the statements of a set of policies do to the request.
@@ -236,21 +502,42 @@ struct Analysis {
 }
 
 impl Analysis {
-    fn of(sources: &[PolicySource<'_>], boundary: bool, action: &str, target: &Target) -> Self {
+    fn of(
+        sources: &[PolicySource<'_>],
+        set: PolicySet,
+        action: &str,
+        target: &Target,
+        principal: Option<&PrincipalCheck<'_, '_>>,
+    ) -> Self {
         let mut analysis = Analysis::default();
         for (policy, source) in sources.iter().enumerate() {
             match source {
                 PolicySource::Known { document, origin } => {
                     for (index, statement) in document.statements.iter().enumerate() {
                         let at = StatementRef {
-                            boundary,
+                            boundary: set == PolicySet::Boundary,
+                            resource: set == PolicySet::Resource,
                             policy,
                             statement: index,
                             span: statement.span,
                         };
                         let who = statement_name(origin, statement, index);
+                        let (names_caller, principal_reasons) = match principal {
+                            Some(check) => statement_names_caller(statement, check, &who),
+                            None => (Some(true), Vec::new()),
+                        };
+                        if names_caller == Some(false) {
+                            continue;
+                        }
                         let variables = document.uses_policy_variables();
-                        let judged = judge(statement, variables, action, target, &who);
+                        let judged = judge(
+                            statement,
+                            variables,
+                            action,
+                            target,
+                            &who,
+                            principal_reasons,
+                        );
                         analysis.add(statement.effect, at, judged);
                     }
                 }
@@ -337,6 +624,7 @@ fn judge(
     action: &str,
     target: &Target,
     who: &str,
+    principal_reasons: Vec<String>,
 ) -> Judgement {
     let never = Judgement {
         applies: Applies::Never,
@@ -355,9 +643,15 @@ fn judge(
     if action_match.is_none() {
         reasons.push(format!("the Action of {who} is not known"));
     }
+    let principal_known = principal_reasons.is_empty();
+    reasons.extend(principal_reasons);
     reasons.extend(resource_reasons);
     let conditions = condition_reasons(statement, who);
-    let certain_patterns = match (&statement.resources, action_match, conditions.is_empty()) {
+    let certain_patterns = match (
+        &statement.resources,
+        action_match,
+        conditions.is_empty() && principal_known,
+    ) {
         (ResourceSet::Resource(values), Some(true), true) => literal_patterns(values, variables),
         _ => Vec::new(),
     };
@@ -638,6 +932,272 @@ fn condition_reasons(statement: &Statement, who: &str) -> Vec<String> {
         reasons.push(format!("{who} exists only when {only_if}"));
     }
     reasons
+}
+
+/// How directly a principal entry names the caller (a session of its role, or a user): the
+/// session (or user) itself, its role ARN, or its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    Account,
+    Role,
+    Session,
+}
+
+/// Which statements of a resource policy count: those naming the caller at least as directly as
+/// `reach`.
+struct PrincipalCheck<'c, 'a> {
+    caller: &'c Caller<'a>,
+    reach: Reach,
+    has_boundary: bool,
+}
+
+/// Whether one principal entry names the caller.
+enum EntryMatch {
+    No,
+    Yes(Reach),
+    /// Perhaps, at most this directly; why.
+    Unknown(Reach, String),
+}
+
+/// Three-valued: does the statement's `Principal`/`NotPrincipal` name the caller as directly as the
+/// check asks? With why when unknown.
+fn statement_names_caller(
+    statement: &Statement,
+    check: &PrincipalCheck<'_, '_>,
+    who: &str,
+) -> (Option<bool>, Vec<String>) {
+    match &statement.principals {
+        None => (Some(false), Vec::new()),
+        Some(PrincipalSet::Principal(entries)) => {
+            let mut answer = Some(false);
+            let mut reasons = Vec::new();
+            for entry in entries {
+                match entry_match(entry, check.caller, who) {
+                    EntryMatch::Yes(reach) if reach >= check.reach => {
+                        return (Some(true), Vec::new());
+                    }
+                    EntryMatch::Unknown(reach, why) if reach >= check.reach => {
+                        answer = None;
+                        reasons.push(why);
+                    }
+                    _ => {}
+                }
+            }
+            (answer, reasons)
+        }
+        Some(PrincipalSet::NotPrincipal(entries)) => {
+            // IAM User Guide, "Permissions boundaries for IAM entities": NotPrincipal with Deny always
+            // denies a principal that has a permissions boundary.
+            if statement.effect == Effect::Deny && check.has_boundary {
+                return (Some(true), Vec::new());
+            }
+            if entries.contains(&PrincipalEntry::Any) {
+                return (Some(false), Vec::new());
+            }
+            let all_others = entries
+                .iter()
+                .all(|e| matches!(entry_match(e, check.caller, who), EntryMatch::No));
+            if all_others {
+                // Everyone but others: the caller's session itself.
+                (Some(true), Vec::new())
+            } else {
+                (
+                    None,
+                    vec![format!(
+                        "the NotPrincipal of {who} may name the caller {} or its account; how IAM then treats the role session is not modelled",
+                        check.caller.arn
+                    )],
+                )
+            }
+        }
+    }
+}
+
+fn entry_match(entry: &PrincipalEntry, caller: &Caller<'_>, who: &str) -> EntryMatch {
+    match entry {
+        PrincipalEntry::Any => EntryMatch::Yes(Reach::Session),
+        PrincipalEntry::Service(_)
+        | PrincipalEntry::Federated(_)
+        | PrincipalEntry::CanonicalUser(_) => EntryMatch::No,
+        PrincipalEntry::Aws(value) => aws_value_match(value, caller, who),
+        PrincipalEntry::Uncertain(value) => EntryMatch::Unknown(
+            Reach::Session,
+            format!("the Principal of {who} is not known ({value})"),
+        ),
+    }
+}
+
+fn aws_value_match(value: &Value, caller: &Caller<'_>, who: &str) -> EntryMatch {
+    match value {
+        Value::Str(s) => aws_string_match(s, caller, who),
+        Value::Alternatives(all) => {
+            let answers: Vec<EntryMatch> = all
+                .iter()
+                .map(|v| aws_value_match(v, caller, who))
+                .collect();
+            let key = |m: &EntryMatch| match m {
+                EntryMatch::No => Some(None),
+                EntryMatch::Yes(r) => Some(Some(*r)),
+                EntryMatch::Unknown(..) => None,
+            };
+            let first = answers.first().and_then(key);
+            if first.is_some() && answers.iter().all(|a| key(a) == first) {
+                return answers.into_iter().next().unwrap_or(EntryMatch::No);
+            }
+            EntryMatch::Unknown(
+                Reach::Session,
+                format!(
+                    "the Principal of {who} depends on a template condition that cannot be decided"
+                ),
+            )
+        }
+        other => EntryMatch::Unknown(
+            Reach::Session,
+            format!("the Principal of {who} is not known ({other})"),
+        ),
+    }
+}
+
+fn aws_string_match(s: &SymStr, caller: &Caller<'_>, who: &str) -> EntryMatch {
+    if s.as_literal() == Some("*") {
+        return EntryMatch::Yes(Reach::Session);
+    }
+    if let Some(account) = account_of(s) {
+        return match sym_equals(&account, caller.account) {
+            Some(true) => EntryMatch::Yes(Reach::Account),
+            Some(false) => EntryMatch::No,
+            None => EntryMatch::Unknown(
+                Reach::Account,
+                format!(
+                    "the Principal of {who} names the account {account}; whether it is the caller's account {} is not known",
+                    caller.account
+                ),
+            ),
+        };
+    }
+    if let [Part::Symbol(symbol)] = s.parts() {
+        return EntryMatch::Unknown(
+            Reach::Session,
+            format!("the Principal of {who} depends on {symbol}"),
+        );
+    }
+    let head = leading_literal(s);
+    if head.starts_with("arn:") && head.contains(":sts::") {
+        return session_arn_match(s, caller, who);
+    }
+    let direct = if is_user_arn(caller.arn) {
+        Reach::Session
+    } else {
+        Reach::Role
+    };
+    match sym_equals(s, caller.arn) {
+        Some(true) => EntryMatch::Yes(direct),
+        Some(false) => EntryMatch::No,
+        None => EntryMatch::Unknown(
+            direct,
+            format!(
+                "the Principal of {who} ({s}) may or may not be the caller {}",
+                caller.arn
+            ),
+        ),
+    }
+}
+
+/// A role-session principal (`arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`): a maybe when ROLE may be
+/// the caller's role (the session name is known only at request time), else no.
+fn session_arn_match(s: &SymStr, caller: &Caller<'_>, who: &str) -> EntryMatch {
+    let maybe = || {
+        EntryMatch::Unknown(
+            Reach::Session,
+            format!(
+                "the Principal of {who} names a role session ({s}); the session name is known only at request time"
+            ),
+        )
+    };
+    let (Some(principal), Some(role)) = (s.as_literal(), caller.arn.as_literal()) else {
+        return maybe();
+    };
+    let session_prefix = role.split_once(":iam::").and_then(|(partition, rest)| {
+        let (account, name) = rest.split_once(":role/")?;
+        let name = name.rsplit('/').next()?;
+        Some(format!("{partition}:sts::{account}:assumed-role/{name}/"))
+    });
+    match session_prefix {
+        Some(prefix) if principal.starts_with(&prefix) => maybe(),
+        Some(_) => EntryMatch::No,
+        None => maybe(),
+    }
+}
+
+/// Whether an ARN is an IAM user's (`arn:aws:iam::ACCT:user/name`).
+fn is_user_arn(arn: &SymStr) -> bool {
+    arn.parts()
+        .iter()
+        .any(|p| matches!(p, Part::Literal(text) if text.contains(":user/")))
+}
+
+/// The account an `AWS` principal names, when it names one: a 12-digit id, `${AWS::AccountId}`, or
+/// `arn:PARTITION:iam::ACCOUNT:root`.
+fn account_of(s: &SymStr) -> Option<SymStr> {
+    if let Some(text) = s.as_literal()
+        && text.len() == 12
+        && text.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some(s.clone());
+    }
+    if let [Part::Symbol(Symbol::AccountId)] = s.parts() {
+        return Some(s.clone());
+    }
+    let without_root = s.strip_suffix(":root")?;
+    let Some(Part::Literal(head)) = without_root.parts().first() else {
+        return None;
+    };
+    if !head.starts_with("arn:") {
+        return None;
+    }
+    let (before, after) = head.split_once(":iam::")?;
+    if before.matches(':').count() != 1 {
+        return None;
+    }
+    let mut account = SymStr::literal(after);
+    for part in without_root.parts().iter().skip(1) {
+        match part {
+            Part::Literal(text) => account.push_literal(text),
+            Part::Symbol(symbol) => account.push_symbol(symbol.clone()),
+        }
+    }
+    (!account.parts().is_empty()).then_some(account)
+}
+
+fn leading_literal(s: &SymStr) -> &str {
+    match s.parts().first() {
+        Some(Part::Literal(text)) => text,
+        _ => "",
+    }
+}
+
+fn trailing_literal(s: &SymStr) -> &str {
+    match s.parts().last() {
+        Some(Part::Literal(text)) => text,
+        _ => "",
+    }
+}
+
+/// Three-valued equality of resolved strings: identical strings are equal, literals compare as
+/// text, and strings with symbols differ when their literal heads or tails already do.
+fn sym_equals(a: &SymStr, b: &SymStr) -> Option<bool> {
+    if a == b {
+        return Some(true);
+    }
+    if let (Some(x), Some(y)) = (a.as_literal(), b.as_literal()) {
+        return Some(x == y);
+    }
+    let (ha, hb) = (leading_literal(a), leading_literal(b));
+    let (ta, tb) = (trailing_literal(a), trailing_literal(b));
+    if !(ha.starts_with(hb) || hb.starts_with(ha)) || !(ta.ends_with(tb) || tb.ends_with(ta)) {
+        return Some(false);
+    }
+    None
 }
 
 #[cfg(test)]

@@ -11,11 +11,18 @@
 //! the evaluator treats it as conditional; inside `Action` or `Resource`, `Fn::If` resolves to
 //! [`Value::Alternatives`], which match only when all alternatives agree. A document written as a
 //! JSON string is parsed too; its statements then point at the whole string.
+//!
+//! `Principal`/`NotPrincipal` (resource-based policies only) are kept as a [`PrincipalSet`] of resolved
+//! entries: `"*"`, `{"AWS": ...}` (ARNs, account ids, `arn:aws:iam::ACCT:root`, `"*"`), `{"Service": ...}`,
+//! `{"Federated": ...}`, `{"CanonicalUser": ...}`; whatever else is an [`PrincipalEntry::Uncertain`] entry,
+//! which the evaluator treats as "may be the caller". Identity-policy statements have no principal.
+//! Resource policies that are not written as documents (an `AWS::Lambda::Permission`) are built with
+//! [`Statement::resource_grant`] and [`PrincipalSet::of_permission_principal`].
 
 use std::collections::HashMap;
 
 use crate::load::Node;
-use crate::resolve::{ResolveConfig, Resolver, StackId, Value};
+use crate::resolve::{Part, ResolveConfig, Resolver, StackId, SymStr, Value};
 use crate::source::Span;
 
 /// The `Version` under which policy variables (`${aws:username}`) are evaluated.
@@ -60,6 +67,111 @@ impl ResourceSet {
     }
 }
 
+/// One entry of a `Principal`/`NotPrincipal` element, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalEntry {
+    /// `"*"` or `{"AWS": "*"}`: everyone, the caller's role session included.
+    Any,
+    /// An `AWS` entry: a role, user or session ARN, an account id or `arn:aws:iam::ACCT:root`.
+    Aws(Value),
+    /// A `Service` entry (`apigateway.amazonaws.com`): never an IAM caller.
+    Service(Value),
+    /// A `Federated` entry (an identity provider): never an IAM role session.
+    Federated(Value),
+    /// A `CanonicalUser` entry (S3): never an IAM role session.
+    CanonicalUser(Value),
+    /// Something that could not be read as a principal (an undecided `Fn::If` around the whole
+    /// element, an unknown value, an unexpected key): it may name anyone.
+    Uncertain(Value),
+}
+
+/// A statement's `Principal` or `NotPrincipal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalSet {
+    /// `Principal`: the statement applies to these principals.
+    Principal(Vec<PrincipalEntry>),
+    /// `NotPrincipal`: the statement applies to everyone but these.
+    NotPrincipal(Vec<PrincipalEntry>),
+}
+
+impl PrincipalSet {
+    /// The entries, whichever element holds them.
+    pub fn entries(&self) -> &[PrincipalEntry] {
+        match self {
+            PrincipalSet::Principal(e) | PrincipalSet::NotPrincipal(e) => e,
+        }
+    }
+
+    /// `Principal: "*"`.
+    pub fn anyone() -> PrincipalSet {
+        PrincipalSet::Principal(vec![PrincipalEntry::Any])
+    }
+
+    /// A `Principal` element read from its resolved value (`"*"`, or a mapping of `AWS`, `Service`,
+    /// `Federated`, `CanonicalUser` to a string or a list of strings).
+    pub fn principal(value: &Value) -> PrincipalSet {
+        PrincipalSet::Principal(principal_entries(value))
+    }
+
+    /// A `NotPrincipal` element read from its resolved value.
+    pub fn not_principal(value: &Value) -> PrincipalSet {
+        PrincipalSet::NotPrincipal(principal_entries(value))
+    }
+
+    /// The `Principal` property of an `AWS::Lambda::Permission` (a plain string: `*`, an account id,
+    /// an ARN, or a service such as `apigateway.amazonaws.com`), as a `Principal` element.
+    pub fn of_permission_principal(value: &Value) -> PrincipalSet {
+        let entry = match value {
+            Value::Str(s) if s.as_literal() == Some("*") => PrincipalEntry::Any,
+            Value::Str(s) if is_service_name(s) => PrincipalEntry::Service(value.clone()),
+            Value::Str(_) => PrincipalEntry::Aws(value.clone()),
+            other => PrincipalEntry::Uncertain(other.clone()),
+        };
+        PrincipalSet::Principal(vec![entry])
+    }
+}
+
+/// Whether a principal string is a service (`lambda.amazonaws.com`, `states.us-east-1.amazonaws.com`).
+fn is_service_name(s: &SymStr) -> bool {
+    let last = match s.parts().last() {
+        Some(Part::Literal(text)) => text,
+        _ => return false,
+    };
+    last.ends_with(".amazonaws.com") || last.ends_with(".amazonaws.com.cn")
+}
+
+/// The entries of a resolved `Principal`/`NotPrincipal` value.
+fn principal_entries(value: &Value) -> Vec<PrincipalEntry> {
+    match value {
+        Value::Str(s) if s.as_literal() == Some("*") => vec![PrincipalEntry::Any],
+        Value::Map(entries) => {
+            let mut out = Vec::new();
+            for (key, value) in entries {
+                let items: Vec<Value> = match value {
+                    Value::List(items) => items.clone(),
+                    Value::NoValue => Vec::new(),
+                    other => vec![other.clone()],
+                };
+                for item in items.into_iter().filter(|v| *v != Value::NoValue) {
+                    out.push(match key.as_str() {
+                        "AWS" if item.as_literal() == Some("*") => PrincipalEntry::Any,
+                        "AWS" => PrincipalEntry::Aws(item),
+                        "Service" => PrincipalEntry::Service(item),
+                        "Federated" => PrincipalEntry::Federated(item),
+                        "CanonicalUser" => PrincipalEntry::CanonicalUser(item),
+                        _ => PrincipalEntry::Uncertain(item),
+                    });
+                }
+            }
+            out
+        }
+        // Not valid IAM (only `"*"` may stand alone), but read as the `AWS` entry it means.
+        Value::Str(_) => vec![PrincipalEntry::Aws(value.clone())],
+        Value::NoValue => Vec::new(),
+        other => vec![PrincipalEntry::Uncertain(other.clone())],
+    }
+}
+
 /// One statement of a policy document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
@@ -73,6 +185,9 @@ pub struct Statement {
     pub uncertain_actions: Vec<Value>,
     /// The `Resource`/`NotResource` entries.
     pub resources: ResourceSet,
+    /// The `Principal`/`NotPrincipal` of a resource-based policy statement; `None` in identity
+    /// policies (and in a resource policy, where IAM requires it, a statement that applies to no one).
+    pub principals: Option<PrincipalSet>,
     /// The statement has a non-empty `Condition`.
     pub has_condition: bool,
     /// The condition keys it tests (`aws:SourceIp`), as written.
@@ -86,6 +201,35 @@ pub struct Statement {
     pub action_span: Span,
     /// The `Resource`/`NotResource` value.
     pub resource_span: Span,
+}
+
+impl Statement {
+    /// An `Allow` statement of a resource-based policy that is not written as a document (an
+    /// `AWS::Lambda::Permission`: its `Principal`, `Action` and `FunctionName`). `has_condition`: the
+    /// grant holds only under a condition (`SourceArn`, `SourceAccount`, `PrincipalOrgID`, ...). Every
+    /// span of the statement is `span`.
+    pub fn resource_grant(
+        principals: PrincipalSet,
+        actions: Vec<String>,
+        resources: Vec<Value>,
+        has_condition: bool,
+        span: Span,
+    ) -> Statement {
+        Statement {
+            sid: None,
+            effect: Effect::Allow,
+            actions: ActionSet::Action(actions),
+            uncertain_actions: Vec::new(),
+            resources: ResourceSet::Resource(resources),
+            principals: Some(principals),
+            has_condition,
+            condition_keys: Vec::new(),
+            only_if: None,
+            span,
+            action_span: span,
+            resource_span: span,
+        }
+    }
 }
 
 /// Something in a document that could not be read, and why.
@@ -281,6 +425,7 @@ impl Reader<'_, '_> {
         let effect = self.effect(node)?;
         let (actions, uncertain_actions, action_span) = self.actions(node)?;
         let (resources, resource_span) = self.resources(node)?;
+        let principals = self.principals(node)?;
         let (has_condition, condition_keys) = match node.get("Condition") {
             Some(condition) => read_condition(&self.resolver.resolve(self.stack, condition)),
             None => (false, Vec::new()),
@@ -295,6 +440,7 @@ impl Reader<'_, '_> {
             actions,
             uncertain_actions,
             resources,
+            principals,
             has_condition,
             condition_keys,
             only_if,
@@ -340,6 +486,21 @@ impl Reader<'_, '_> {
             ResourceSet::Resource(values)
         };
         Ok((set, element.span))
+    }
+}
+
+impl Reader<'_, '_> {
+    fn principals(&self, node: &Node) -> Result<Option<PrincipalSet>, String> {
+        match (node.get("Principal"), node.get("NotPrincipal")) {
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) => Err("a statement with both Principal and NotPrincipal".into()),
+            (Some(element), None) => Ok(Some(PrincipalSet::principal(
+                &self.resolver.resolve(self.stack, element),
+            ))),
+            (None, Some(element)) => Ok(Some(PrincipalSet::not_principal(
+                &self.resolver.resolve(self.stack, element),
+            ))),
+        }
     }
 }
 

@@ -121,6 +121,7 @@ fn lambda_invoke_star_grants_invoke_function() {
         Decision::Allowed {
             grants: vec![StatementRef {
                 boundary: false,
+                resource: false,
                 policy: 0,
                 statement: 0,
                 span: document.statements[0].span,
@@ -584,6 +585,7 @@ fn statement_refs_point_at_the_deciding_statement() {
         Decision::Allowed {
             grants: vec![StatementRef {
                 boundary: false,
+                resource: false,
                 policy: 1,
                 statement: 1,
                 span: second.statements[1].span,
@@ -678,6 +680,435 @@ mod seed {
         assert_eq!(
             evaluate(&sources, None, INVOKE_FN, &function(&deployment, None)),
             denied(DenialReason::NoAllow)
+        );
+    }
+}
+
+mod resource_policies {
+    //! Resource-based policies: same account (either side grants), cross account (both must), denies,
+    //! boundaries against grants to the role ARN or to `*`, principal forms, symbolic accounts.
+
+    use super::*;
+    use crate::iam::policy::{PrincipalEntry, PrincipalSet};
+
+    const OWNER: &str = "123456789012";
+    const OTHER: &str = "210987654321";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/app";
+
+    /// A resource policy with one statement per `(effect, principal JSON)`, for `action` on `*`.
+    fn resource_doc(statements: &[(&str, &str)], act: &str) -> PolicyDocument {
+        let body: Vec<String> = statements
+            .iter()
+            .map(|(effect, principal)| {
+                format!(
+                    r#"{{"Effect": "{effect}", "Principal": {principal}, "Action": "{act}", "Resource": "*"}}"#
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#,
+            body.join(", ")
+        );
+        PolicyDocument::from_json(&json).unwrap_or_else(|| panic!("bad JSON: {json}"))
+    }
+
+    /// Decides for the caller `arn` of `account` against a resource of `owner`.
+    fn request(
+        identity: &[PolicySource<'_>],
+        boundary: Option<&[PolicySource<'_>]>,
+        resource: &[PolicySource<'_>],
+        arn: &SymStr,
+        account: &SymStr,
+        owner: &SymStr,
+    ) -> Decision {
+        let policy = ResourcePolicy {
+            sources: resource,
+            account: owner,
+        };
+        let caller = Caller { arn, account };
+        evaluate_request(
+            identity,
+            boundary,
+            Some(&policy),
+            &caller,
+            INVOKE_API,
+            &get_items(),
+        )
+    }
+
+    fn same(
+        identity: &[PolicySource<'_>],
+        boundary: Option<&[PolicySource<'_>]>,
+        resource: &[PolicySource<'_>],
+    ) -> Decision {
+        let (arn, account) = (SymStr::literal(ROLE), SymStr::literal(OWNER));
+        request(identity, boundary, resource, &arn, &account, &account)
+    }
+
+    fn cross(
+        identity: &[PolicySource<'_>],
+        boundary: Option<&[PolicySource<'_>]>,
+        resource: &[PolicySource<'_>],
+    ) -> Decision {
+        let arn = SymStr::literal("arn:aws:iam::210987654321:role/app");
+        let (account, owner) = (SymStr::literal(OTHER), SymStr::literal(OWNER));
+        request(identity, boundary, resource, &arn, &account, &owner)
+    }
+
+    fn role_principal() -> String {
+        format!(r#"{{"AWS": "{ROLE}"}}"#)
+    }
+
+    #[test]
+    fn a_same_account_resource_grant_alone_allows() {
+        let grant = resource_doc(&[("Allow", &role_principal())], INVOKE_API);
+        match same(&[], None, &[known(&grant, "Api policy")]) {
+            Decision::Allowed { grants } => {
+                assert_eq!(grants.len(), 1);
+                assert!(grants[0].resource && !grants[0].boundary);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Either side suffices: the identity grant alone too.
+        let everything = allow("*", "*");
+        assert!(same(&[known(&everything, "Role policy")], None, &[]).is_allowed());
+        // Neither side: no allow.
+        assert_eq!(same(&[], None, &[]), denied(DenialReason::NoAllow));
+        // A grant for another action, or to someone else, grants nothing.
+        let lambda = resource_doc(&[("Allow", &role_principal())], INVOKE_FN);
+        assert_eq!(
+            same(&[], None, &[known(&lambda, "Fn policy")]),
+            denied(DenialReason::NoAllow)
+        );
+        let other_role = resource_doc(
+            &[(
+                "Allow",
+                r#"{"AWS": "arn:aws:iam::123456789012:role/other"}"#,
+            )],
+            INVOKE_API,
+        );
+        assert_eq!(
+            same(&[], None, &[known(&other_role, "Api policy")]),
+            denied(DenialReason::NoAllow)
+        );
+    }
+
+    #[test]
+    fn an_account_principal_delegates_to_the_identity_policies() {
+        for principal in [
+            r#"{"AWS": "123456789012"}"#,
+            r#"{"AWS": "arn:aws:iam::123456789012:root"}"#,
+        ] {
+            let account = resource_doc(&[("Allow", principal)], INVOKE_API);
+            let resource = [known(&account, "Api policy")];
+            assert_eq!(
+                same(&[], None, &resource),
+                denied(DenialReason::NoAllow),
+                "{principal}"
+            );
+            let everything = allow("*", "*");
+            assert!(same(&[known(&everything, "Role policy")], None, &resource).is_allowed());
+        }
+    }
+
+    #[test]
+    fn cross_account_needs_both_sides() {
+        let everything = allow("*", "*");
+        let identity = [known(&everything, "Role policy")];
+        let to_caller = resource_doc(
+            &[("Allow", r#"{"AWS": "arn:aws:iam::210987654321:role/app"}"#)],
+            INVOKE_API,
+        );
+        let resource = [known(&to_caller, "Api policy")];
+        assert!(cross(&identity, None, &resource).is_allowed());
+        assert_eq!(cross(&[], None, &resource), denied(DenialReason::NoAllow));
+        assert_eq!(
+            cross(&identity, None, &[]),
+            denied(DenialReason::ResourcePolicy)
+        );
+        // The account of the caller is enough on the resource side, cross-account.
+        let to_account = resource_doc(&[("Allow", r#"{"AWS": "210987654321"}"#)], INVOKE_API);
+        assert!(cross(&identity, None, &[known(&to_account, "Api policy")]).is_allowed());
+        // The resource owner's own account is not the caller's.
+        let to_owner = resource_doc(&[("Allow", r#"{"AWS": "123456789012"}"#)], INVOKE_API);
+        assert_eq!(
+            cross(&identity, None, &[known(&to_owner, "Api policy")]),
+            denied(DenialReason::ResourcePolicy)
+        );
+        // Cross-account, the boundary still limits.
+        let lambda_only = allow("lambda:*", "*");
+        assert_eq!(
+            cross(
+                &identity,
+                Some(&[known(&lambda_only, "Boundary")]),
+                &resource
+            ),
+            denied(DenialReason::Boundary)
+        );
+    }
+
+    #[test]
+    fn a_deny_in_the_resource_policy_blocks() {
+        let everything = allow("*", "*");
+        let identity = [known(&everything, "Role policy")];
+        for principal in [
+            role_principal(),
+            r#""*""#.to_string(),
+            r#"{"AWS": "123456789012"}"#.to_string(),
+        ] {
+            let deny = resource_doc(&[("Deny", &principal)], INVOKE_API);
+            match same(&identity, None, &[known(&deny, "Api policy")]) {
+                Decision::Denied {
+                    reason: DenialReason::ExplicitDeny,
+                    denies,
+                } => assert!(denies[0].resource, "{principal}"),
+                other => panic!("{principal}: {other:?}"),
+            }
+        }
+        // A deny naming someone else changes nothing.
+        let elsewhere = resource_doc(&[("Deny", r#"{"AWS": "210987654321"}"#)], INVOKE_API);
+        assert!(same(&identity, None, &[known(&elsewhere, "Api policy")]).is_allowed());
+        let service = resource_doc(
+            &[("Deny", r#"{"Service": "apigateway.amazonaws.com"}"#)],
+            INVOKE_API,
+        );
+        assert!(same(&identity, None, &[known(&service, "Api policy")]).is_allowed());
+    }
+
+    #[test]
+    fn the_boundary_limits_a_grant_to_the_role_but_not_to_everyone() {
+        let lambda_only = allow("lambda:*", "*");
+        let boundary = [known(&lambda_only, "Boundary")];
+        let to_role = resource_doc(&[("Allow", &role_principal())], INVOKE_API);
+        assert_eq!(
+            same(&[], Some(&boundary), &[known(&to_role, "Api policy")]),
+            denied(DenialReason::Boundary)
+        );
+        let api_only = allow("execute-api:*", "*");
+        assert!(
+            same(
+                &[],
+                Some(&[known(&api_only, "Boundary")]),
+                &[known(&to_role, "Api policy")]
+            )
+            .is_allowed()
+        );
+        // `*` names the session itself: the boundary does not limit it.
+        for anyone in [r#""*""#, r#"{"AWS": "*"}"#] {
+            let public = resource_doc(&[("Allow", anyone)], INVOKE_API);
+            assert!(
+                same(&[], Some(&boundary), &[known(&public, "Api policy")]).is_allowed(),
+                "{anyone}"
+            );
+        }
+        // Nor a grant to an IAM user named by its ARN.
+        let user = SymStr::literal("arn:aws:iam::123456789012:user/alice");
+        let owner = SymStr::literal(OWNER);
+        let to_user = resource_doc(
+            &[(
+                "Allow",
+                r#"{"AWS": "arn:aws:iam::123456789012:user/alice"}"#,
+            )],
+            INVOKE_API,
+        );
+        assert!(
+            request(
+                &[],
+                Some(&boundary),
+                &[known(&to_user, "Api policy")],
+                &user,
+                &owner,
+                &owner
+            )
+            .is_allowed()
+        );
+    }
+
+    #[test]
+    fn not_principal() {
+        let others = resource_doc(&[], INVOKE_API);
+        let mut document = others.clone();
+        let mut statement = resource_doc(&[("Allow", r#""*""#)], INVOKE_API).statements[0].clone();
+        statement.principals = Some(PrincipalSet::NotPrincipal(vec![PrincipalEntry::Aws(
+            Value::literal("arn:aws:iam::999999999999:root"),
+        )]));
+        document.statements.push(statement.clone());
+        assert!(same(&[], None, &[known(&document, "Api policy")]).is_allowed());
+        // Naming the caller's role: how IAM treats the session is not modelled.
+        statement.principals = Some(PrincipalSet::NotPrincipal(vec![PrincipalEntry::Aws(
+            Value::literal(ROLE),
+        )]));
+        let mut naming = others.clone();
+        naming.statements.push(statement.clone());
+        let why = reasons(&same(&[], None, &[known(&naming, "Api policy")]));
+        assert!(why[0].contains("NotPrincipal"), "{why:?}");
+        // A NotPrincipal Deny always applies to a caller with a boundary.
+        statement.effect = Effect::Deny;
+        let mut deny = others;
+        deny.statements.push(statement);
+        let everything = allow("*", "*");
+        let identity = [known(&everything, "Role policy")];
+        assert!(matches!(
+            same(&identity, None, &[known(&deny, "Api policy")]),
+            Decision::Conditional { .. }
+        ));
+        assert!(
+            same(
+                &identity,
+                Some(&[known(&everything, "Boundary")]),
+                &[known(&deny, "Api policy")]
+            )
+            .is_denied()
+        );
+    }
+
+    #[test]
+    fn symbolic_accounts_make_the_answer_conditional() {
+        let mut arn = SymStr::literal("arn:aws:iam::");
+        arn.push_symbol(Symbol::AccountId);
+        arn.push_literal(":role/app");
+        let account = SymStr::symbol(Symbol::AccountId);
+        let literal_owner = SymStr::literal(OWNER);
+        // The role ARN with the same symbols is the caller, in the same (symbolic) account.
+        let principal = arn.clone();
+        let mut document = resource_doc(&[("Allow", r#""*""#)], INVOKE_API);
+        document.statements[0].principals =
+            Some(PrincipalSet::Principal(vec![PrincipalEntry::Aws(
+                Value::Str(principal),
+            )]));
+        let resource = [known(&document, "Api policy")];
+        assert!(request(&[], None, &resource, &arn, &account, &account).is_allowed());
+        // A literal owner account against the symbolic caller account: same or cross is unknown.
+        let decision = request(&[], None, &resource, &arn, &account, &literal_owner);
+        let why = reasons(&decision);
+        assert!(
+            why[0].contains("whether the caller's account ${AWS::AccountId} is the resource's account 123456789012"),
+            "{why:?}"
+        );
+        // A literal account id against a symbolic caller account: the principal may or may not match.
+        let everything = allow("*", "*");
+        let by_account = resource_doc(&[("Allow", r#"{"AWS": "123456789012"}"#)], INVOKE_API);
+        let other_owner = SymStr::symbol(Symbol::Parameter("Owner".into()));
+        let why = reasons(&request(
+            &[known(&everything, "Role policy")],
+            None,
+            &[known(&by_account, "Api policy")],
+            &arn,
+            &account,
+            &other_owner,
+        ));
+        assert!(
+            why.iter()
+                .any(|r| r.contains("names the account 123456789012")),
+            "{why:?}"
+        );
+        // Literal heads or tails that differ decide even with symbols.
+        let mut other_role = SymStr::literal("arn:aws:iam::");
+        other_role.push_symbol(Symbol::AccountId);
+        other_role.push_literal(":role/other");
+        let mut to_other = document.clone();
+        to_other.statements[0].principals =
+            Some(PrincipalSet::Principal(vec![PrincipalEntry::Aws(
+                Value::Str(other_role),
+            )]));
+        assert_eq!(
+            request(
+                &[],
+                None,
+                &[known(&to_other, "Api policy")],
+                &arn,
+                &account,
+                &account
+            ),
+            denied(DenialReason::NoAllow)
+        );
+    }
+
+    #[test]
+    fn lambda_permissions_as_resource_grants() {
+        let function = Target::literal(FN);
+        let permission = |principal: &str, condition: bool| {
+            let statement = Statement::resource_grant(
+                PrincipalSet::of_permission_principal(&Value::literal(principal)),
+                vec![INVOKE_FN.to_string()],
+                vec![Value::literal(FN)],
+                condition,
+                Span::default(),
+            );
+            PolicyDocument {
+                statements: vec![statement],
+                ..PolicyDocument::default()
+            }
+        };
+        let (arn, account) = (SymStr::literal(ROLE), SymStr::literal(OWNER));
+        let caller = Caller {
+            arn: &arn,
+            account: &account,
+        };
+        let decide_with = |document: &PolicyDocument| {
+            let sources = [known(document, "Permission")];
+            let policy = ResourcePolicy {
+                sources: &sources,
+                account: &account,
+            };
+            evaluate_request(&[], None, Some(&policy), &caller, INVOKE_FN, &function)
+        };
+        assert!(decide_with(&permission(ROLE, false)).is_allowed());
+        assert!(decide_with(&permission("*", false)).is_allowed());
+        // The usual API Gateway permission does not let the caller invoke.
+        assert_eq!(
+            decide_with(&permission("apigateway.amazonaws.com", false)),
+            denied(DenialReason::NoAllow)
+        );
+        // The account delegates to the caller's (empty) identity policies.
+        assert_eq!(
+            decide_with(&permission(OWNER, false)),
+            denied(DenialReason::NoAllow)
+        );
+        let why = reasons(&decide_with(&permission(ROLE, true)));
+        assert_eq!(
+            why,
+            vec!["Permission, statement 1 has a Condition".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_role_session_principal_is_conditional() {
+        let session = resource_doc(
+            &[(
+                "Allow",
+                r#"{"AWS": "arn:aws:sts::123456789012:assumed-role/app/alice"}"#,
+            )],
+            INVOKE_API,
+        );
+        let why = reasons(&same(&[], None, &[known(&session, "Api policy")]));
+        assert!(why[0].contains("names a role session"), "{why:?}");
+        let other = resource_doc(
+            &[(
+                "Allow",
+                r#"{"AWS": "arn:aws:sts::123456789012:assumed-role/other/alice"}"#,
+            )],
+            INVOKE_API,
+        );
+        assert_eq!(
+            same(&[], None, &[known(&other, "Api policy")]),
+            denied(DenialReason::NoAllow)
+        );
+    }
+
+    #[test]
+    fn without_a_resource_policy_evaluate_request_is_evaluate() {
+        let everything = allow("*", "*");
+        let identity = [known(&everything, "Role policy")];
+        let (arn, account) = (SymStr::literal(ROLE), SymStr::literal(OWNER));
+        let caller = Caller {
+            arn: &arn,
+            account: &account,
+        };
+        let target = get_items();
+        assert_eq!(
+            evaluate_request(&identity, None, None, &caller, INVOKE_API, &target),
+            evaluate(&identity, None, INVOKE_API, &target)
         );
     }
 }
