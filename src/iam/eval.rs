@@ -634,8 +634,7 @@ fn judge(
     if action_match == Some(false) {
         return never;
     }
-    let (coverage, resource_reasons) =
-        resource_coverage(&statement.resources, variables, target, who);
+    let (coverage, resource_reasons) = resource_coverage(statement, variables, target, who);
     if coverage == Coverage::None {
         return never;
     }
@@ -652,7 +651,9 @@ fn judge(
         action_match,
         conditions.is_empty() && principal_known,
     ) {
-        (ResourceSet::Resource(values), Some(true), true) => literal_patterns(values, variables),
+        (ResourceSet::Resource(_), Some(true), true) => {
+            statement.literal_patterns(variables).to_vec()
+        }
         _ => Vec::new(),
     };
     reasons.extend(conditions);
@@ -732,13 +733,19 @@ fn literal_patterns(values: &[Value], variables: bool) -> Vec<Pattern> {
 
 /// How much of the target a statement's resources cover, and why when it is neither all nor none.
 fn resource_coverage(
-    set: &ResourceSet,
+    statement: &Statement,
     variables: bool,
     target: &Target,
     who: &str,
 ) -> (Coverage, Vec<String>) {
+    let set = &statement.resources;
     let values = set.values();
-    let covered = values_coverage(values, variables, target);
+    let covered = patterns_and_values_coverage(
+        statement.literal_patterns(variables),
+        values,
+        variables,
+        target,
+    );
     let (coverage, element) = match set {
         ResourceSet::Resource(_) => (covered, "Resource"),
         ResourceSet::NotResource(_) => (covered.complement(), "NotResource"),
@@ -753,10 +760,24 @@ fn resource_coverage(
 
 /// Coverage of the union of resource entries.
 fn values_coverage(values: &[Value], variables: bool, target: &Target) -> Coverage {
-    let patterns = literal_patterns(values, variables);
+    patterns_and_values_coverage(
+        &literal_patterns(values, variables),
+        values,
+        variables,
+        target,
+    )
+}
+
+/// Coverage of the union of resource entries whose literal ones are already compiled (`patterns`).
+fn patterns_and_values_coverage(
+    patterns: &[Pattern],
+    values: &[Value],
+    variables: bool,
+    target: &Target,
+) -> Coverage {
     let mut parts = Vec::new();
     if !patterns.is_empty() {
-        parts.push(coverage_of_any(&patterns, target));
+        parts.push(coverage_of_any(patterns, target));
     }
     for value in values.iter().filter(|v| v.as_str().is_none()) {
         parts.push(value_coverage(value, variables, target));

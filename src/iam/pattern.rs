@@ -46,6 +46,12 @@ pub const HTTP_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 /// Most product states explored before the answer becomes [`Coverage::Unknown`].
 const MAX_STATES: usize = 200_000;
 
+/// A character or a non-literal part of a target, read in order.
+enum Atom<'t> {
+    Char(char),
+    Part(&'t TargetPart),
+}
+
 /// One piece of a [`Target`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TargetPart {
@@ -133,6 +139,18 @@ impl Target {
     /// How messages name the target, when set.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
+    }
+
+    /// The literal text the target starts with and the literal text it ends with (before its first
+    /// and after its last symbol or hole; both the whole text when it has neither).
+    fn literal_ends(&self) -> (&str, &str) {
+        fn text(part: Option<&TargetPart>) -> &str {
+            match part {
+                Some(TargetPart::Literal(t)) => t,
+                _ => "",
+            }
+        }
+        (text(self.parts.first()), text(self.parts.last()))
     }
 
     /// The symbols of the target, in order.
@@ -276,6 +294,66 @@ impl Pattern {
             .any(|id| !target.symbols().any(|s| s == id))
     }
 
+    /// Whether the pattern's literal characters before its first wildcard, symbol or variable (or
+    /// after its last) differ from the target's literal text at the same place: then no request of
+    /// the target matches, whatever the symbols' values (matching is anchored and case-sensitive).
+    fn literally_excludes(&self, target: &Target) -> bool {
+        let literal = |t: &Token| match t {
+            Token::Char(c) => Some(*c),
+            _ => None,
+        };
+        let head: Vec<char> = self.tokens.iter().map_while(literal).collect();
+        let tail: Vec<char> = self.tokens.iter().rev().map_while(literal).collect();
+        let (target_head, target_tail) = target.literal_ends();
+        let all_literal = head.len() == self.tokens.len();
+        let differs = |a: &mut dyn Iterator<Item = char>, b: &mut dyn Iterator<Item = char>| {
+            a.zip(b).any(|(x, y)| x != y)
+        };
+        differs(&mut head.iter().copied(), &mut target_head.chars())
+            || differs(&mut tail.iter().copied(), &mut target_tail.chars().rev())
+            // A pattern of plain text longer than a target of plain text cannot match it.
+            || (all_literal
+                && matches!(target.parts.as_slice(), [TargetPart::Literal(_)])
+                && target_head.chars().count() != head.len())
+    }
+
+    /// The answer without automata for the common shapes, when it is plain: a pattern of literal text
+    /// and symbols, perhaps ending in a `*` that may cross anything (`arn:...:${Api}/*`, an exact
+    /// function ARN), read against the target from its start. `None` where the shape or the target
+    /// (a hole or a different symbol before the pattern ends) needs the full exploration.
+    fn prefix_coverage(&self, target: &Target) -> Option<Coverage> {
+        let (body, star) = match self.tokens.split_last() {
+            Some((Token::Star { colon: true }, body)) => (body, true),
+            _ => (self.tokens.as_slice(), false),
+        };
+        let mut atoms =
+            target
+                .parts
+                .iter()
+                .flat_map(|part| -> Box<dyn Iterator<Item = Atom<'_>> + '_> {
+                    match part {
+                        TargetPart::Literal(text) => Box::new(text.chars().map(Atom::Char)),
+                        other => Box::new(std::iter::once(Atom::Part(other))),
+                    }
+                });
+        for token in body {
+            let atom = atoms.next()?;
+            match (token, atom) {
+                (Token::Char(c), Atom::Char(d)) if *c == d => {}
+                // Text against text at the same place, nothing variable before: no request matches.
+                (Token::Char(_), Atom::Char(_)) => return Some(Coverage::None),
+                (Token::Symbol(s), Atom::Part(TargetPart::Symbol(t))) if s == t => {}
+                _ => return None,
+            }
+        }
+        match atoms.next() {
+            _ if star => Some(Coverage::All),
+            None => Some(Coverage::All),
+            Some(Atom::Char(_)) => Some(Coverage::None),
+            Some(Atom::Part(_)) => None,
+        }
+    }
+
     fn is_symbolic(&self) -> bool {
         self.tokens
             .iter()
@@ -298,8 +376,23 @@ pub fn coverage_of_any(patterns: &[Pattern], target: &Target) -> Coverage {
             .collect();
         return coverage_of_any(&rest, target);
     }
+    // A pattern whose literal beginning or end contradicts the target's matches nothing: dropping
+    // it first spares building automata for the many statements that name other resources.
+    if patterns.iter().any(|p| p.literally_excludes(target)) {
+        let rest: Vec<Pattern> = patterns
+            .iter()
+            .filter(|p| !p.literally_excludes(target))
+            .cloned()
+            .collect();
+        return coverage_of_any(&rest, target);
+    }
     if patterns.is_empty() {
         return Coverage::None;
+    }
+    if let [pattern] = patterns
+        && let Some(coverage) = pattern.prefix_coverage(target)
+    {
+        return coverage;
     }
     let automaton = PatternSet::new(patterns);
     let nfa = TargetNfa::build(target);

@@ -21,6 +21,9 @@
 
 use std::collections::HashMap;
 
+use std::sync::OnceLock;
+
+use super::pattern::Pattern;
 use crate::load::Node;
 use crate::resolve::{Part, ResolveConfig, Resolver, StackId, SymStr, Value};
 use crate::source::Span;
@@ -201,9 +204,47 @@ pub struct Statement {
     pub action_span: Span,
     /// The `Resource`/`NotResource` value.
     pub resource_span: Span,
+    /// The literal resource entries compiled, once (a cache, not part of the statement's identity).
+    pub compiled: CompiledPatterns,
 }
 
+/// A statement's literal `Resource`/`NotResource` entries compiled to [`Pattern`]s on first use, once
+/// for each reading of `${...}` (policy variables or literal text): evaluating a statement against
+/// many targets compiles it once.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledPatterns {
+    plain: OnceLock<Vec<Pattern>>,
+    variables: OnceLock<Vec<Pattern>>,
+}
+
+impl PartialEq for CompiledPatterns {
+    /// A cache: every two are equal.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for CompiledPatterns {}
+
 impl Statement {
+    /// The literal resource entries as patterns (entries that are alternatives or unknown left out);
+    /// `variables`: `${...}` is a policy variable.
+    pub fn literal_patterns(&self, variables: bool) -> &[Pattern] {
+        let cell = if variables {
+            &self.compiled.variables
+        } else {
+            &self.compiled.plain
+        };
+        cell.get_or_init(|| {
+            self.resources
+                .values()
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|s| Pattern::new(s, variables))
+                .collect()
+        })
+    }
+
     /// An `Allow` statement of a resource-based policy that is not written as a document (an
     /// `AWS::Lambda::Permission`: its `Principal`, `Action` and `FunctionName`). `has_condition`: the
     /// grant holds only under a condition (`SourceArn`, `SourceAccount`, `PrincipalOrgID`, ...). Every
@@ -228,6 +269,7 @@ impl Statement {
             span,
             action_span: span,
             resource_span: span,
+            compiled: CompiledPatterns::default(),
         }
     }
 }
@@ -447,6 +489,7 @@ impl Reader<'_, '_> {
             span: node.span,
             action_span,
             resource_span,
+            compiled: CompiledPatterns::default(),
         })
     }
 

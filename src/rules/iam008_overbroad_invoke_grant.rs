@@ -1,6 +1,8 @@
 //! IAM008 `overbroad-invoke-grant`: a caller of an IAM route may invoke every API or every function
 //! of the account. See rules/IAM008-overbroad-invoke-grant.md.
 
+use std::collections::HashSet;
+
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::iam::eval::{Decision, StatementRef};
 use crate::iam::pattern::{Coverage, Pattern, Target, TargetPart};
@@ -8,7 +10,7 @@ use crate::iam::policy::{ActionSet, Effect, ResourceSet, Statement};
 use crate::model::access::{EXECUTE_API_INVOKE, LAMBDA_INVOKE};
 use crate::model::route::Authorization;
 use crate::source::Location;
-use crate::value::{SymStr, Symbol};
+use crate::value::{Part, SymStr, Symbol};
 
 declare_rule!(
     OverbroadInvokeGrant,
@@ -25,7 +27,9 @@ impl Rule for OverbroadInvokeGrant {
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         let model = input.model;
         let access = &model.access;
-        let mut reported: Vec<(usize, Location)> = Vec::new();
+        let mut reported: HashSet<(usize, Location)> = HashSet::new();
+        // Statements already judged for an action: each is judged once, however many routes use it.
+        let mut judged: HashSet<(usize, Location, &str)> = HashSet::new();
         for (index, route) in model.routes.iter().enumerate() {
             if route.authorization != Authorization::AwsIam {
                 continue;
@@ -41,20 +45,22 @@ impl Rule for OverbroadInvokeGrant {
                         .map(granting)
                         .unwrap_or_default()
                         .into_iter()
-                        .filter(|g| !g.boundary)
+                        .filter(|g| !g.boundary && !g.resource)
                     {
                         let Some((statement, location, policy)) =
                             access.statement(caller.principal, grant)
                         else {
                             continue;
                         };
-                        if reported.contains(&(caller.principal, location)) {
+                        if reported.contains(&(caller.principal, location))
+                            || !judged.insert((caller.principal, location, action))
+                        {
                             continue;
                         }
                         let Some(what) = too_broad(statement, action, &model.partition) else {
                             continue;
                         };
-                        reported.push((caller.principal, location));
+                        reported.insert((caller.principal, location));
                         let Some(principal) = access.principals.get(caller.principal) else {
                             continue;
                         };
@@ -131,9 +137,11 @@ fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<Str
             noun(service)
         ));
     };
+    // Only an entry with a wildcard can cover a function or API it does not name.
     let broad = values
         .iter()
         .filter_map(|v| v.as_str())
+        .filter(|s| has_wildcard(s))
         .any(|s| Pattern::new(s, statement_has_variables(s)).coverage(&target) == Coverage::All);
     broad.then(|| {
         format!(
@@ -149,6 +157,12 @@ fn noun(service: &str) -> &'static str {
     } else {
         "Lambda function"
     }
+}
+
+fn has_wildcard(s: &SymStr) -> bool {
+    s.parts()
+        .iter()
+        .any(|p| matches!(p, Part::Literal(text) if text.contains(['*', '?'])))
 }
 
 fn statement_has_variables(s: &SymStr) -> bool {
