@@ -104,7 +104,7 @@ fn collect(deployment: &Deployment) -> Vec<Suppression> {
             out.extend(from_metadata(file, metadata, Scope::File));
         }
         for resource in &template.resources {
-            let Some(metadata) = &resource.metadata else {
+            let Some(metadata) = resource.metadata() else {
                 continue;
             };
             let scope = Scope::Resource {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::load::Node;
+use crate::load::{Entry, Node, NodeKind};
 use crate::source::{FileId, Span};
 
 /// The SAM transform name.
@@ -69,11 +69,9 @@ pub struct Resource {
     /// The span of the logical id key.
     pub span: Span,
     pub kind: Option<Named>,
-    pub properties: Option<Node>,
     pub condition: Option<Named>,
     pub depends_on: Vec<Named>,
-    pub metadata: Option<Node>,
-    /// The whole resource mapping.
+    /// The whole resource mapping (the template's only copy of it).
     pub node: Node,
 }
 
@@ -82,8 +80,18 @@ impl Resource {
         self.kind.as_ref().map_or("", |k| k.name.as_str())
     }
 
+    /// The `Properties` mapping.
+    pub fn properties(&self) -> Option<&Node> {
+        self.node.get("Properties")
+    }
+
+    /// The `Metadata` mapping.
+    pub fn metadata(&self) -> Option<&Node> {
+        self.node.get("Metadata")
+    }
+
     pub fn property(&self, name: &str) -> Option<&Node> {
-        self.properties.as_ref()?.get(name)
+        self.properties()?.get(name)
     }
 
     pub fn is_serverless(&self) -> bool {
@@ -103,7 +111,13 @@ pub struct Output {
 
 impl Template {
     /// Builds the typed view of a loaded template mapping.
-    pub fn new(file: FileId, root: Node) -> Template {
+    pub fn new(file: FileId, mut root: Node) -> Template {
+        let for_each = for_each_names(&root);
+        // The resources move out of the tree: each is kept once, in its `Resource`.
+        let resources: Vec<Resource> = take_section(&mut root, "Resources")
+            .into_iter()
+            .map(read_resource)
+            .collect();
         let mut template = Template {
             file,
             transforms: read_transforms(root.get("Transform")),
@@ -117,7 +131,7 @@ impl Template {
                     body: body.clone(),
                 })
                 .collect(),
-            resources: entries(&root, "Resources").map(read_resource).collect(),
+            resources,
             outputs: entries(&root, "Outputs")
                 .filter(|(name, _, _)| !name.starts_with("Fn::ForEach"))
                 .map(read_output)
@@ -126,10 +140,9 @@ impl Template {
             resource_index: HashMap::new(),
             parameter_index: HashMap::new(),
             sam: false,
-            for_each_names: Vec::new(),
+            for_each_names: for_each,
             root,
         };
-        template.for_each_names = for_each_names(&template.root);
         template.sam = template.transforms.iter().any(|t| t.name == SAM_TRANSFORM)
             || template.resources.iter().any(Resource::is_serverless);
         for (i, r) in template.resources.iter().enumerate().rev() {
@@ -332,7 +345,30 @@ fn read_parameter((name, span, node): (String, Span, &Node)) -> Parameter {
     }
 }
 
-fn read_resource((logical_id, span, node): (String, Span, &Node)) -> Resource {
+/// Removes a top-level section that is a mapping from the tree and returns its entries.
+fn take_section(root: &mut Node, section: &str) -> Vec<Entry> {
+    let NodeKind::Map(entries) = &mut root.kind else {
+        return Vec::new();
+    };
+    let Some(value) = entries
+        .iter_mut()
+        .find(|e| e.key.text == section)
+        .map(|e| &mut e.value)
+    else {
+        return Vec::new();
+    };
+    if !value.is_map() {
+        return Vec::new();
+    }
+    match std::mem::replace(&mut value.kind, NodeKind::Map(Vec::new())) {
+        NodeKind::Map(items) => items,
+        _ => Vec::new(),
+    }
+}
+
+fn read_resource(entry: Entry) -> Resource {
+    let Entry { key, value: node } = entry;
+    let (logical_id, span) = (key.text, key.span);
     let depends_on = match node.get("DependsOn") {
         Some(n) if n.as_seq().is_some() => {
             n.as_seq().unwrap_or(&[]).iter().filter_map(named).collect()
@@ -344,11 +380,9 @@ fn read_resource((logical_id, span, node): (String, Span, &Node)) -> Resource {
         logical_id,
         span,
         kind: node.get("Type").and_then(named),
-        properties: node.get("Properties").cloned(),
         condition: node.get("Condition").and_then(named),
         depends_on,
-        metadata: node.get("Metadata").cloned(),
-        node: node.clone(),
+        node,
     }
 }
 

@@ -227,9 +227,10 @@ enum Token {
     Star {
         colon: bool,
     },
-    Symbol(Symbol),
+    /// Boxed, like the variable's name, so that a token (one per character) stays small.
+    Symbol(Box<Symbol>),
     /// A policy variable, named as written inside `${...}`.
-    Variable(String),
+    Variable(Box<str>),
 }
 
 /// A policy `Resource` compiled for matching.
@@ -263,7 +264,7 @@ impl Pattern {
     /// The symbols of the pattern, in order.
     pub fn symbols(&self) -> impl Iterator<Item = &Symbol> {
         self.tokens.iter().filter_map(|t| match t {
-            Token::Symbol(s) => Some(s),
+            Token::Symbol(s) => Some(&**s),
             _ => None,
         })
     }
@@ -271,7 +272,7 @@ impl Pattern {
     /// The policy variables of the pattern, as written (`aws:username`).
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.tokens.iter().filter_map(|t| match t {
-            Token::Variable(name) => Some(name.as_str()),
+            Token::Variable(name) => Some(&**name),
             _ => None,
         })
     }
@@ -342,7 +343,7 @@ impl Pattern {
                 (Token::Char(c), Atom::Char(d)) if *c == d => {}
                 // Text against text at the same place, nothing variable before: no request matches.
                 (Token::Char(_), Atom::Char(_)) => return Some(Coverage::None),
-                (Token::Symbol(s), Atom::Part(TargetPart::Symbol(t))) if s == t => {}
+                (Token::Symbol(s), Atom::Part(TargetPart::Symbol(t))) if **s == *t => {}
                 _ => return None,
             }
         }
@@ -545,11 +546,11 @@ fn assign_colon_rules(raw: Vec<Raw>) -> Vec<Token> {
             }
             Raw::Symbol(symbol) => {
                 counted = counted && symbol.is_atomic_for(":");
-                Token::Symbol(symbol.clone())
+                Token::Symbol(Box::new(symbol.clone()))
             }
             Raw::Variable(name) => {
                 counted = false;
-                Token::Variable(name.clone())
+                Token::Variable(name.as_str().into())
             }
         };
         tokens.push(token);
@@ -740,7 +741,7 @@ fn advance(token: &Token, letter: Letter<'_>, mode: Mode) -> Advance {
         (Token::Star { colon }, Letter::Symbol(s)) if *colon || s.is_atomic_for(":") => {
             Advance::Stay
         }
-        (Token::Symbol(s), Letter::Symbol(t)) if mode == Mode::Opaque && s == t => Advance::Next,
+        (Token::Symbol(s), Letter::Symbol(t)) if mode == Mode::Opaque && **s == *t => Advance::Next,
         // A region, an account or a physical id never holds `/` or `:`.
         (Token::Symbol(s), Letter::Char('/' | ':'))
             if mode == Mode::Wild && s.is_atomic_for("/") && s.is_atomic_for(":") =>

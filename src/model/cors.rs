@@ -146,7 +146,7 @@ pub fn apis(deployment: &Deployment, routes: &[Route]) -> Vec<ApiCors> {
                 let (kind, properties) = match ApiKind::of_serverless(resource.type_name()) {
                     Some(kind) => (kind, globals::merged_properties(template, resource)),
                     None if resource.type_name() == "AWS::ApiGatewayV2::Api" => {
-                        (ApiKind::Http, resource.properties.clone())
+                        (ApiKind::Http, resource.properties().cloned())
                     }
                     None => return None,
                 };

@@ -20,6 +20,8 @@ struct JsonFinding<'a> {
     rule: &'static str,
     name: &'static str,
     severity: &'static str,
+    /// Whether the analysis decided it (false: it depends on values iamlint could not read).
+    certain: bool,
     message: &'a str,
     file: String,
     line: usize,
@@ -68,6 +70,7 @@ fn finding<'a>(sources: &SourceMap, f: &'a Finding) -> JsonFinding<'a> {
         rule: f.rule.code,
         name: f.rule.name,
         severity: f.severity.as_str(),
+        certain: f.certainty.is_definite(),
         message: &f.message,
         file: at.file,
         line: at.line,

@@ -159,6 +159,9 @@ fn result(sources: &SourceMap, finding: &Finding) -> Value {
         "locations": [{"physicalLocation": physical(sources, finding.primary.location)}],
         "relatedLocations": related,
         "partialFingerprints": {"iamlintFinding/v1": fingerprint(sources, finding)},
+        // Certainty apart from severity: an undecided finding ranks low and says so.
+        "rank": if finding.certainty.is_definite() { 100.0 } else { 10.0 },
+        "properties": {"certain": finding.certainty.is_definite()},
     })
 }
 

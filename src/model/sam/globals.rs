@@ -15,7 +15,7 @@ pub fn section<'t>(template: &'t Template, resource_type: &str) -> Option<&'t No
 
 /// The resource's `Properties` with its globals merged in.
 pub fn merged_properties(template: &Template, resource: &Resource) -> Option<Node> {
-    let local = resource.properties.clone();
+    let local = resource.properties().cloned();
     let Some(global) = section(template, resource.type_name()) else {
         return local;
     };
