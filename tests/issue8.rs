@@ -12,8 +12,8 @@ use common::{iamlint, iamlint_in, root};
 
 /// `(rule, severity, resource)` of each finding, in report order.
 fn findings(stdout: &str) -> Vec<(String, String, String)> {
-    let json: serde_json::Value = serde_json::from_str(stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    let json: serde_json::Value =
+        serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
     json["findings"]
         .as_array()
         .unwrap()
@@ -256,7 +256,10 @@ fn iam010_error_in_the_config_leaves_the_stage_note_a_note() {
         "fixtures/config/iam010-error/.iamlint.yaml",
         "fixtures/seed",
     ]);
-    let iam010: Vec<_> = found.iter().filter(|(rule, _, _)| rule == "IAM010").collect();
+    let iam010: Vec<_> = found
+        .iter()
+        .filter(|(rule, _, _)| rule == "IAM010")
+        .collect();
     assert_eq!(iam010.len(), 1, "{found:?}");
     assert_eq!(iam010[0].1, "note");
     // A definite IAM010 (GET only on an ANY route) is raised; the stage note next to it is not.
