@@ -70,7 +70,7 @@ fn check_variant(dir: &PathBuf) -> (Vec<(String, String, String)>, i32) {
     result
 }
 
-/// 1. The role is allowed GET /invoices and denied it by a second policy: the deny wins, so the route
+/// Case 1: The role is allowed GET /invoices and denied it by a second policy: the deny wins, so the route
 /// has no caller (IAM004), and the role's missing lambda:InvokeFunction does not matter (no IAM001).
 #[test]
 fn explicit_deny_leaves_no_caller_and_no_iam001() {
@@ -90,7 +90,7 @@ fn explicit_deny_leaves_no_caller_and_no_iam001() {
     assert_eq!(exit, 1);
 }
 
-/// 2. The identity policy grants both actions, the boundary (a ManagedPolicy of the deployment) only
+/// Case 2: The identity policy grants both actions, the boundary (a ManagedPolicy of the deployment) only
 /// execute-api:Invoke: API Gateway's call of the function is denied (IAM001 error).
 #[test]
 fn a_boundary_without_lambda_gives_iam001() {
@@ -110,7 +110,7 @@ fn a_boundary_without_lambda_gives_iam001() {
     assert_eq!(exit, 0);
 }
 
-/// 3a. A user whose group has an `AWS::IAM::Policy` (`Groups: [!Ref Group]`) granting both actions.
+/// Case 3a: A user whose group has an `AWS::IAM::Policy` (`Groups: [!Ref Group]`) granting both actions.
 #[test]
 fn a_group_policy_grants_its_members() {
     let folder = "fixtures/IAM001/good-group-policy";
@@ -136,7 +136,7 @@ fn a_group_policy_grants_its_members() {
     assert_eq!(exit, 1);
 }
 
-/// 3b. A group with inline policies granting both actions, the user added by an
+/// Case 3b: A group with inline policies granting both actions, the user added by an
 /// `AWS::IAM::UserToGroupAddition`.
 #[test]
 fn a_user_to_group_addition_makes_a_member() {
@@ -174,7 +174,7 @@ fn a_user_to_group_addition_makes_a_member() {
     assert_eq!(exit, 1);
 }
 
-/// 4. `AdministratorAccess` as a permissions boundary limits nothing and grants nothing: the role's
+/// Case 4: `AdministratorAccess` as a permissions boundary limits nothing and grants nothing: the role's
 /// precise identity grants are not overbroad (no IAM008).
 #[test]
 fn an_admin_boundary_is_not_an_overbroad_grant() {
@@ -197,7 +197,7 @@ fn an_admin_boundary_is_not_an_overbroad_grant() {
     );
 }
 
-/// 5. `AWS::Lambda::Permission`s naming the caller role (`!GetAtt CashierRole.Arn`), on the function's
+/// Case 5: `AWS::Lambda::Permission`s naming the caller role (`!GetAtt CashierRole.Arn`), on the function's
 /// ARN and on its exact name: same account, so the role needs no lambda grant of its own.
 #[test]
 fn a_lambda_permission_for_the_caller_role_allows_the_invocation() {
@@ -228,7 +228,7 @@ fn a_lambda_permission_for_the_caller_role_allows_the_invocation() {
     assert_eq!(exit, 1);
 }
 
-/// 6. `rules: {IAM010: error}` raises IAM010's definite findings, never its undecided note on SAM's
+/// Case 6: `rules: {IAM010: error}` raises IAM010's definite findings, never its undecided note on SAM's
 /// extra `Stage` stage (whether anyone calls /Stage is not in the templates).
 #[test]
 fn iam010_error_in_the_config_leaves_the_stage_note_a_note() {
