@@ -3,7 +3,7 @@
 //! rules/IAM001-caller-missing-lambda-invoke.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::iam::eval::Decision;
+use crate::iam::eval::{Decision, DenialReason};
 use crate::iam::pattern::Target;
 use crate::model::Model;
 use crate::model::access::{CallerAccess, LAMBDA_INVOKE};
@@ -76,17 +76,35 @@ fn report(model: &Model, route: &Route, caller: &CallerAccess, cx: &mut RuleCont
             principal.logical_id,
             reasons.join("; ")
         ),
+        // Granted, but not within the permissions boundary.
+        (
+            Decision::Denied {
+                reason: DenialReason::Boundary,
+                ..
+            },
+            _,
+        ) => format!(
+            "`{}` may call {route_name}, but its permissions boundary does not allow lambda:InvokeFunction on {target} (the boundary limits every grant): API Gateway invokes the function with the caller's credentials, so every call answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
+            principal.logical_id,
+        ),
         _ => format!(
             "`{}` may call {route_name} but lacks lambda:InvokeFunction on {target}{}: API Gateway invokes the function with the caller's credentials, so every call answers HTTP 500 \"Internal server error\" and the Lambda is never invoked",
             principal.logical_id,
             unqualified_hint(model, caller.principal, route),
         ),
     };
+    let by_boundary = matches!(
+        decision,
+        Decision::Denied {
+            reason: DenialReason::Boundary,
+            ..
+        }
+    );
     let mut finding = cx
         .report(primary, message)
         .label(format!("lets `{}` call {route_name}", principal.logical_id))
         .resource(Some(&principal.logical_id))
-        .help(help(model, route, principal.stack));
+        .help(help(model, route, principal.stack, by_boundary));
     if !definite {
         finding = finding.undecided();
     }
@@ -141,7 +159,7 @@ fn unqualified_hint(model: &Model, principal: usize, route: &Route) -> &'static 
 }
 
 /// Both fixes, with the exact ARN to grant as the user writes it in the caller's stack.
-fn help(model: &Model, route: &Route, caller_stack: usize) -> String {
+fn help(model: &Model, route: &Route, caller_stack: usize, by_boundary: bool) -> String {
     let written = match route.written_target.as_ref().and_then(Value::as_str) {
         Some(s) if s.as_literal().is_some() => format!("Resource: {s}"),
         Some(s) => format!("Resource: !Sub {s}"),
@@ -163,7 +181,12 @@ fn help(model: &Model, route: &Route, caller_stack: usize) -> String {
     } else {
         "or remove the integration's `Credentials` and add an AWS::Lambda::Permission for apigateway.amazonaws.com"
     };
+    let whom = if by_boundary {
+        "allow lambda:InvokeFunction on the exact target in the caller's permissions boundary too"
+    } else {
+        "grant the caller lambda:InvokeFunction on the exact target"
+    };
     format!(
-        "grant the caller lambda:InvokeFunction on the exact target{note}:\n  - Effect: Allow\n    Action: lambda:InvokeFunction\n    {written}\n{no_credentials}"
+        "{whom}{note}:\n  - Effect: Allow\n    Action: lambda:InvokeFunction\n    {written}\n{no_credentials}"
     )
 }
