@@ -255,13 +255,13 @@ pub fn evaluate_request(
 }
 
 /// What the resource policy grants, by how directly its principals name the caller.
-struct ResourceGrants {
+struct ResourceGrants<'a> {
     /// Statements naming the caller in any way (account included): for denies and cross-account.
-    any: Analysis,
+    any: Analysis<'a>,
     /// Statements naming the role or the session.
-    role: Analysis,
+    role: Analysis<'a>,
     /// Statements naming the session itself.
-    session: Analysis,
+    session: Analysis<'a>,
 }
 
 fn decide(
@@ -296,7 +296,7 @@ fn decide(
             session: of(Reach::Session),
         }
     });
-    let deciding: Vec<&Analysis> = std::iter::once(&identity)
+    let deciding: Vec<&Analysis<'_>> = std::iter::once(&identity)
         .chain(&boundary_analysis)
         .chain(resource_grants.as_ref().map(|r| &r.any))
         .collect();
@@ -354,7 +354,7 @@ fn decide(
 fn same_account_grant(
     identity: &Grant,
     boundary: &Grant,
-    resource: Option<&ResourceGrants>,
+    resource: Option<&ResourceGrants<'_>>,
     target: &Target,
 ) -> (Grant, DenialReason) {
     let by_identity = identity.clone().and(boundary.clone());
@@ -378,7 +378,7 @@ fn same_account_grant(
 fn cross_account_grant(
     identity: &Grant,
     boundary: &Grant,
-    resource: &ResourceGrants,
+    resource: &ResourceGrants<'_>,
     target: &Target,
 ) -> (Grant, DenialReason) {
     let by_resource = resource.any.grant(target);
@@ -487,7 +487,7 @@ impl Grant {
 
 /// What the statements of a set of policies do to the request.
 #[derive(Default)]
-struct Analysis {
+struct Analysis<'a> {
     definite_denies: Vec<StatementRef>,
     /// Reasons a deny may apply.
     possible_denies: Vec<String>,
@@ -496,14 +496,14 @@ struct Analysis {
     /// Statements that maybe grant, with why.
     maybe_grants: Vec<(StatementRef, Vec<String>)>,
     /// Literal resource patterns granted for sure, with the statements they come from.
-    certain_patterns: Vec<(StatementRef, Vec<Pattern>)>,
+    certain_patterns: Vec<(StatementRef, &'a [Pattern])>,
     /// Reasons policies are unknown.
     unknown: Vec<String>,
 }
 
-impl Analysis {
+impl<'a> Analysis<'a> {
     fn of(
-        sources: &[PolicySource<'_>],
+        sources: &[PolicySource<'a>],
         set: PolicySet,
         action: &str,
         target: &Target,
@@ -514,6 +514,10 @@ impl Analysis {
             match source {
                 PolicySource::Known { document, origin } => {
                     for (index, statement) in document.statements.iter().enumerate() {
+                        // A statement for other actions is never judged (nor named).
+                        if statement_action_matches(statement, action) == Some(false) {
+                            continue;
+                        }
                         let at = StatementRef {
                             boundary: set == PolicySet::Boundary,
                             resource: set == PolicySet::Resource,
@@ -549,7 +553,7 @@ impl Analysis {
         analysis
     }
 
-    fn add(&mut self, effect: Effect, at: StatementRef, judged: Judgement) {
+    fn add(&mut self, effect: Effect, at: StatementRef, judged: Judgement<'a>) {
         match (effect, judged.applies) {
             (_, Applies::Never) => {}
             (Effect::Deny, Applies::Always) => self.definite_denies.push(at),
@@ -572,12 +576,18 @@ impl Analysis {
         if !self.full_grants.is_empty() {
             return Grant::All(self.full_grants.clone());
         }
-        let pooled: Vec<Pattern> = self
-            .certain_patterns
-            .iter()
-            .flat_map(|(_, patterns)| patterns.iter().cloned())
-            .collect();
-        if !pooled.is_empty() && coverage_of_any(&pooled, target) == Coverage::All {
+        let covered = match self.certain_patterns.as_slice() {
+            [] => false,
+            [(_, only)] => coverage_of_any(only, target) == Coverage::All,
+            several => {
+                let pooled: Vec<Pattern> = several
+                    .iter()
+                    .flat_map(|(_, patterns)| patterns.iter().cloned())
+                    .collect();
+                coverage_of_any(&pooled, target) == Coverage::All
+            }
+        };
+        if covered {
             return Grant::All(self.certain_patterns.iter().map(|(at, _)| *at).collect());
         }
         if self.maybe_grants.is_empty() && self.unknown.is_empty() {
@@ -603,11 +613,11 @@ enum Applies {
     Maybe(Vec<String>),
 }
 
-struct Judgement {
+struct Judgement<'a> {
     applies: Applies,
     /// The statement's literal `Resource` patterns when its action surely matches and nothing
     /// conditions it: granted (or denied) for sure, whatever the rest of the statement does.
-    certain_patterns: Vec<Pattern>,
+    certain_patterns: &'a [Pattern],
 }
 
 /// How a statement is named in reasons: `<policy>, statement <Sid or number>`.
@@ -618,17 +628,17 @@ fn statement_name(origin: &PolicyOrigin, statement: &Statement, index: usize) ->
     }
 }
 
-fn judge(
-    statement: &Statement,
+fn judge<'a>(
+    statement: &'a Statement,
     variables: bool,
     action: &str,
     target: &Target,
     who: &str,
     principal_reasons: Vec<String>,
-) -> Judgement {
+) -> Judgement<'a> {
     let never = Judgement {
         applies: Applies::Never,
-        certain_patterns: Vec::new(),
+        certain_patterns: &[],
     };
     let action_match = statement_action_matches(statement, action);
     if action_match == Some(false) {
@@ -651,10 +661,8 @@ fn judge(
         action_match,
         conditions.is_empty() && principal_known,
     ) {
-        (ResourceSet::Resource(_), Some(true), true) => {
-            statement.literal_patterns(variables).to_vec()
-        }
-        _ => Vec::new(),
+        (ResourceSet::Resource(_), Some(true), true) => statement.literal_patterns(variables),
+        _ => &[],
     };
     reasons.extend(conditions);
     let applies = if reasons.is_empty() {

@@ -114,7 +114,9 @@ impl Builder<'_> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let style = scalar_style(style, tag.as_deref());
-                let node = Node::scalar(value.into_owned(), style, span);
+                let mut text = value.into_owned();
+                text.shrink_to_fit();
+                let node = Node::scalar(text, style, span);
                 let node = self.apply_tag(node, tag.as_deref(), span);
                 self.finish_node(node, anchor)?;
             }
@@ -197,13 +199,17 @@ impl Builder<'_> {
             return Ok(());
         };
         let (kind, last_end) = match frame.container {
-            Container::Seq(items) => {
+            // Collections are kept for the whole run: no spare capacity.
+            Container::Seq(mut items) => {
+                items.shrink_to_fit();
                 let last = items.last().map(|n| n.span.end);
                 (NodeKind::Seq(items), last)
             }
             Container::Map { entries, .. } => {
                 let last = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
-                (NodeKind::Map(merge_keys(entries)), last)
+                let mut entries = merge_keys(entries);
+                entries.shrink_to_fit();
+                (NodeKind::Map(entries), last)
             }
         };
         // Flow collections end at their closing bracket; block collections end at their last child
