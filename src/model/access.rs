@@ -1,6 +1,18 @@
 //! Who may call a route: route × principal → decisions for `execute-api:Invoke` on the route and, when
-//! API Gateway passes the caller's credentials, `lambda:InvokeFunction` on the exact target. The one
-//! place rules and `iamlint routes` ask.
+//! API Gateway passes the caller's credentials, `lambda:InvokeFunction` on the exact target. Decided
+//! once per pair when the model is built; the one place rules and `iamlint routes` ask.
+//!
+//! - A *caller* is a principal whose `execute-api:Invoke` is allowed on some stage of the route; one for
+//!   which it is only conditional is a *possible caller* (rules give it undecided notes at most); a
+//!   principal denied by an explicit Deny, its boundary or the lack of an Allow is neither.
+//! - `lambda:InvokeFunction`: the identity policies within the boundary, else an
+//!   `AWS::Lambda::Permission` naming the caller (same account; the boundary still limits it), see
+//!   [`super::permissions`].
+//! - Scale: a route meets only the principals whose grants can concern it. A grant whose every
+//!   resource names a unique API id can only match routes holding that id (two resources never share a
+//!   generated id); principals with other grants (`*`, parameters, managed policies) meet every route,
+//!   and so does a route whose ARN holds a symbol that may be any text. Skipping the others changes no
+//!   decision: it only spares evaluating `NoAllow`.
 
 use std::collections::HashMap;
 
