@@ -176,6 +176,22 @@ impl SymStr {
         })
     }
 
+    /// The string without a literal prefix `prefix`, when it starts with it.
+    pub fn strip_prefix_literal(&self, prefix: &str) -> Option<SymStr> {
+        let Some(Part::Literal(first)) = self.parts.first() else {
+            return None;
+        };
+        let rest = first.strip_prefix(prefix)?;
+        let mut out = SymStr::literal(rest);
+        for part in self.parts.iter().skip(1) {
+            match part {
+                Part::Literal(text) => out.push_literal(text),
+                Part::Symbol(symbol) => out.push_symbol(symbol.clone()),
+            }
+        }
+        Some(out)
+    }
+
     /// Whether this string holds a unique generated id (see [`Symbol::is_unique_id`]) that `other`
     /// cannot contain: `other` lacks that symbol and has no symbol that may be any text. Then the two
     /// are different, and no pattern of this string matches `other`.

@@ -16,17 +16,19 @@
 
 use std::collections::HashMap;
 
+use super::api_policy::ApiPolicy;
 use super::permissions::LambdaPermission;
 use super::principals::{Attachment, Principal, principals};
 use super::route::{Invocation, Route};
 use crate::deployment::Deployment;
 use crate::iam::eval::{
-    Decision, DenialReason, PolicyOrigin, PolicySource, StatementRef, evaluate,
+    Caller, Decision, DenialReason, PolicyOrigin, PolicySource, ResourcePolicy, StatementRef,
+    evaluate, evaluate_request,
 };
 use crate::iam::managed::managed_policy;
 use crate::iam::pattern::{Target, TargetPart, action_matches};
 use crate::iam::policy::{ActionSet, Effect, PolicyDocument, ResourceSet, Statement};
-use crate::resolve::{Resolver, SymStr, Symbol, Value};
+use crate::resolve::{Resolver, StackId, SymStr, Symbol, Value};
 use crate::source::Location;
 
 pub const EXECUTE_API_INVOKE: &str = "execute-api:Invoke";
@@ -56,6 +58,8 @@ pub struct Access {
     boundaries: Vec<Option<Vec<LoadedPolicy>>>,
     /// Per route (same order as the model's routes): its callers and possible callers.
     table: Vec<Vec<CallerAccess>>,
+    /// The deployment's account (callers and APIs are in it unless configured otherwise).
+    account: SymStr,
 }
 
 /// One principal's access to one route.
@@ -92,6 +96,7 @@ impl Access {
         r: &Resolver<'_>,
         routes: &[Route],
         lambda_grants: &[LambdaPermission],
+        api_policies: &HashMap<(StackId, String), ApiPolicy>,
     ) -> Access {
         let (principals, attachments) = principals(deployment, r);
         let load_all = |p: &Principal, a: &[Attachment]| -> Vec<LoadedPolicy> {
@@ -111,20 +116,31 @@ impl Access {
                     .map(|b| load_all(p, std::slice::from_ref(b)))
             })
             .collect();
+        let account = r
+            .account_id()
+            .as_str()
+            .cloned()
+            .unwrap_or_else(|| SymStr::symbol(Symbol::AccountId));
         let mut access = Access {
             principals,
             identity,
             boundaries,
             table: Vec::new(),
+            account,
         };
         let index = access.reach_index();
         access.table = routes
             .iter()
             .map(|route| {
-                index
-                    .candidates(route)
+                let policy = api_policies.get(&(route.stack, route.api.clone()));
+                // A resource policy may grant principals without an identity grant: all meet it.
+                let candidates = match policy {
+                    Some(_) => (0..access.principals.len()).collect(),
+                    None => index.candidates(route),
+                };
+                candidates
                     .into_iter()
-                    .filter_map(|p| access.route_access(p, route, lambda_grants))
+                    .filter_map(|p| access.route_access(p, route, policy, lambda_grants))
                     .collect()
             })
             .collect();
@@ -141,12 +157,16 @@ impl Access {
         &self,
         principal: usize,
         route: &Route,
+        policy: Option<&ApiPolicy>,
         lambda_grants: &[LambdaPermission],
     ) -> Option<CallerAccess> {
         let stages: Vec<Decision> = route
             .execute_api
             .iter()
-            .map(|t| self.decide(principal, EXECUTE_API_INVOKE, t))
+            .map(|t| match policy {
+                Some(policy) => self.decide_with_api_policy(principal, policy, t),
+                None => self.decide(principal, EXECUTE_API_INVOKE, t),
+            })
             .collect();
         let best = stages
             .iter()
@@ -316,8 +336,68 @@ impl Access {
         evaluate(&identity, boundary.as_deref(), action, target)
     }
 
+    /// `execute-api:Invoke` on `target` of an API with a resource policy: the caller's policies and the
+    /// API's, as IAM combines them (same account: either may allow; an explicit Deny in either blocks).
+    fn decide_with_api_policy(
+        &self,
+        index: usize,
+        policy: &ApiPolicy,
+        target: &Target,
+    ) -> Decision {
+        let Some(caller_arn) = self.principals.get(index).and_then(|p| p.arn.as_str()) else {
+            return self.decide(index, EXECUTE_API_INVOKE, target);
+        };
+        let identity = self.identity.get(index).map_or(&[][..], Vec::as_slice);
+        let identity = Self::sources(identity, EXECUTE_API_INVOKE);
+        let boundary = self
+            .boundaries
+            .get(index)
+            .and_then(Option::as_ref)
+            .map(|b| Self::sources(b, EXECUTE_API_INVOKE));
+        let sources = [PolicySource::Known {
+            document: &policy.document,
+            origin: PolicyOrigin::new("the API's resource policy", None),
+        }];
+        let resource = ResourcePolicy {
+            sources: &sources,
+            account: &self.account,
+        };
+        let caller = Caller {
+            arn: caller_arn,
+            account: &self.account,
+        };
+        let decision = evaluate_request(
+            &identity,
+            boundary.as_deref(),
+            Some(&resource),
+            &caller,
+            EXECUTE_API_INVOKE,
+            target,
+        );
+        match (&policy.unmodelled, decision) {
+            (Some(why), Decision::Allowed { grants }) => Decision::Conditional {
+                reasons: vec![why.clone()],
+                grants,
+            },
+            (
+                Some(why),
+                Decision::Denied {
+                    reason: DenialReason::NoAllow,
+                    ..
+                },
+            ) => Decision::Conditional {
+                reasons: vec![why.clone()],
+                grants: Vec::new(),
+            },
+            (_, decision) => decision,
+        }
+    }
+
     /// Where a statement the evaluator names is written.
     pub fn statement_location(&self, index: usize, statement: &StatementRef) -> Option<Location> {
+        if statement.resource {
+            return None;
+        }
         let policies = if statement.boundary {
             self.boundaries.get(index)?.as_ref()?
         } else {
@@ -342,6 +422,9 @@ impl Access {
         index: usize,
         statement: &StatementRef,
     ) -> Option<(&Statement, Location, &str)> {
+        if statement.resource {
+            return None;
+        }
         let policies = if statement.boundary {
             self.boundaries.get(index)?.as_ref()?
         } else {

@@ -8,6 +8,7 @@
 //! beneath it.
 
 pub mod access;
+pub mod api_policy;
 pub mod apigw;
 pub mod cors;
 pub mod edge;
@@ -70,7 +71,8 @@ impl Model {
             complete(deployment, &r, &written, route);
         }
         let lambda_permissions = permissions::lambda_permissions(&r, &deployment.templates);
-        let access = Access::build(deployment, &r, &routes, &lambda_permissions);
+        let api_policies = api_policy::api_policies(&r, &deployment.templates);
+        let access = Access::build(deployment, &r, &routes, &lambda_permissions, &api_policies);
         let cors = cors::apis(deployment, &routes);
         Model {
             partition: deployment.config.partition.clone(),
