@@ -22,6 +22,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use iamlint::resolve::ResolveConfig;
+
+/// The binary's allocator, so the bench measures what `iamlint check` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use iamlint::rules::run_all;
 use iamlint::{Input, build_deployment};
 

@@ -135,13 +135,18 @@ fn complete(deployment: &Deployment, r: &Resolver<'_>, written: &Resolver<'_>, r
         route.written_target = route.target.clone();
         return;
     };
-    route.function_names = vec![
-        r.reference(route.stack, &function),
-        r.attribute(route.stack, &function, "Arn"),
-    ];
     route.sam_function = template
         .and_then(|t| t.resource(&function))
         .is_some_and(|f| f.type_name() == "AWS::Serverless::Function");
+    // Only API Gateway's own identity needs the function's resource policy (IAM005); only a caller's
+    // credentials need the ARN to grant (IAM001 help).
+    if route.invocation == route::Invocation::ServiceIdentity {
+        route.function_names = vec![
+            r.reference(route.stack, &function),
+            r.attribute(route.stack, &function, "Arn"),
+        ];
+        return;
+    }
     route.written_target = Some(match &route.alias {
         Some(_) if route.sam_function => {
             written.reference(route.stack, &format!("{function}.Alias"))

@@ -113,9 +113,11 @@ pub struct Route {
     pub verbs: Vec<Target>,
     /// The Lambda ARN(s) the route invokes, as targets (several when a condition decides).
     pub lambda: Option<Vec<Target>>,
-    /// The values that name the target function (its `Ref` and its ARN), for resource policies.
+    /// The values that name the target function (its `Ref` and its ARN), for the resource policy API
+    /// Gateway's own identity needs (routes that invoke with it only).
     pub function_names: Vec<Value>,
-    /// The target's ARN as the user writes it, parameters left symbolic (`${Env}`), for help texts.
+    /// The target's ARN as the user writes it, parameters left symbolic (`${Env}`), for help texts
+    /// (routes that invoke with credentials only).
     pub written_target: Option<Value>,
     /// The target is an `AWS::Serverless::Function` of a SAM template.
     pub sam_function: bool,
