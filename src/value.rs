@@ -61,11 +61,17 @@ impl Symbol {
     }
 
     /// Whether the symbol's value may be any text (and so may contain a generated id): a parameter,
-    /// an attribute, an import of an unknown export.
+    /// an attribute, an import of an unknown export, the physical id of a resource whose id is not
+    /// generated (a custom resource's, an SSM parameter's). Only the region, the account, the stack's
+    /// name and id and unique generated ids are not.
     pub fn is_free_text(&self) -> bool {
-        matches!(
+        !matches!(
             self,
-            Symbol::Parameter(_) | Symbol::Attribute { .. } | Symbol::Import(_)
+            Symbol::Region
+                | Symbol::AccountId
+                | Symbol::StackName(_)
+                | Symbol::StackId(_)
+                | Symbol::PhysicalId { unique: true, .. }
         )
     }
 }

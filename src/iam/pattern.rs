@@ -46,6 +46,41 @@ pub const HTTP_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 /// Most product states explored before the answer becomes [`Coverage::Unknown`].
 const MAX_STATES: usize = 200_000;
 
+/// Reads pattern tokens against target atoms from one end while both are plain (equal characters,
+/// the same symbol whose value holds no wildcard): whether they meet two different characters, which
+/// no value of the symbols can reconcile (matching is anchored and case-sensitive).
+fn aligned_mismatch<'p, 't>(
+    tokens: impl Iterator<Item = &'p Token>,
+    mut atoms: impl Iterator<Item = Atom<'t>>,
+) -> bool {
+    for token in tokens {
+        match (token, atoms.next()) {
+            (Token::Char(c), Some(Atom::Char(d))) if *c == d => {}
+            (Token::Char(_), Some(Atom::Char(_))) => return true,
+            (Token::Symbol(s), Some(Atom::Part(TargetPart::Symbol(t))))
+                if **s == *t && !s.is_free_text() => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The atoms of one target part, in order.
+fn atoms_of(part: &TargetPart) -> Box<dyn Iterator<Item = Atom<'_>> + '_> {
+    match part {
+        TargetPart::Literal(text) => Box::new(text.chars().map(Atom::Char)),
+        other => Box::new(std::iter::once(Atom::Part(other))),
+    }
+}
+
+/// The atoms of one target part, last first.
+fn atoms_of_reversed(part: &TargetPart) -> Box<dyn Iterator<Item = Atom<'_>> + '_> {
+    match part {
+        TargetPart::Literal(text) => Box::new(text.chars().rev().map(Atom::Char)),
+        other => Box::new(std::iter::once(Atom::Part(other))),
+    }
+}
+
 /// A character or a non-literal part of a target, read in order.
 enum Atom<'t> {
     Char(char),
@@ -139,18 +174,6 @@ impl Target {
     /// How messages name the target, when set.
     pub fn label(&self) -> Option<&str> {
         self.label.as_deref()
-    }
-
-    /// The literal text the target starts with and the literal text it ends with (before its first
-    /// and after its last symbol or hole; both the whole text when it has neither).
-    fn literal_ends(&self) -> (&str, &str) {
-        fn text(part: Option<&TargetPart>) -> &str {
-            match part {
-                Some(TargetPart::Literal(t)) => t,
-                _ => "",
-            }
-        }
-        (text(self.parts.first()), text(self.parts.last()))
     }
 
     /// The symbols of the target, in order.
@@ -299,23 +322,14 @@ impl Pattern {
     /// after its last) differ from the target's literal text at the same place: then no request of
     /// the target matches, whatever the symbols' values (matching is anchored and case-sensitive).
     fn literally_excludes(&self, target: &Target) -> bool {
-        let literal = |t: &Token| match t {
-            Token::Char(c) => Some(*c),
-            _ => None,
-        };
-        let head: Vec<char> = self.tokens.iter().map_while(literal).collect();
-        let tail: Vec<char> = self.tokens.iter().rev().map_while(literal).collect();
-        let (target_head, target_tail) = target.literal_ends();
-        let all_literal = head.len() == self.tokens.len();
-        let differs = |a: &mut dyn Iterator<Item = char>, b: &mut dyn Iterator<Item = char>| {
-            a.zip(b).any(|(x, y)| x != y)
-        };
-        differs(&mut head.iter().copied(), &mut target_head.chars())
-            || differs(&mut tail.iter().copied(), &mut target_tail.chars().rev())
+        let forward = target.parts.iter().flat_map(atoms_of);
+        let backward = target.parts.iter().rev().flat_map(atoms_of_reversed);
+        let all_literal = self.tokens.iter().all(|t| matches!(t, Token::Char(_)));
+        aligned_mismatch(self.tokens.iter(), forward)
+            || aligned_mismatch(self.tokens.iter().rev(), backward)
             // A pattern of plain text longer than a target of plain text cannot match it.
             || (all_literal
-                && matches!(target.parts.as_slice(), [TargetPart::Literal(_)])
-                && target_head.chars().count() != head.len())
+                && matches!(target.parts.as_slice(), [TargetPart::Literal(text)] if text.chars().count() != self.tokens.len()))
     }
 
     /// The answer without automata for the common shapes, when it is plain: a pattern of literal text
@@ -327,23 +341,17 @@ impl Pattern {
             Some((Token::Star { colon: true }, body)) => (body, true),
             _ => (self.tokens.as_slice(), false),
         };
-        let mut atoms =
-            target
-                .parts
-                .iter()
-                .flat_map(|part| -> Box<dyn Iterator<Item = Atom<'_>> + '_> {
-                    match part {
-                        TargetPart::Literal(text) => Box::new(text.chars().map(Atom::Char)),
-                        other => Box::new(std::iter::once(Atom::Part(other))),
-                    }
-                });
+        let mut atoms = target.parts.iter().flat_map(atoms_of);
         for token in body {
             let atom = atoms.next()?;
             match (token, atom) {
                 (Token::Char(c), Atom::Char(d)) if *c == d => {}
                 // Text against text at the same place, nothing variable before: no request matches.
                 (Token::Char(_), Atom::Char(_)) => return Some(Coverage::None),
-                (Token::Symbol(s), Atom::Part(TargetPart::Symbol(t))) if **s == *t => {}
+                // The same symbol on both sides reads as the same text only when its value cannot
+                // hold wildcards itself (a parameter may be `*`).
+                (Token::Symbol(s), Atom::Part(TargetPart::Symbol(t)))
+                    if **s == *t && !s.is_free_text() => {}
                 _ => return None,
             }
         }
@@ -365,28 +373,27 @@ impl Pattern {
 /// How much of `target` the union of `patterns` matches (a `Resource` list, or the grants of several
 /// statements together). No pattern: [`Coverage::None`].
 pub fn coverage_of_any(patterns: &[Pattern], target: &Target) -> Coverage {
-    // A pattern naming a unique generated id the target lacks matches none of its requests.
-    if patterns
+    // A pattern naming a unique generated id the target lacks, or whose literal beginning or end
+    // contradicts the target's, matches none of its requests: dropping those first spares building
+    // automata for the many statements that name other resources.
+    let excluded: Vec<bool> = patterns
         .iter()
-        .any(|p| p.names_unique_id_absent_from(target))
-    {
+        .map(|p| p.names_unique_id_absent_from(target) || p.literally_excludes(target))
+        .collect();
+    if excluded.iter().any(|e| *e) {
         let rest: Vec<Pattern> = patterns
             .iter()
-            .filter(|p| !p.names_unique_id_absent_from(target))
-            .cloned()
+            .zip(&excluded)
+            .filter(|(_, e)| !**e)
+            .map(|(p, _)| p.clone())
             .collect();
-        return coverage_of_any(&rest, target);
+        return coverage_of_remaining(&rest, target);
     }
-    // A pattern whose literal beginning or end contradicts the target's matches nothing: dropping
-    // it first spares building automata for the many statements that name other resources.
-    if patterns.iter().any(|p| p.literally_excludes(target)) {
-        let rest: Vec<Pattern> = patterns
-            .iter()
-            .filter(|p| !p.literally_excludes(target))
-            .cloned()
-            .collect();
-        return coverage_of_any(&rest, target);
-    }
+    coverage_of_remaining(patterns, target)
+}
+
+/// [`coverage_of_any`] once no pattern is plainly excluded.
+fn coverage_of_remaining(patterns: &[Pattern], target: &Target) -> Coverage {
     if patterns.is_empty() {
         return Coverage::None;
     }

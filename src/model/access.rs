@@ -622,7 +622,14 @@ pub fn execute_api_targets(r: &Resolver<'_>, route: &Route) -> Vec<Target> {
         Value::literal("/"),
     ]);
     let Some(prefix) = prefix.as_str().cloned() else {
-        return vec![Target::new().with(TargetPart::AnyPath)];
+        // The ARN is not known: a symbol that may be any text, so that no grant is ruled out.
+        return vec![
+            Target::new()
+                .with(TargetPart::Symbol(Symbol::Parameter(
+                    "\u{1}unknown route ARN".to_string(),
+                )))
+                .with(TargetPart::AnyPath),
+        ];
     };
     let stages: Vec<Option<SymStr>> = if route.stages.is_empty() {
         vec![None]

@@ -6,11 +6,13 @@
 //! documents them for execute-api (same account: the identity policies or the resource policy may
 //! allow; cross account: both must; an explicit Deny in either blocks). Not modelled: the statements SAM
 //! generates from `AwsAccountWhitelist`/`Blacklist`, `IpRange*`, `SourceVpc*` and `IntrinsicVpc*`
-//! lists; an API using them makes every decision on its routes conditional, never a definite answer.
+//! lists, and an `Api` event's own `Auth.ResourcePolicy`; an API using them makes every decision on its
+//! routes conditional, never a definite answer. SAM's implicit `ServerlessRestApi` takes
+//! `Globals.Api.Auth.ResourcePolicy`.
 
 use std::collections::HashMap;
 
-use super::sam::globals;
+use super::sam::{IMPLICIT_REST_API, globals};
 use crate::iam::policy::{PolicyDocument, ResourceSet};
 use crate::load::{Entry, Key, Node, NodeKind};
 use crate::resolve::{Resolver, StackId, Value};
@@ -66,8 +68,70 @@ pub fn api_policies(
                 out.insert((stack, resource.logical_id.clone()), policy);
             }
         }
+        if template.is_sam() {
+            implicit_and_event_policies(r, stack, template, &mut out);
+        }
     }
     out
+}
+
+/// SAM's implicit `ServerlessRestApi` takes `Globals.Api.Auth.ResourcePolicy`; an `Api` event's own
+/// `Auth.ResourcePolicy` is merged by SAM into its API's policy, scoped to the route: not modelled, so
+/// that API's decisions become conditional.
+fn implicit_and_event_policies(
+    r: &Resolver<'_>,
+    stack: StackId,
+    template: &Template,
+    out: &mut HashMap<(StackId, String), ApiPolicy>,
+) {
+    let implicit = IMPLICIT_REST_API.to_string();
+    if let Some(mut policy) = globals::implicit_properties(template, "AWS::Serverless::Api")
+        .and_then(|p| sam_policy(r, stack, &p))
+    {
+        let api = r.reference(stack, &implicit);
+        expand_shorthand(r, &api, &mut policy.document);
+        out.insert((stack, implicit.clone()), policy);
+    }
+    for function in template
+        .resources
+        .iter()
+        .filter(|f| f.type_name() == "AWS::Serverless::Function")
+    {
+        for event in function
+            .property("Events")
+            .and_then(Node::as_map)
+            .unwrap_or(&[])
+        {
+            let properties = event.value.get("Properties");
+            let is_api = event.value.get("Type").and_then(Node::as_str) == Some("Api");
+            let Some(policy) = properties
+                .and_then(|p| p.get("Auth"))
+                .and_then(|a| a.get("ResourcePolicy"))
+                .filter(|_| is_api)
+            else {
+                continue;
+            };
+            let api = properties
+                .and_then(|p| p.get("RestApiId"))
+                .and_then(|id| id.get("Ref").and_then(Node::as_str))
+                .map_or_else(|| implicit.clone(), str::to_string);
+            let why = format!(
+                "an Api event of {} has its own Auth.ResourcePolicy, which SAM merges into the API's and iamlint does not model",
+                function.logical_id
+            );
+            out.entry((stack, api))
+                .or_insert_with(|| ApiPolicy {
+                    document: PolicyDocument {
+                        span: policy.span,
+                        ..PolicyDocument::default()
+                    },
+                    stack,
+                    unmodelled: None,
+                })
+                .unmodelled
+                .get_or_insert(why);
+        }
+    }
 }
 
 /// API Gateway reads `execute-api:/stage/METHOD/path` in a resource policy as the ARN of the API's own

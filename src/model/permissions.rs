@@ -3,15 +3,16 @@
 //!
 //! - [`api_gateway_grant`]: may API Gateway's service identity invoke a route's target (a permission
 //!   for `apigateway.amazonaws.com` naming the function, whose `SourceArn` covers the route)?
-//! - [`grant_to_caller`]: does a permission name the caller itself (its role or user ARN, its
-//!   account id or the account's root ARN), so that a same-account call with the caller's
-//!   credentials is allowed by the function's policy even without an identity grant?
+//! - [`grant_to_caller`]: does a permission name the caller itself (its role or user ARN), so that a
+//!   same-account call with the caller's credentials is allowed by the function's policy even
+//!   without an identity grant?
 //!
 //! Semantics (iam-semantics.md; AWS "policy evaluation logic"): within one account a request is
 //! allowed when the identity policies or the resource policy allow it; a permissions boundary still
 //! limits a grant the resource policy gives to the role ARN. iamlint's callers are of the same
-//! account as the deployment's functions (one account per deployment unless configured), so an
-//! account or root principal names them. A permission with `SourceArn`, `SourceAccount`,
+//! account as the deployment's functions (one account per deployment unless configured); an account
+//! or root principal only delegates to the account's IAM policies, so it grants the caller nothing of
+//! its own (as `iam::eval` decides it too). A permission with `SourceArn`, `SourceAccount`,
 //! `PrincipalOrgID` or `FunctionUrlAuthType` is conditional for a caller: it counts as *maybe*.
 
 use super::route::Route;
@@ -212,8 +213,9 @@ pub fn grant_to_caller(
     maybe.map(Err)
 }
 
-/// Whether a permission's `Principal` names the caller: its ARN, the deployment's account id, or
-/// the account's root ARN. Three-valued: `None` when a symbol hides it.
+/// Whether a permission's `Principal` names the caller itself: its role or user ARN. The account id
+/// and the root ARN do not (they delegate to the caller's identity policies). Three-valued: `None`
+/// when a symbol hides it.
 fn names_principal(
     permission: &LambdaPermission,
     principal: &Value,
@@ -226,22 +228,12 @@ fn names_principal(
     {
         return Some(false);
     }
-    if principal.equals(caller_arn) == Some(true)
-        || *text == permission.account
-        || *text == permission.account_root
-    {
-        return Some(true);
+    // The account (id or root ARN) delegates to the account's own IAM policies: in the same account
+    // it grants the caller nothing the identity policies do not.
+    if *text == permission.account || *text == permission.account_root {
+        return Some(false);
     }
-    let decided = [
-        principal.equals(caller_arn),
-        principal.equals(&Value::Str(permission.account.clone())),
-        principal.equals(&Value::Str(permission.account_root.clone())),
-    ];
-    if decided.iter().all(|d| *d == Some(false)) {
-        Some(false)
-    } else {
-        None
-    }
+    principal.equals(caller_arn)
 }
 
 /// The ARN a request names for a `FunctionName` (a name, a partial or a full ARN) with its

@@ -155,7 +155,6 @@ fn generates_unique_id(type_name: &str) -> bool {
             | "AWS::Cognito::IdentityPool"
             | "AWS::CloudFront::Distribution"
             | "AWS::CloudFront::OriginAccessControl"
-            | "AWS::Lambda::Url"
     )
 }
 

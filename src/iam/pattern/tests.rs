@@ -590,3 +590,62 @@ fn substitute_target(parts: &[TargetPart], region: &str, parameter: &str) -> Tar
     }
     target
 }
+
+#[test]
+fn a_parameter_in_a_pattern_may_hold_wildcards() {
+    // `${P}` may be `*`: against `${P}/x` the answer depends on P, never a definite miss.
+    let p = Symbol::Parameter("P".into());
+    let pattern = sym_pattern(&[s(p.clone())]);
+    let target = Target::new()
+        .with(TargetPart::Symbol(p.clone()))
+        .with(TargetPart::Literal("/x".into()));
+    assert_eq!(pattern.coverage(&target), Coverage::Unknown);
+    let pattern = sym_pattern(&[l("b"), s(p.clone())]);
+    let target = Target::new()
+        .with(TargetPart::Literal("b".into()))
+        .with(TargetPart::Symbol(p))
+        .with(TargetPart::Literal("*b".into()));
+    assert_ne!(pattern.coverage(&target), Coverage::None);
+}
+
+#[test]
+fn unique_ids_and_aligned_literals_decide_quickly() {
+    let other = Symbol::PhysicalId {
+        stack: 1,
+        logical_id: "OtherApi".into(),
+        unique: true,
+    };
+    // A grant on another API's id matches none of this API's routes.
+    let prefix = |api: Symbol, rest: &str| {
+        sym_pattern(&[
+            l("arn:aws:execute-api:"),
+            s(Symbol::Region),
+            l(":"),
+            s(Symbol::AccountId),
+            l(":"),
+            s(api),
+            l(rest),
+        ])
+    };
+    let pattern = prefix(other, "/*");
+    assert_eq!(
+        pattern.coverage(&sym_target(api_symbol(), "/prod/GET/x")),
+        Coverage::None
+    );
+    // After identical symbols, different literal text is a definite miss.
+    let pattern = prefix(api_symbol(), "/prod/GET/r7/*");
+    assert!(pattern.literally_excludes(&sym_target(api_symbol(), "/prod/GET/r3/x")));
+    assert_eq!(
+        pattern.coverage(&sym_target(api_symbol(), "/prod/GET/r3/x")),
+        Coverage::None
+    );
+    // A resource whose id is not generated may hold any text: no definite miss.
+    let custom = Symbol::PhysicalId {
+        stack: 0,
+        logical_id: "Lookup".into(),
+        unique: false,
+    };
+    let pattern = prefix(api_symbol(), "/*");
+    let target = sym_target(custom, "/prod/GET/x");
+    assert_ne!(pattern.coverage(&target), Coverage::None);
+}
