@@ -35,7 +35,9 @@
 //! is sound but may be [`Coverage::Unknown`] where a cleverer analysis would decide. The exploration
 //! has a state budget; past it the answer is `Unknown`.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashSet;
 use std::fmt;
 
 use crate::resolve::{Part, SymStr, Symbol};
@@ -890,7 +892,7 @@ fn explore(
         any_miss: false,
     };
     let start = (0, patterns.start(mode));
-    let mut seen: HashSet<(usize, Positions)> = HashSet::new();
+    let mut seen: FxHashSet<(usize, Positions)> = FxHashSet::default();
     let mut queue = VecDeque::new();
     seen.insert(start.clone());
     queue.push_back(start);
@@ -914,11 +916,10 @@ fn explore(
                     continue;
                 }
                 let key = (*to, next);
-                if !seen.contains(&key) {
-                    if seen.len() >= MAX_STATES {
-                        return None;
-                    }
-                    seen.insert(key.clone());
+                if seen.len() >= MAX_STATES && !seen.contains(&key) {
+                    return None;
+                }
+                if seen.insert(key.clone()) {
                     queue.push_back(key);
                 }
             }
