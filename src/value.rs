@@ -3,8 +3,10 @@
 //! A string is a sequence of literal text and *symbols* (the region, a parameter without a value,
 //! the physical id of a resource, an attribute that cannot be built). Two values compare as equal,
 //! different or unknown: the same symbol equals itself, a symbol against literal text is unknown.
+//! Symbols share their names (`Arc<str>`): a value is cloned into many targets.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Index of a template (a stack) in the deployment.
 pub type StackId = usize;
@@ -19,11 +21,11 @@ pub enum Symbol {
     StackName(StackId),
     StackId(StackId),
     /// A parameter with no value; same-named parameters of all stacks share it.
-    Parameter(String),
+    Parameter(Arc<str>),
     /// The physical id of a resource (`Ref` of a resource without an explicit name).
     PhysicalId {
         stack: StackId,
-        logical_id: String,
+        logical_id: Arc<str>,
         /// CloudFormation or the service generates it (an API id, `stack-Logical-RANDOM` names): it
         /// differs from every other resource's id and never occurs inside other text. False where the
         /// physical id is chosen otherwise (a stage's id is its name).
@@ -32,11 +34,11 @@ pub enum Symbol {
     /// An attribute that cannot be built from the template (`Fn::GetAtt Res.Attr`).
     Attribute {
         stack: StackId,
-        logical_id: String,
-        attribute: String,
+        logical_id: Arc<str>,
+        attribute: Arc<str>,
     },
     /// An export that no template of the deployment defines.
-    Import(String),
+    Import(Arc<str>),
 }
 
 impl Symbol {

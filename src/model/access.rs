@@ -626,7 +626,7 @@ pub fn execute_api_targets(r: &Resolver<'_>, route: &Route) -> Vec<Target> {
         return vec![
             Target::new()
                 .with(TargetPart::Symbol(Symbol::Parameter(
-                    "\u{1}unknown route ARN".to_string(),
+                    "\u{1}unknown route ARN".into(),
                 )))
                 .with(TargetPart::AnyPath),
         ];

@@ -257,7 +257,7 @@ impl<'d> Resolver<'d> {
                 None => Value::Str(s),
             },
             Some(value) => value,
-            None => Value::symbol(Symbol::Parameter(name.to_string())),
+            None => Value::symbol(Symbol::Parameter(name.into())),
         }
     }
 
@@ -469,7 +469,7 @@ impl<'d> Resolver<'d> {
     /// The value an export carries: the exporting output's value, resolved in its own stack.
     pub fn export(&self, name: &str) -> Value {
         let Some(site) = self.exports.get(name) else {
-            return Value::symbol(Symbol::Import(name.to_string()));
+            return Value::symbol(Symbol::Import(name.into()));
         };
         let output = self
             .template(site.stack)

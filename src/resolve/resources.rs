@@ -130,7 +130,7 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
 fn physical_id(stack: StackId, logical_id: &str, unique: bool) -> Value {
     Value::symbol(Symbol::PhysicalId {
         stack,
-        logical_id: logical_id.to_string(),
+        logical_id: logical_id.into(),
         unique,
     })
 }
@@ -161,8 +161,8 @@ fn generates_unique_id(type_name: &str) -> bool {
 fn attribute_symbol(stack: StackId, logical_id: &str, attribute: &str) -> Value {
     Value::symbol(Symbol::Attribute {
         stack,
-        logical_id: logical_id.to_string(),
-        attribute: attribute.to_string(),
+        logical_id: logical_id.into(),
+        attribute: attribute.into(),
     })
 }
 

@@ -115,7 +115,7 @@ fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<Str
         return Some(format!("call every {service} action (`{pattern}`)"));
     }
     // A fresh symbol stands for "any other API / function of the account": only a wildcard covers it.
-    let any = Symbol::Parameter("\u{1}any".to_string());
+    let any = Symbol::Parameter("\u{1}any".into());
     let mut arn = SymStr::literal(format!("arn:{partition}:{service}:"));
     arn.push_symbol(Symbol::Region);
     arn.push_literal(":");
