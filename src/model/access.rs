@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use super::api_policy::ApiPolicy;
 use super::permissions::LambdaPermission;
 use super::principals::{Attachment, Principal, principals};
-use super::route::{Invocation, Route};
+use super::route::{Invocation, Route, execute_api_arn};
 use crate::deployment::Deployment;
 use crate::iam::eval::{
     Caller, Decision, DenialReason, PolicyOrigin, PolicySource, ResourcePolicy, StatementRef,
@@ -324,15 +324,24 @@ impl Access {
             .collect()
     }
 
-    /// Decides `action` on `target` for principal `index`.
-    pub fn decide(&self, index: usize, action: &str, target: &Target) -> Decision {
+    /// The identity policies and the boundary of principal `index` as evaluator input for `action`.
+    fn identity_and_boundary(
+        &self,
+        index: usize,
+        action: &str,
+    ) -> (Vec<PolicySource<'_>>, Option<Vec<PolicySource<'_>>>) {
         let identity = self.identity.get(index).map_or(&[][..], Vec::as_slice);
-        let identity = Self::sources(identity, action);
         let boundary = self
             .boundaries
             .get(index)
             .and_then(Option::as_ref)
             .map(|b| Self::sources(b, action));
+        (Self::sources(identity, action), boundary)
+    }
+
+    /// Decides `action` on `target` for principal `index`.
+    pub fn decide(&self, index: usize, action: &str, target: &Target) -> Decision {
+        let (identity, boundary) = self.identity_and_boundary(index, action);
         evaluate(&identity, boundary.as_deref(), action, target)
     }
 
@@ -347,13 +356,7 @@ impl Access {
         let Some(caller_arn) = self.principals.get(index).and_then(|p| p.arn.as_str()) else {
             return self.decide(index, EXECUTE_API_INVOKE, target);
         };
-        let identity = self.identity.get(index).map_or(&[][..], Vec::as_slice);
-        let identity = Self::sources(identity, EXECUTE_API_INVOKE);
-        let boundary = self
-            .boundaries
-            .get(index)
-            .and_then(Option::as_ref)
-            .map(|b| Self::sources(b, EXECUTE_API_INVOKE));
+        let (identity, boundary) = self.identity_and_boundary(index, EXECUTE_API_INVOKE);
         let sources = [PolicySource::Known {
             document: &policy.document,
             origin: PolicyOrigin::new("the API's resource policy", None),
@@ -612,15 +615,7 @@ fn may_name_action(statement: &Statement, action: &str) -> bool {
 /// `arn:{partition}:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}` for each stage,
 /// with holes for path parameters, `ANY` and the `$default` route.
 pub fn execute_api_targets(r: &Resolver<'_>, route: &Route) -> Vec<Target> {
-    let prefix = Value::concat(vec![
-        Value::literal(format!("arn:{}:execute-api:", r.config().partition)),
-        r.region(),
-        Value::literal(":"),
-        r.account_id(),
-        Value::literal(":"),
-        route.api_id.clone(),
-        Value::literal("/"),
-    ]);
+    let prefix = Value::concat(vec![execute_api_arn(r, &route.api_id), Value::literal("/")]);
     let Some(prefix) = prefix.as_str().cloned() else {
         // The ARN is not known: a symbol that may be any text, so that no grant is ruled out.
         return vec![

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use super::route::execute_api_arn;
 use super::sam::{IMPLICIT_REST_API, globals};
 use crate::iam::policy::{PolicyDocument, ResourceSet};
 use crate::load::{Entry, Key, Node, NodeKind};
@@ -137,14 +138,7 @@ fn implicit_and_event_policies(
 /// API Gateway reads `execute-api:/stage/METHOD/path` in a resource policy as the ARN of the API's own
 /// routes: `arn:{partition}:execute-api:{region}:{account}:{api-id}/stage/METHOD/path`.
 fn expand_shorthand(r: &Resolver<'_>, api: &Value, document: &mut PolicyDocument) {
-    let prefix = Value::concat(vec![
-        Value::literal(format!("arn:{}:execute-api:", r.config().partition)),
-        r.region(),
-        Value::literal(":"),
-        r.account_id(),
-        Value::literal(":"),
-        api.clone(),
-    ]);
+    let prefix = execute_api_arn(r, api);
     for statement in &mut document.statements {
         let values = match &mut statement.resources {
             ResourceSet::Resource(v) | ResourceSet::NotResource(v) => v,

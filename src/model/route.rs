@@ -6,7 +6,7 @@
 //! request targets). Access checks and `iamlint routes` read only this model.
 
 use crate::iam::pattern::Target;
-use crate::resolve::{StackId, Value};
+use crate::resolve::{Resolver, StackId, Value};
 use crate::source::Span;
 
 /// REST (API Gateway v1) or HTTP (v2).
@@ -187,3 +187,15 @@ impl Route {
 
 /// The HTTP verbs an `ANY` route stands for.
 pub const HTTP_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// `arn:{partition}:execute-api:{region}:{account}:{api}`: the ARN of an API, before its stages.
+pub fn execute_api_arn(r: &Resolver<'_>, api: &Value) -> Value {
+    Value::concat(vec![
+        Value::literal(format!("arn:{}:execute-api:", r.config().partition)),
+        r.region(),
+        Value::literal(":"),
+        r.account_id(),
+        Value::literal(":"),
+        api.clone(),
+    ])
+}
