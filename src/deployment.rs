@@ -118,6 +118,8 @@ pub struct Deployment {
     pub imports: Vec<Import>,
     /// Per stack: its references and intrinsic problems (the reference walk of each template).
     pub references: Vec<StackReferences>,
+    /// Per stack: its name in messages (see [`Deployment::stack_name`]), computed once.
+    stack_names: Vec<String>,
     pub graph: DiGraph<GraphNode, GraphEdge>,
     nodes: HashMap<GraphNode, NodeIndex>,
 }
@@ -149,8 +151,10 @@ impl Deployment {
                 }
             })
             .collect();
+        let stack_names = stack_names(&sources, &templates);
         let mut deployment = Deployment {
             references,
+            stack_names,
             sources,
             templates,
             config,
@@ -202,21 +206,10 @@ impl Deployment {
 
     /// A short name for a stack in messages: its file name, or its path when two templates share the name.
     pub fn stack_name(&self, stack: StackId) -> String {
-        let path = |s: StackId| {
-            self.template(s)
-                .and_then(|t| self.sources.get(t.file))
-                .map(|f| f.display_path())
-        };
-        let Some(full) = path(stack) else {
-            return format!("stack {stack}");
-        };
-        let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
-        let short = name(&full);
-        let clashes = (0..self.templates.len())
-            .filter(|s| *s != stack)
-            .filter_map(path)
-            .any(|other| name(&other) == short);
-        if clashes { full } else { short }
+        self.stack_names
+            .get(stack)
+            .cloned()
+            .unwrap_or_else(|| format!("stack {stack}"))
     }
 
     /// Which stacks must exist before which, because of imports of exports defined in the deployment
@@ -419,4 +412,33 @@ fn collect_exports(templates: &[Template], config: &ResolveConfig) -> Vec<Export
         }
     }
     defs
+}
+
+/// Each stack's name in messages: its file name, or its path when two templates share the name.
+fn stack_names(sources: &SourceMap, templates: &[Template]) -> Vec<String> {
+    let paths: Vec<String> = templates
+        .iter()
+        .enumerate()
+        .map(|(stack, t)| {
+            sources
+                .get(t.file)
+                .map_or_else(|| format!("stack {stack}"), |f| f.display_path())
+        })
+        .collect();
+    let short = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for path in &paths {
+        *counts.entry(short(path)).or_default() += 1;
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = short(&path);
+            if counts.get(&name).is_some_and(|n| *n > 1) {
+                path
+            } else {
+                name
+            }
+        })
+        .collect()
 }

@@ -5,9 +5,10 @@
 //! - A *caller* is a principal whose `execute-api:Invoke` is allowed on some stage of the route; one for
 //!   which it is only conditional is a *possible caller* (rules give it undecided notes at most); a
 //!   principal denied by an explicit Deny, its boundary or the lack of an Allow is neither.
-//! - `lambda:InvokeFunction`: the identity policies within the boundary, else an
-//!   `AWS::Lambda::Permission` naming the caller (same account; the boundary still limits it), see
-//!   [`super::permissions`].
+//! - Resource-based policies take part through `iam::eval::evaluate_request`, as IAM combines them:
+//!   the function's `AWS::Lambda::Permission`s for `lambda:InvokeFunction` (see
+//!   [`super::permissions`]), the API's resource policy for `execute-api:Invoke` (see
+//!   [`super::api_policy`]).
 //! - Scale: a route meets only the principals whose grants can concern it. A grant whose every
 //!   resource names a unique API id can only match routes holding that id (two resources never share a
 //!   generated id); principals with other grants (`*`, parameters, managed policies) meet every route,
@@ -196,88 +197,38 @@ impl Access {
         })
     }
 
-    /// `lambda:InvokeFunction` on the targets: the identity policies, else (same account) an
-    /// `AWS::Lambda::Permission` naming the caller, within its permissions boundary.
+    /// `lambda:InvokeFunction` on every target: the caller's policies with the function's
+    /// `AWS::Lambda::Permission`s as its resource policy.
     pub fn decide_lambda(
         &self,
         principal: usize,
         targets: &[Target],
-        lambda_grants: &[LambdaPermission],
+        permissions: &[LambdaPermission],
     ) -> Decision {
-        let identity = self.decide_any(principal, LAMBDA_INVOKE, targets);
-        if identity.is_allowed()
-            || matches!(
-                identity,
-                Decision::Denied {
-                    reason: DenialReason::ExplicitDeny,
-                    ..
-                }
-            )
-        {
-            return identity;
-        }
-        let Some(caller) = self.principals.get(principal) else {
-            return identity;
-        };
-        let mut maybe = Vec::new();
-        let mut all = true;
-        for target in targets {
-            match super::permissions::grant_to_caller(lambda_grants, &caller.arn, target) {
-                Some(Ok(())) => {}
-                Some(Err(why)) => {
-                    maybe.push(why);
-                    all = false;
-                }
-                None => {
-                    all = false;
-                }
-            }
-        }
-        if all && maybe.is_empty() {
-            // Same account: the function's resource policy alone allows, within the boundary.
-            let boundary = self.boundary_decision(principal, targets);
-            return match boundary {
-                Some(decision) if !decision.is_allowed() => decision,
-                _ => Decision::Allowed { grants: Vec::new() },
-            };
-        }
-        if !maybe.is_empty() && !identity.is_denied() {
-            return identity;
-        }
-        if !maybe.is_empty() {
-            return Decision::Conditional {
-                reasons: maybe,
-                grants: Vec::new(),
-            };
-        }
-        identity
-    }
-
-    /// What the permissions boundary alone allows (None without a boundary).
-    fn boundary_decision(&self, principal: usize, targets: &[Target]) -> Option<Decision> {
-        let boundary = self.boundaries.get(principal)?.as_ref()?;
-        let sources = Self::sources(boundary, LAMBDA_INVOKE);
-        let decisions: Vec<Decision> = targets
+        let decisions = targets
             .iter()
-            .map(|t| {
-                let d = evaluate(&sources, None, LAMBDA_INVOKE, t);
-                match d {
-                    Decision::Denied {
-                        reason: DenialReason::NoAllow,
-                        denies,
-                    } => Decision::Denied {
-                        reason: DenialReason::Boundary,
-                        denies,
-                    },
-                    other => other,
+            .map(|target| {
+                let sources: Vec<PolicySource<'_>> = permissions
+                    .iter()
+                    .filter(|p| p.may_name(target))
+                    .filter_map(|p| {
+                        Some(PolicySource::Known {
+                            document: p.policy.as_ref()?,
+                            origin: PolicyOrigin::new(
+                                format!("AWS::Lambda::Permission {}", p.logical_id),
+                                None,
+                            ),
+                        })
+                    })
+                    .collect();
+                if sources.is_empty() {
+                    self.decide(principal, LAMBDA_INVOKE, target)
+                } else {
+                    self.decide_with_resource_policy(principal, &sources, LAMBDA_INVOKE, target)
                 }
             })
             .collect();
-        decisions
-            .iter()
-            .find(|d| !d.is_allowed())
-            .or(decisions.first())
-            .cloned()
+        every_target(decisions)
     }
 
     /// Which APIs each principal's identity policies can grant `execute-api:Invoke` on.
@@ -345,38 +296,52 @@ impl Access {
         evaluate(&identity, boundary.as_deref(), action, target)
     }
 
-    /// `execute-api:Invoke` on `target` of an API with a resource policy: the caller's policies and the
-    /// API's, as IAM combines them (same account: either may allow; an explicit Deny in either blocks).
-    fn decide_with_api_policy(
+    /// `action` on `target` of a resource with a resource-based policy (`sources`): the caller's
+    /// policies and the resource's, as IAM combines them (same account: either may allow, within
+    /// the boundary for a grant to the role; an explicit Deny in either blocks).
+    fn decide_with_resource_policy(
         &self,
         index: usize,
-        policy: &ApiPolicy,
+        sources: &[PolicySource<'_>],
+        action: &str,
         target: &Target,
     ) -> Decision {
         let Some(caller_arn) = self.principals.get(index).and_then(|p| p.arn.as_str()) else {
-            return self.decide(index, EXECUTE_API_INVOKE, target);
+            return self.decide(index, action, target);
         };
-        let (identity, boundary) = self.identity_and_boundary(index, EXECUTE_API_INVOKE);
-        let sources = [PolicySource::Known {
-            document: &policy.document,
-            origin: PolicyOrigin::new("the API's resource policy", None),
-        }];
+        let (identity, boundary) = self.identity_and_boundary(index, action);
         let resource = ResourcePolicy {
-            sources: &sources,
+            sources,
             account: &self.account,
         };
         let caller = Caller {
             arn: caller_arn,
             account: &self.account,
         };
-        let decision = evaluate_request(
+        evaluate_request(
             &identity,
             boundary.as_deref(),
             Some(&resource),
             &caller,
-            EXECUTE_API_INVOKE,
+            action,
             target,
-        );
+        )
+    }
+
+    /// `execute-api:Invoke` on `target` of an API with a resource policy; conditional where the
+    /// policy is only partly modelled.
+    fn decide_with_api_policy(
+        &self,
+        index: usize,
+        policy: &ApiPolicy,
+        target: &Target,
+    ) -> Decision {
+        let sources = [PolicySource::Known {
+            document: &policy.document,
+            origin: PolicyOrigin::new("the API's resource policy", None),
+        }];
+        let decision =
+            self.decide_with_resource_policy(index, &sources, EXECUTE_API_INVOKE, target);
         match (&policy.unmodelled, decision) {
             (Some(why), Decision::Allowed { grants }) => Decision::Conditional {
                 reasons: vec![why.clone()],
@@ -396,8 +361,9 @@ impl Access {
         }
     }
 
-    /// Where a statement the evaluator names is written.
-    pub fn statement_location(&self, index: usize, statement: &StatementRef) -> Option<Location> {
+    /// The principal's policy that holds a statement the evaluator names (none for a statement of a
+    /// resource policy: it is not the principal's).
+    fn policy_of(&self, index: usize, statement: &StatementRef) -> Option<&LoadedPolicy> {
         if statement.resource {
             return None;
         }
@@ -406,7 +372,12 @@ impl Access {
         } else {
             self.identity.get(index)?
         };
-        let origin = match policies.get(statement.policy)? {
+        policies.get(statement.policy)
+    }
+
+    /// Where a statement the evaluator names is written.
+    pub fn statement_location(&self, index: usize, statement: &StatementRef) -> Option<Location> {
+        let origin = match self.policy_of(index, statement)? {
             LoadedPolicy::Document { origin, .. }
             | LoadedPolicy::Managed { origin, .. }
             | LoadedPolicy::Unknown { origin, .. } => origin,
@@ -425,15 +396,7 @@ impl Access {
         index: usize,
         statement: &StatementRef,
     ) -> Option<(&Statement, Location, &str)> {
-        if statement.resource {
-            return None;
-        }
-        let policies = if statement.boundary {
-            self.boundaries.get(index)?.as_ref()?
-        } else {
-            self.identity.get(index)?
-        };
-        match policies.get(statement.policy)? {
+        match self.policy_of(index, statement)? {
             LoadedPolicy::Document { document, origin } => {
                 let found = document.statements.get(statement.statement)?;
                 let file = origin.location?.file;
@@ -474,26 +437,33 @@ impl Access {
 
     /// The decision over several possible targets: allowed only if allowed for each.
     pub fn decide_any(&self, index: usize, action: &str, targets: &[Target]) -> Decision {
-        let decisions: Vec<Decision> = targets
-            .iter()
-            .map(|t| self.decide(index, action, t))
-            .collect();
-        if decisions.iter().all(Decision::is_allowed)
-            || decisions.iter().all(Decision::is_denied)
-            || decisions.len() == 1
-        {
-            return decisions
-                .into_iter()
-                .next()
-                .unwrap_or(Decision::Conditional {
-                    reasons: Vec::new(),
-                    grants: Vec::new(),
-                });
-        }
-        Decision::Conditional {
-            reasons: vec!["the target depends on a condition that cannot be decided".to_string()],
-            grants: Vec::new(),
-        }
+        every_target(
+            targets
+                .iter()
+                .map(|t| self.decide(index, action, t))
+                .collect(),
+        )
+    }
+}
+
+/// The decision over several possible targets (a condition chooses one): the common answer when
+/// they agree, else conditional.
+fn every_target(decisions: Vec<Decision>) -> Decision {
+    if decisions.iter().all(Decision::is_allowed)
+        || decisions.iter().all(Decision::is_denied)
+        || decisions.len() == 1
+    {
+        return decisions
+            .into_iter()
+            .next()
+            .unwrap_or(Decision::Conditional {
+                reasons: Vec::new(),
+                grants: Vec::new(),
+            });
+    }
+    Decision::Conditional {
+        reasons: vec!["the target depends on a condition that cannot be decided".to_string()],
+        grants: Vec::new(),
     }
 }
 

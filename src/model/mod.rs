@@ -17,8 +17,6 @@ pub mod principals;
 pub mod route;
 pub mod sam;
 
-use std::collections::HashMap;
-
 use crate::deployment::Deployment;
 use crate::resolve::{Resolver, StackId, Value};
 use crate::source::{FileId, Location, Span};
@@ -159,36 +157,16 @@ fn complete(deployment: &Deployment, r: &Resolver<'_>, written: &Resolver<'_>, r
     });
 }
 
-/// Every stack with its display name, computed once (file names, paths where two clash).
+/// Every stack with its display name.
 fn stacks(deployment: &Deployment) -> Vec<Stack> {
-    let paths: Vec<String> = deployment
-        .templates
-        .iter()
-        .map(|t| {
-            deployment
-                .sources
-                .get(t.file)
-                .map(|f| f.display_path())
-                .unwrap_or_default()
-        })
-        .collect();
-    let short = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for path in &paths {
-        *counts.entry(short(path)).or_default() += 1;
-    }
     deployment
         .templates
         .iter()
-        .zip(paths)
-        .map(|(template, path)| {
-            let name = short(&path);
-            let clashes = counts.get(&name).is_some_and(|n| *n > 1);
-            Stack {
-                file: template.file,
-                name: if clashes { path } else { name },
-                sam: template.is_sam(),
-            }
+        .enumerate()
+        .map(|(stack, template)| Stack {
+            file: template.file,
+            name: deployment.stack_name(stack),
+            sam: template.is_sam(),
         })
         .collect()
 }

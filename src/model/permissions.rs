@@ -1,23 +1,19 @@
 //! Resource-based policies of Lambda functions: every `AWS::Lambda::Permission` of the deployment,
-//! resolved once, and the two questions rules ask of them.
+//! resolved once, for the two questions rules ask of them.
 //!
 //! - [`api_gateway_grant`]: may API Gateway's service identity invoke a route's target (a permission
 //!   for `apigateway.amazonaws.com` naming the function, whose `SourceArn` covers the route)?
-//! - [`grant_to_caller`]: does a permission name the caller itself (its role or user ARN), so that a
-//!   same-account call with the caller's credentials is allowed by the function's policy even
-//!   without an identity grant?
-//!
-//! Semantics (iam-semantics.md; AWS "policy evaluation logic"): within one account a request is
-//! allowed when the identity policies or the resource policy allow it; a permissions boundary still
-//! limits a grant the resource policy gives to the role ARN. iamlint's callers are of the same
-//! account as the deployment's functions (one account per deployment unless configured); an account
-//! or root principal only delegates to the account's IAM policies, so it grants the caller nothing of
-//! its own (as `iam::eval` decides it too). A permission with `SourceArn`, `SourceAccount`,
-//! `PrincipalOrgID` or `FunctionUrlAuthType` is conditional for a caller: it counts as *maybe*.
+//! - A caller's own `lambda:InvokeFunction`: each permission is also one resource-policy statement
+//!   ([`LambdaPermission::policy`], built with `Statement::resource_grant`) that the evaluator
+//!   (`iam::eval::evaluate_request`) combines with the caller's policies as IAM does: in one account
+//!   a permission naming the caller's role ARN allows within its boundary, an account or root
+//!   principal only delegates to the caller's own policies, and `SourceArn`, `SourceAccount`,
+//!   `PrincipalOrgID` or `FunctionUrlAuthType` make the grant conditional.
 
 use super::route::Route;
-use crate::iam::pattern::{Coverage, Pattern, Target, action_matches};
-use crate::resolve::{Part, Resolver, StackId, SymStr, Symbol, Value};
+use crate::iam::pattern::{Coverage, Pattern, Target, action_matches, coverage_of_any};
+use crate::iam::policy::{PolicyDocument, PrincipalSet, Statement};
+use crate::resolve::{Part, Resolver, StackId, SymStr, Value};
 use crate::source::Span;
 use crate::template::Template;
 
@@ -36,22 +32,14 @@ pub struct LambdaPermission {
     pub other_conditions: bool,
     /// The ARN a request names when it invokes what `FunctionName` (and `Qualifier`) names.
     pub function_arn: Option<SymStr>,
-    /// The deployment's account id, and its root ARN (`arn:aws:iam::{account}:root`).
-    pub account: SymStr,
-    pub account_root: SymStr,
+    /// The permission as a resource-policy document of one statement (none without a `Principal`
+    /// or a `FunctionName` that can be read).
+    pub policy: Option<PolicyDocument>,
 }
 
 /// Every `AWS::Lambda::Permission` of the deployment's templates.
 pub fn lambda_permissions(r: &Resolver<'_>, templates: &[Template]) -> Vec<LambdaPermission> {
     let mut out = Vec::new();
-    let account = r
-        .account_id()
-        .as_str()
-        .cloned()
-        .unwrap_or_else(|| SymStr::symbol(Symbol::AccountId));
-    let mut account_root = SymStr::literal(format!("arn:{}:iam::", r.config().partition));
-    account_root.append(&account);
-    account_root.push_literal(":root");
     for (stack, template) in templates.iter().enumerate() {
         for permission in template
             .resources
@@ -65,7 +53,7 @@ pub fn lambda_permissions(r: &Resolver<'_>, templates: &[Template]) -> Vec<Lambd
                 .as_ref()
                 .and_then(Value::as_str)
                 .map(|f| function_arn(r, f, qualifier.as_ref()));
-            out.push(LambdaPermission {
+            let mut read = LambdaPermission {
                 stack,
                 logical_id: permission.logical_id.clone(),
                 span: permission.span,
@@ -74,8 +62,6 @@ pub fn lambda_permissions(r: &Resolver<'_>, templates: &[Template]) -> Vec<Lambd
                 function_name,
                 qualifier,
                 function_arn,
-                account: account.clone(),
-                account_root: account_root.clone(),
                 source_arn: value("SourceArn"),
                 other_conditions: [
                     "SourceAccount",
@@ -85,13 +71,50 @@ pub fn lambda_permissions(r: &Resolver<'_>, templates: &[Template]) -> Vec<Lambd
                 ]
                 .iter()
                 .any(|k| permission.property(k).is_some()),
-            });
+                policy: None,
+            };
+            read.policy = read.as_policy();
+            out.push(read);
         }
     }
     out
 }
 
 impl LambdaPermission {
+    /// One `Allow` statement: the `Principal`, the `Action` (an entry that is not literal text stays
+    /// uncertain), the ARN `FunctionName` names, conditional when the permission has conditions.
+    fn as_policy(&self) -> Option<PolicyDocument> {
+        let principal = self.principal.as_ref()?;
+        let arn = self.function_arn.clone()?;
+        let literal_action = self.action.as_ref().and_then(Value::as_literal);
+        let mut statement = Statement::resource_grant(
+            PrincipalSet::of_permission_principal(principal),
+            literal_action.map(str::to_string).into_iter().collect(),
+            vec![Value::Str(arn)],
+            self.source_arn.is_some() || self.other_conditions,
+            self.span,
+        );
+        if literal_action.is_none() {
+            statement.uncertain_actions = self.action.iter().cloned().collect();
+        }
+        Some(PolicyDocument {
+            statements: vec![statement],
+            span: self.span,
+            ..PolicyDocument::default()
+        })
+    }
+
+    /// Whether the permission may concern an invocation of `target` (its function ARN does not rule
+    /// the target out).
+    pub fn may_name(&self, target: &Target) -> bool {
+        self.policy
+            .iter()
+            .flat_map(|p| &p.statements)
+            .any(|statement| {
+                coverage_of_any(statement.literal_patterns(false), target) != Coverage::None
+            })
+    }
+
     /// The action is `lambda:InvokeFunction` (or a literal pattern matching it); unknown counts.
     fn may_invoke(&self) -> bool {
         self.action
@@ -168,72 +191,6 @@ pub fn api_gateway_grant(permissions: &[LambdaPermission], route: &Route) -> Ser
         }
     }
     maybe.map_or(ServiceGrant::No, ServiceGrant::Maybe)
-}
-
-/// Whether a permission grants the caller (`caller_arn`, a role or user ARN of the deployment's
-/// account) `lambda:InvokeFunction` on `target`: `Some(Ok)` surely, `Some(Err(why))` perhaps, `None`
-/// when no permission names the caller.
-pub fn grant_to_caller(
-    permissions: &[LambdaPermission],
-    caller_arn: &Value,
-    target: &Target,
-) -> Option<Result<(), String>> {
-    let mut maybe = None;
-    for permission in permissions {
-        if !permission.may_invoke() {
-            continue;
-        }
-        let Some(arn) = &permission.function_arn else {
-            continue;
-        };
-        let coverage = Pattern::new(arn, false).coverage(target);
-        if coverage == Coverage::None {
-            continue;
-        }
-        let Some(principal) = &permission.principal else {
-            continue;
-        };
-        match names_principal(permission, principal, caller_arn) {
-            Some(false) => continue,
-            Some(true)
-                if coverage == Coverage::All
-                    && !permission.other_conditions
-                    && permission.source_arn.is_none() =>
-            {
-                return Some(Ok(()));
-            }
-            _ => {
-                maybe = Some(format!(
-                    "{} may grant the caller lambda:InvokeFunction, depending on its principal, its conditions or unknown values",
-                    permission.logical_id
-                ));
-            }
-        }
-    }
-    maybe.map(Err)
-}
-
-/// Whether a permission's `Principal` names the caller itself: its role or user ARN. The account id
-/// and the root ARN do not (they delegate to the caller's identity policies). Three-valued: `None`
-/// when a symbol hides it.
-fn names_principal(
-    permission: &LambdaPermission,
-    principal: &Value,
-    caller_arn: &Value,
-) -> Option<bool> {
-    let text = principal.as_str()?;
-    if text
-        .as_literal()
-        .is_some_and(|l| l.ends_with(".amazonaws.com"))
-    {
-        return Some(false);
-    }
-    // The account (id or root ARN) delegates to the account's own IAM policies: in the same account
-    // it grants the caller nothing the identity policies do not.
-    if *text == permission.account || *text == permission.account_root {
-        return Some(false);
-    }
-    principal.equals(caller_arn)
 }
 
 /// The ARN a request names for a `FunctionName` (a name, a partial or a full ARN) with its
