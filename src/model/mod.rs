@@ -12,6 +12,7 @@ pub mod api_policy;
 pub mod apigw;
 pub mod cors;
 pub mod edge;
+pub mod function_arn;
 pub mod permissions;
 pub mod principals;
 pub mod route;
@@ -136,25 +137,36 @@ fn complete(deployment: &Deployment, r: &Resolver<'_>, written: &Resolver<'_>, r
     route.sam_function = template
         .and_then(|t| t.resource(&function))
         .is_some_and(|f| f.type_name() == "AWS::Serverless::Function");
-    // Only API Gateway's own identity needs the function's resource policy (IAM005); only a caller's
-    // credentials need the ARN to grant (IAM001 help).
+    // Only a caller's credentials (or a role) need the ARN to grant, for the help of IAM001/IAM002.
     if route.invocation == route::Invocation::ServiceIdentity {
-        route.function_names = vec![
-            r.reference(route.stack, &function),
-            r.attribute(route.stack, &function, "Arn"),
-        ];
         return;
     }
-    route.written_target = Some(match &route.alias {
-        Some(_) if route.sam_function => {
-            written.reference(route.stack, &format!("{function}.Alias"))
-        }
-        Some(_) => route
-            .target
-            .clone()
-            .unwrap_or_else(|| Value::unknown("unknown target")),
-        None => written.attribute(route.stack, &function, "Arn"),
-    });
+    route.written_target = Some(written_target(r, written, route, &function));
+}
+
+/// The ARN a route invokes as the user writes it: the function's `Arn` with the qualifier the route
+/// names (SAM's `Fn.Alias` for `AutoPublishAlias`), parameters left symbolic.
+fn written_target(
+    r: &Resolver<'_>,
+    written: &Resolver<'_>,
+    route: &Route,
+    function: &str,
+) -> Value {
+    let arn = written.attribute(route.stack, function, "Arn");
+    let Some(qualifier) = &route.qualifier else {
+        return arn;
+    };
+    let sam_alias = format!("{function}.Alias");
+    let is_sam_alias = route.sam_function
+        && r.reference(route.stack, &sam_alias)
+            .as_str()
+            .and_then(function_arn::FunctionArn::parse)
+            .and_then(|a| a.qualifier_text())
+            .is_some_and(|q| &q == qualifier);
+    if is_sam_alias {
+        return written.reference(route.stack, &sam_alias);
+    }
+    Value::concat(vec![arn, Value::literal(format!(":{qualifier}"))])
 }
 
 /// Every stack with its display name.

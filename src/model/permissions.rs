@@ -10,6 +10,7 @@
 //!   principal only delegates to the caller's own policies, and `SourceArn`, `SourceAccount`,
 //!   `PrincipalOrgID` or `FunctionUrlAuthType` make the grant conditional.
 
+use super::function_arn::FunctionArn;
 use super::route::Route;
 use crate::iam::pattern::{Coverage, Pattern, Target, action_matches, coverage_of_any};
 use crate::iam::policy::{PolicyDocument, PrincipalSet, Statement};
@@ -115,30 +116,92 @@ impl LambdaPermission {
             })
     }
 
-    /// The action is `lambda:InvokeFunction` (or a literal pattern matching it); unknown counts.
-    fn may_invoke(&self) -> bool {
-        self.action
-            .as_ref()
-            .and_then(Value::as_literal)
-            .is_none_or(|a| action_matches(a, "lambda:InvokeFunction"))
+    /// Whether the action is `lambda:InvokeFunction` (or a literal pattern matching it); `None` when a
+    /// template value decides.
+    fn invokes(&self) -> Option<bool> {
+        let action = self.action.as_ref()?.as_literal()?;
+        Some(action_matches(action, "lambda:InvokeFunction"))
     }
 
-    /// Whether `FunctionName` names the route's target: the alias ARN (or a `Qualifier`) for an alias
-    /// route, else the function's name or ARN.
-    fn names_target(&self, route: &Route) -> bool {
-        let Some(named) = &self.function_name else {
-            return false;
-        };
-        match (&route.alias, &route.target) {
-            (Some(_), Some(target)) => {
-                named.equals(target) == Some(true) || self.qualifier.is_some()
-            }
-            _ => route
-                .function_names
-                .iter()
-                .any(|name| named.equals(name) == Some(true)),
-        }
+    /// Whether the principal is API Gateway's service; `None` when a template value decides.
+    fn is_for_api_gateway(&self) -> Option<bool> {
+        let principal = self.principal.as_ref()?.as_literal()?;
+        Some(principal.starts_with("apigateway."))
     }
+
+    /// Whether `FunctionName` (with `Qualifier`) names the ARN the route invokes, as Lambda applies a
+    /// resource policy: the same function and the same version or alias (see
+    /// [`crate::model::function_arn`]). `None` when template values decide.
+    fn names_target(&self, route: &Route) -> Option<bool> {
+        if self.function_name.is_none() {
+            return Some(false);
+        }
+        let named = self.function_arn.as_ref()?;
+        let targets = route.target.as_ref()?.strings()?;
+        let mut answer = Some(false);
+        for target in targets {
+            let same = match (FunctionArn::parse(named), FunctionArn::parse(target)) {
+                (Some(a), Some(b)) => a.same_resource(&b),
+                _ => Value::Str(named.clone()).equals(&Value::Str(target.clone())),
+            };
+            match same {
+                Some(true) => return Some(true),
+                None => answer = None,
+                Some(false) => {}
+            }
+        }
+        answer
+    }
+
+    /// How much of the route this permission's `SourceArn` covers for API Gateway.
+    fn source_coverage(&self, route: &Route) -> Option<Coverage> {
+        let Some(source) = &self.source_arn else {
+            return Some(Coverage::All);
+        };
+        let pattern = Pattern::new(source.as_str()?, false);
+        let coverages: Vec<Coverage> = route
+            .execute_api
+            .iter()
+            .map(|t| pattern.coverage(t))
+            .collect();
+        Some(if coverages.iter().all(|c| *c == Coverage::All) {
+            Coverage::All
+        } else if coverages.iter().all(|c| *c == Coverage::None) {
+            Coverage::None
+        } else {
+            Coverage::Some
+        })
+    }
+}
+
+/// The permissions for API Gateway that name the route's function with another qualifier (the bare
+/// function for an alias route, or the reverse): they do not apply to the ARN the route invokes.
+/// Each comes with the qualifier it names (`None`: the unqualified function).
+pub fn other_qualifier_permissions<'p>(
+    permissions: &'p [LambdaPermission],
+    route: &Route,
+) -> Vec<(&'p LambdaPermission, Option<String>)> {
+    let targets: Vec<FunctionArn> = route
+        .target
+        .as_ref()
+        .and_then(Value::strings)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(FunctionArn::parse)
+        .collect();
+    permissions
+        .iter()
+        .filter(|p| p.is_for_api_gateway() != Some(false))
+        .filter_map(|p| {
+            let named = p.function_arn.as_ref().and_then(FunctionArn::parse)?;
+            let other = targets.iter().any(|t| {
+                let same_function =
+                    Value::Str(named.function.clone()).equals(&Value::Str(t.function.clone()));
+                same_function == Some(true) && named.qualifier != t.qualifier
+            });
+            other.then(|| (p, named.qualifier_text()))
+        })
+        .collect()
 }
 
 /// Whether API Gateway's own identity may invoke a route's target.
@@ -150,45 +213,47 @@ pub enum ServiceGrant {
     No,
 }
 
-/// Whether some permission lets `apigateway.amazonaws.com` invoke the route's function.
+/// Whether some permission lets `apigateway.amazonaws.com` invoke the route's target: its principal,
+/// action, function (with qualifier) and `SourceArn` all cover the route.
 pub fn api_gateway_grant(permissions: &[LambdaPermission], route: &Route) -> ServiceGrant {
     if route.function.is_none() {
         return ServiceGrant::Yes;
     }
     let mut maybe: Option<String> = None;
     for permission in permissions {
-        let principal = permission.principal.as_ref().and_then(Value::as_literal);
-        if principal.is_some_and(|p| !p.starts_with("apigateway.")) {
+        let facts = [
+            (permission.is_for_api_gateway(), "its Principal"),
+            (permission.invokes(), "its Action"),
+            (permission.names_target(route), "the function it names"),
+        ];
+        if facts.iter().any(|(fact, _)| *fact == Some(false)) {
             continue;
         }
-        if !permission.may_invoke() || !permission.names_target(route) {
+        let coverage = permission.source_coverage(route);
+        if coverage == Some(Coverage::None) {
             continue;
         }
-        let Some(source) = &permission.source_arn else {
-            return ServiceGrant::Yes;
-        };
-        let Some(source) = source.as_str() else {
-            maybe = Some(format!(
-                "the SourceArn of {} is not known",
-                permission.logical_id
-            ));
-            continue;
-        };
-        let pattern = Pattern::new(source, false);
-        let coverages: Vec<Coverage> = route
-            .execute_api
+        let unknown: Vec<&str> = facts
             .iter()
-            .map(|t| pattern.coverage(t))
+            .filter(|(fact, _)| fact.is_none())
+            .map(|(_, what)| *what)
+            .chain(coverage.is_none().then_some("its SourceArn"))
             .collect();
-        if coverages.iter().all(|c| *c == Coverage::All) {
+        if unknown.is_empty() && coverage == Some(Coverage::All) {
             return ServiceGrant::Yes;
         }
-        if coverages.iter().any(|c| *c != Coverage::None) {
-            maybe = Some(format!(
+        maybe = Some(if unknown.is_empty() {
+            format!(
                 "{} covers the route only in part, or depending on unknown values",
                 permission.logical_id
-            ));
-        }
+            )
+        } else {
+            format!(
+                "{} may grant it, depending on {}",
+                permission.logical_id,
+                unknown.join(", ")
+            )
+        });
     }
     maybe.map_or(ServiceGrant::No, ServiceGrant::Maybe)
 }

@@ -95,9 +95,9 @@ pub struct Route {
     pub invocation: Invocation,
     /// The Lambda function's logical id, when the integration targets one of the deployment.
     pub function: Option<String>,
-    /// The alias the integration targets (`AutoPublishAlias`).
-    pub alias: Option<String>,
-    /// The ARN API Gateway invokes: the function's, or the alias's.
+    /// The alias or version the integration targets (`AutoPublishAlias`, `${Fn.Arn}:live`).
+    pub qualifier: Option<String>,
+    /// The ARN API Gateway invokes: the function's, the version's or the alias's.
     pub target: Option<Value>,
     /// Where the route is defined: the SAM event, the OpenAPI operation or the Method resource.
     pub span: Span,
@@ -113,9 +113,6 @@ pub struct Route {
     pub verbs: Vec<Target>,
     /// The Lambda ARN(s) the route invokes, as targets (several when a condition decides).
     pub lambda: Option<Vec<Target>>,
-    /// The values that name the target function (its `Ref` and its ARN), for the resource policy API
-    /// Gateway's own identity needs (routes that invoke with it only).
-    pub function_names: Vec<Value>,
     /// The target's ARN as the user writes it, parameters left symbolic (`${Env}`), for help texts
     /// (routes that invoke with credentials only).
     pub written_target: Option<Value>,
@@ -159,7 +156,7 @@ impl Route {
             authorization: Authorization::None,
             invocation: Invocation::ServiceIdentity,
             function: None,
-            alias: None,
+            qualifier: None,
             target: None,
             span,
             auth_span: None,
@@ -168,7 +165,6 @@ impl Route {
             execute_api: Vec::new(),
             verbs: Vec::new(),
             lambda: None,
-            function_names: Vec::new(),
             written_target: None,
             sam_function: false,
             api_span: span,

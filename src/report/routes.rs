@@ -26,7 +26,7 @@ struct JsonRoute {
     authorization: &'static str,
     caller_credentials: bool,
     function: Option<String>,
-    alias: Option<String>,
+    qualifier: Option<String>,
     callers: Vec<JsonCaller>,
 }
 
@@ -90,7 +90,7 @@ pub fn json(model: &Model, sources: &SourceMap) -> String {
                 authorization: route.authorization.as_str(),
                 caller_credentials: route.caller_credentials(),
                 function: route.function.clone(),
-                alias: route.alias.clone(),
+                qualifier: route.qualifier.clone(),
                 callers: callers(model, sources, i),
             })
             .collect(),
@@ -129,7 +129,7 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
                     Invocation::ServiceIdentity => "apigateway".to_string(),
                     Invocation::Role { arn, .. } => format!("role {arn}"),
                 },
-                match (&route.function, &route.alias) {
+                match (&route.function, &route.qualifier) {
                     (Some(f), Some(a)) => format!("{f}:{a}"),
                     (Some(f), None) => f.clone(),
                     _ => "-".to_string(),

@@ -302,6 +302,12 @@ fn sam_generated_reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -
                 }
                 None => Value::unknown(format!("{function} has no AutoPublishAlias")),
             },
+            // The version SAM publishes: `<function ARN>:<number>`.
+            "Version" => Value::concat(vec![
+                function_arn(r, stack, f),
+                Value::literal(":"),
+                attribute_symbol(stack, function, "Version"),
+            ]),
             _ => attribute_symbol(stack, function, suffix),
         };
     }

@@ -7,6 +7,7 @@ use crate::iam::eval::{Decision, DenialReason};
 use crate::iam::pattern::Target;
 use crate::model::Model;
 use crate::model::access::{CallerAccess, LAMBDA_INVOKE};
+use crate::model::function_arn::FunctionArn;
 use crate::model::route::{ApiKind, Authorization, Invocation, Route};
 use crate::value::{Symbol, Value};
 
@@ -118,10 +119,15 @@ fn report(model: &Model, route: &Route, caller: &CallerAccess, cx: &mut RuleCont
         .auth_span
         .and_then(|span| model.location(route.stack, span))
     {
-        let why = if route.api_kind == ApiKind::Rest && route.function.is_some() {
+        let why = if route.api_kind == ApiKind::Rest
+            && route.function.is_some()
+            && model.is_sam(route.stack)
+        {
             "AWS_IAM without InvokeRole: SAM passes the caller's credentials (InvokeRole: CALLER_CREDENTIALS)"
-        } else {
+        } else if model.is_sam(route.stack) {
             "AWS_IAM authorization"
+        } else {
+            "AWS_IAM authorization; the integration's `Credentials: arn:aws:iam::*:user/*` passes the caller's credentials"
         };
         finding = finding.related(location, why);
     }
@@ -130,29 +136,28 @@ fn report(model: &Model, route: &Route, caller: &CallerAccess, cx: &mut RuleCont
 
 /// `ListOrders` or `ListOrders:live`.
 fn target_name(route: &Route) -> String {
-    match (&route.function, &route.alias) {
+    match (&route.function, &route.qualifier) {
         (Some(function), Some(alias)) => format!("{function}:{alias}"),
         (Some(function), None) => function.clone(),
         _ => "the integration's function".to_string(),
     }
 }
 
-/// When the caller may invoke the unqualified function but the route targets an alias.
+/// When the caller may invoke the unqualified function but the route targets a version or alias.
 fn unqualified_hint(model: &Model, principal: usize, route: &Route) -> &'static str {
-    let (Some(alias), Some(target)) = (&route.alias, route.target.as_ref().and_then(Value::as_str))
-    else {
+    let Some(target) = route.target.as_ref().and_then(Value::as_str) else {
         return "";
     };
-    let Some(unqualified) = target.strip_suffix(&format!(":{alias}")) else {
+    let Some(arn) = FunctionArn::parse(target).filter(|a| a.qualifier.is_some()) else {
         return "";
     };
     let decision = model.access.decide(
         principal,
         LAMBDA_INVOKE,
-        &Target::from_sym_str(&unqualified),
+        &Target::from_sym_str(&arn.function),
     );
     if decision.is_allowed() {
-        " (its grant on the unqualified function ARN does not cover the alias)"
+        " (its grant on the unqualified function ARN does not cover the alias or version the route invokes: grant that ARN, or `function:<name>:*`)"
     } else {
         ""
     }

@@ -71,7 +71,11 @@ impl Rule for InvokeRoleCannotInvoke {
                 )
                 .label(format!("integration credentials: `{}`", role.logical_id))
                 .resource(Some(&role.logical_id))
-                .help(format!("grant `{}` lambda:InvokeFunction on {target}'s ARN (`!GetAtt {target}.Arn`, or the alias ARN when the route targets an alias)", role.logical_id));
+                .help(format!(
+                    "grant `{}` lambda:InvokeFunction on the exact ARN the integration invokes:\n  - Effect: Allow\n    Action: lambda:InvokeFunction\n    {}",
+                    role.logical_id,
+                    written_resource(route.written_target.as_ref())
+                ));
             if let Some(role_location) = model.location(role.stack, role.span) {
                 finding = finding.related(role_location, "the role");
             }
@@ -80,5 +84,14 @@ impl Rule for InvokeRoleCannotInvoke {
             }
             drop(finding);
         }
+    }
+}
+
+/// `Resource: !Sub …` for the ARN a route invokes, as the user writes it.
+fn written_resource(target: Option<&crate::value::Value>) -> String {
+    match target.and_then(crate::value::Value::as_str) {
+        Some(s) if s.as_literal().is_some() => format!("Resource: {s}"),
+        Some(s) => format!("Resource: !Sub {s}"),
+        None => "Resource: <the function's ARN>".to_string(),
     }
 }

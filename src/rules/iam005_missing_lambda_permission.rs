@@ -2,7 +2,7 @@
 //! `AWS::Lambda::Permission` lets it. See rules/IAM005-missing-lambda-permission.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
-use crate::model::permissions::{ServiceGrant, api_gateway_grant};
+use crate::model::permissions::{ServiceGrant, api_gateway_grant, other_qualifier_permissions};
 use crate::model::route::{Invocation, PermissionSource};
 
 declare_rule!(
@@ -51,26 +51,61 @@ impl Rule for MissingLambdaPermission {
                     let Some(location) = model.location(route.stack, route.span) else {
                         continue;
                     };
-                    let target = match &route.alias {
-                        Some(alias) => format!("{function}:{alias}"),
+                    let target = match &route.qualifier {
+                        Some(qualifier) => format!("{function}:{qualifier}"),
                         None => function.clone(),
+                    };
+                    let misqualified =
+                        other_qualifier_permissions(&model.lambda_permissions, route);
+                    let qualifier_note = if misqualified.is_empty() {
+                        String::new()
+                    } else {
+                        let named: Vec<String> = misqualified
+                            .iter()
+                            .map(|(p, q)| match q {
+                                Some(q) => format!("{} names `{function}:{q}`", p.logical_id),
+                                None => {
+                                    format!("{} names the unqualified `{function}`", p.logical_id)
+                                }
+                            })
+                            .collect();
+                        format!(
+                            " ({}, not `{target}`: a Lambda permission applies only to the exact function, version or alias it names)",
+                            named.join("; ")
+                        )
                     };
                     let mut finding = cx.report(
                         location,
-                        format!("API Gateway invokes {target} for {route_name} with its own identity, but no AWS::Lambda::Permission for apigateway.amazonaws.com covers the route{why}: every call answers HTTP 500 \"Internal server error\""),
+                        format!("API Gateway invokes {target} for {route_name} with its own identity, but no AWS::Lambda::Permission for apigateway.amazonaws.com covers the route{why}{qualifier_note}: every call answers HTTP 500 \"Internal server error\""),
                     );
+                    for (permission, _) in misqualified {
+                        if let Some(at) = model.location(permission.stack, permission.span) {
+                            finding = finding
+                                .related(at, "names another version or alias of the function");
+                        }
+                    }
                     if undecided {
                         finding = finding.undecided();
                     }
                     finding
                     .resource(Some(function))
                     .help(format!(
-                        "add a permission:\n  {function}ApiPermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n      FunctionName: {}\n      Principal: apigateway.amazonaws.com\n      SourceArn: !Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/*/*",
-                        if route.alias.is_some() { format!("!Ref {function}Alias") } else { format!("!GetAtt {function}.Arn") },
+                        "add a permission:\n  {function}ApiPermission:\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n      FunctionName: !GetAtt {function}.Arn\n{}      Principal: apigateway.amazonaws.com\n      SourceArn: !Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/*/*",
+                        qualifier_line(route.qualifier.as_deref()),
                         route.api
                     ));
                 }
             }
         }
+    }
+}
+
+/// The `Qualifier:` line of the permission to add, for a route that invokes a version or an alias: a
+/// permission on the unqualified function does not apply to it.
+fn qualifier_line(qualifier: Option<&str>) -> String {
+    match qualifier {
+        None => String::new(),
+        Some(q) if q.contains("${") => format!("      Qualifier: !Sub '{q}'\n"),
+        Some(q) => format!("      Qualifier: {q}\n"),
     }
 }

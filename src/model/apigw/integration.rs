@@ -2,22 +2,25 @@
 //! API Gateway uses to call it.
 
 use crate::load::{Node, NodeKind};
+use crate::model::function_arn::{FunctionArn, split_once_literal};
 use crate::model::route::Invocation;
 use crate::references::{SubPart, sub_parts};
-use crate::resolve::{Resolver, StackId, Value};
+use crate::resolve::{Resolver, StackId, SymStr, Value};
 use crate::template::Template;
 
-/// The function an integration invokes, with the alias when it is one.
+/// The function an integration invokes, with the version or alias when the URI names one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LambdaTarget {
     pub function: String,
-    pub alias: Option<String>,
-    /// The ARN invoked (function or alias ARN).
+    /// The alias or version (`live`, `${Version}`), as a user reads it.
+    pub qualifier: Option<String>,
+    /// The ARN invoked (function, version or alias ARN).
     pub arn: Value,
 }
 
 /// Finds the Lambda function an integration URI (or `IntegrationUri`, or a `Fn::Sub` of it) names:
-/// `${Fn.Arn}`, `!GetAtt Fn.Arn`, `${FnAliaslive}`, `!Ref Alias`, `${Fn.Alias}`.
+/// `${Fn.Arn}`, `!GetAtt Fn.Arn`, `${FnAliaslive}`, `!Ref Alias`, `${Fn.Alias}`, and the qualifier
+/// the URI adds after it (`${Fn.Arn}:live/invocations`, `${Fn.Arn}:${Version}`).
 pub fn lambda_target(
     r: &Resolver<'_>,
     stack: StackId,
@@ -26,9 +29,50 @@ pub fn lambda_target(
 ) -> Option<LambdaTarget> {
     let mut names = Vec::new();
     collect_names(uri, &mut names, 0);
-    names
+    let named = names
         .into_iter()
-        .find_map(|(name, attribute)| target_of(r, stack, template, &name, attribute.as_deref()))
+        .find_map(|(name, attribute)| target_of(r, stack, template, &name, attribute.as_deref()))?;
+    let mut target = qualified_by_uri(&r.resolve(stack, uri), named);
+    if target.qualifier.is_none() {
+        target.qualifier = target
+            .arn
+            .as_str()
+            .and_then(FunctionArn::parse)
+            .and_then(|arn| arn.qualifier_text());
+    }
+    Some(target)
+}
+
+/// The target with the qualifier the URI writes after the function's ARN. A URI that cannot be read
+/// as one ARN of the same function leaves the target as named.
+fn qualified_by_uri(uri: &Value, named: LambdaTarget) -> LambdaTarget {
+    let Some(invoked) = uri.as_str().and_then(invoked_arn) else {
+        return named;
+    };
+    let (Some(written), Some(base)) = (
+        FunctionArn::parse(&invoked),
+        named.arn.as_str().and_then(FunctionArn::parse),
+    ) else {
+        return named;
+    };
+    let same_function = Value::Str(written.function.clone()).equals(&Value::Str(base.function));
+    if same_function != Some(true) || written.qualifier.is_none() {
+        return named;
+    }
+    LambdaTarget {
+        qualifier: written.qualifier_text(),
+        arn: Value::Str(written.to_sym_str()),
+        function: named.function,
+    }
+}
+
+/// The function ARN of an invocation URI: what stands between `functions/` and `/invocations`, or
+/// the whole text when it is no API Gateway URI (an HTTP API's `IntegrationUri` may be the ARN).
+fn invoked_arn(uri: &SymStr) -> Option<SymStr> {
+    match split_once_literal(uri, "functions/") {
+        None => Some(uri.clone()),
+        Some((_, after)) => split_once_literal(&after, "/invocations").map(|(arn, _)| arn),
+    }
 }
 
 /// Logical ids (with attribute) a URI node mentions, in order.
@@ -100,14 +144,24 @@ fn target_of(
             ("AWS::Serverless::Function" | "AWS::Lambda::Function", Some("Arn") | None) => {
                 Some(LambdaTarget {
                     function: name.to_string(),
-                    alias: None,
+                    qualifier: None,
                     arn: r.attribute(stack, name, "Arn"),
                 })
             }
             ("AWS::Serverless::Function", Some("Alias")) => Some(LambdaTarget {
                 function: name.to_string(),
-                alias: sam_alias_name(r, stack, resource.property("AutoPublishAlias")),
+                qualifier: sam_alias_name(r, stack, resource.property("AutoPublishAlias")),
                 arn: r.reference(stack, &format!("{name}.Alias")),
+            }),
+            ("AWS::Serverless::Function", Some("Version")) => Some(LambdaTarget {
+                function: name.to_string(),
+                qualifier: None,
+                arn: r.reference(stack, &format!("{name}.Version")),
+            }),
+            ("AWS::Lambda::Version", None) => Some(LambdaTarget {
+                function: function_of_alias(template, resource.property("FunctionName")?)?,
+                qualifier: None,
+                arn: r.reference(stack, name),
             }),
             ("AWS::Lambda::Alias", None | Some("AliasArn")) => {
                 let function = function_of_alias(template, resource.property("FunctionName")?)?;
@@ -116,7 +170,7 @@ fn target_of(
                     .and_then(|n| r.resolve(stack, n).as_literal().map(str::to_string));
                 Some(LambdaTarget {
                     function,
-                    alias,
+                    qualifier: alias,
                     arn: r.reference(stack, name),
                 })
             }
@@ -137,7 +191,7 @@ fn target_of(
             (alnum == suffix).then(|| LambdaTarget {
                 function: f.logical_id.clone(),
                 arn: r.reference(stack, name),
-                alias: Some(alias),
+                qualifier: Some(alias),
             })
         })
 }

@@ -106,7 +106,7 @@ impl Context<'_> {
             uri.and_then(|u| integration::lambda_target(self.r, self.stack, self.template, u))
         {
             route.function = Some(target.function);
-            route.alias = target.alias;
+            route.qualifier = target.qualifier;
             route.target = Some(target.arn);
         }
         route

@@ -298,7 +298,7 @@ impl Context<'_> {
     fn with_target(mut route: Route, target: Option<LambdaTarget>) -> Route {
         if let Some(target) = target {
             route.function = Some(target.function);
-            route.alias = target.alias;
+            route.qualifier = target.qualifier;
             route.target = Some(target.arn);
         }
         route
