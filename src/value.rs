@@ -373,6 +373,20 @@ impl Value {
         Value::alternatives(results.into_iter().map(Value::Str).collect())
     }
 
+    /// The value as output shows it to a user: like `Display`, but a value that cannot be known is
+    /// `?` (the reason is internal; the rule that saw the cause reports it).
+    pub fn user_text(&self) -> String {
+        match self {
+            Value::Unknown(_) => "?".to_string(),
+            Value::Alternatives(all) => all
+                .iter()
+                .map(Value::user_text)
+                .collect::<Vec<_>>()
+                .join(" | "),
+            other => other.to_string(),
+        }
+    }
+
     /// Three-valued equality: `Some(true)` equal, `Some(false)` different, `None` unknown.
     pub fn equals(&self, other: &Value) -> Option<bool> {
         match (self, other) {

@@ -80,3 +80,21 @@ fn a_permission_whose_function_name_is_unknown_gives_a_note_not_an_error() {
         (pairs(&[("IAM005", "note"), ("REF002", "warning")]), 1)
     );
 }
+
+#[test]
+fn an_unknown_stage_is_shown_as_unknown_not_as_internal_text() {
+    let good = "fixtures/IAM001/bad-alias-uri/api.yaml";
+    let unknown = variant(
+        "unknown-stage",
+        good,
+        "StageName: prod}",
+        "StageName: !Ref Stage}",
+    );
+    let path = unknown.to_str().unwrap();
+    let table = iamlint(&["routes", path]);
+    assert!(table.stdout.contains(" ? "), "{}", table.stdout);
+    let check = iamlint(&["check", path]);
+    for out in [&table.stdout, &check.stdout] {
+        assert!(!out.contains("<unknown"), "{out}");
+    }
+}

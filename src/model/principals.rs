@@ -60,6 +60,8 @@ pub struct CognitoUse {
     /// The resource that hands the role out (attachment or group).
     pub resource: String,
     pub span: Span,
+    /// The identity pool of the deployment that hands the role out (stack, logical id), when known.
+    pub identity_pool: Option<(StackId, String)>,
 }
 
 /// A role or user of the deployment, with what its trust policy says.
@@ -142,6 +144,8 @@ pub struct CognitoTrust {
     pub authenticated_only: bool,
     /// `amr` constrained at all (to `authenticated`, `unauthenticated`, a provider, ...).
     pub amr_constrained: bool,
+    /// The `amr` values the condition allows, as written.
+    pub amr: Vec<String>,
 }
 
 /// What a trust policy (`AssumeRolePolicyDocument`) says, read once.
@@ -228,6 +232,7 @@ fn cognito_trust(statements: &[&Node]) -> Vec<CognitoTrust> {
                 audience: !values("StringEquals", "cognito-identity.amazonaws.com:aud").is_empty(),
                 authenticated_only: !amr.is_empty() && amr.iter().all(|v| v == "authenticated"),
                 amr_constrained: !amr.is_empty(),
+                amr,
             }
         })
         .collect()
@@ -625,6 +630,9 @@ fn attach_cognito(deployment: &Deployment, r: &Resolver<'_>, principals: &mut [P
     let pools = IdentityPools::new(deployment, r);
     for (stack, template) in deployment.templates.iter().enumerate() {
         for resource in &template.resources {
+            let identity_pool = resource
+                .property("IdentityPoolId")
+                .and_then(|id| pools.pool(&r.resolve(stack, id)));
             let mut mark = |node: &Node, grant: CognitoGrant| {
                 for i in roles.find(&r.resolve(stack, node)) {
                     if let Some(principal) = principals.get_mut(i) {
@@ -633,6 +641,7 @@ fn attach_cognito(deployment: &Deployment, r: &Resolver<'_>, principals: &mut [P
                             stack,
                             resource: resource.logical_id.clone(),
                             span: node.span,
+                            identity_pool: identity_pool.clone(),
                         });
                     }
                 }
@@ -691,12 +700,15 @@ fn attach_cognito(deployment: &Deployment, r: &Resolver<'_>, principals: &mut [P
 struct IdentityPools {
     ids: ValueIndex,
     guests: Vec<bool>,
+    /// (stack, logical id) of each pool, in index order.
+    names: Vec<(StackId, String)>,
 }
 
 impl IdentityPools {
     fn new(deployment: &Deployment, r: &Resolver<'_>) -> IdentityPools {
         let mut ids = Vec::new();
         let mut guests = Vec::new();
+        let mut names = Vec::new();
         for (stack, template) in deployment.templates.iter().enumerate() {
             for pool in template
                 .resources
@@ -704,6 +716,7 @@ impl IdentityPools {
                 .filter(|p| p.type_name() == "AWS::Cognito::IdentityPool")
             {
                 ids.push((guests.len(), r.reference(stack, &pool.logical_id)));
+                names.push((stack, pool.logical_id.clone()));
                 guests.push(
                     pool.property("AllowUnauthenticatedIdentities")
                         .and_then(Node::as_bool)
@@ -714,7 +727,17 @@ impl IdentityPools {
         IdentityPools {
             ids: ValueIndex::new(ids),
             guests,
+            names,
         }
+    }
+
+    /// The pool whose id `id` is.
+    fn pool(&self, id: &Value) -> Option<(StackId, String)> {
+        self.ids
+            .find(id)
+            .first()
+            .and_then(|i| self.names.get(*i))
+            .cloned()
     }
 
     /// `AllowUnauthenticatedIdentities` of the pool whose id `id` is.

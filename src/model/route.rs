@@ -176,6 +176,33 @@ impl Route {
         format!("{} {} on {}", self.method, self.path, self.api)
     }
 
+    /// The path as an execute-api ARN writes it for IAM: path parameters (`{id}`, `{proxy+}`) as `*`,
+    /// HTTP API's `$default` as `/*`.
+    pub fn iam_resource_path(&self) -> String {
+        if self.path == "$default" || self.path == "/$default" {
+            return "/*".to_string();
+        }
+        self.path
+            .split('/')
+            .map(|segment| {
+                if segment.starts_with('{') && segment.ends_with('}') {
+                    "*"
+                } else {
+                    segment
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The main stage as a help text writes it in an ARN (`*` when it cannot be known).
+    pub fn help_stage(&self) -> String {
+        match self.stages.first() {
+            Some(stage) if stage.as_str().is_some() => stage.to_string(),
+            _ => "*".to_string(),
+        }
+    }
+
     pub fn caller_credentials(&self) -> bool {
         self.invocation == Invocation::CallerCredentials
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::model::Model;
 use crate::model::route::Invocation;
 use crate::source::SourceMap;
+use crate::value::Value;
 
 pub const SCHEMA: &str = "iamlint-routes/1";
 
@@ -84,7 +85,7 @@ pub fn json(model: &Model, sources: &SourceMap) -> String {
                 file: file_of(model, sources, route.stack),
                 api: route.api.clone(),
                 api_kind: route.api_kind.as_str(),
-                stages: route.stages.iter().map(ToString::to_string).collect(),
+                stages: route.stages.iter().map(Value::user_text).collect(),
                 method: route.method.clone(),
                 path: route.path.clone(),
                 authorization: route.authorization.as_str(),
@@ -118,7 +119,7 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
                 route
                     .stages
                     .iter()
-                    .map(ToString::to_string)
+                    .map(Value::user_text)
                     .collect::<Vec<_>>()
                     .join(","),
                 route.method.clone(),
@@ -127,7 +128,7 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
                 match &route.invocation {
                     Invocation::CallerCredentials => "caller".to_string(),
                     Invocation::ServiceIdentity => "apigateway".to_string(),
-                    Invocation::Role { arn, .. } => format!("role {arn}"),
+                    Invocation::Role { arn, .. } => format!("role {}", arn.user_text()),
                 },
                 match (&route.function, &route.qualifier) {
                     (Some(f), Some(a)) => format!("{f}:{a}"),

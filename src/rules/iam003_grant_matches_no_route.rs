@@ -107,7 +107,11 @@ impl<'r> ApiRoutes<'r> {
 
 /// `GET /orders on stages prod, Stage`.
 fn describe(route: &Route) -> String {
-    let stages: Vec<String> = route.stages.iter().map(ToString::to_string).collect();
+    let stages: Vec<String> = route
+        .stages
+        .iter()
+        .map(crate::value::Value::user_text)
+        .collect();
     format!(
         "{} {} on stage{} {}",
         route.method,

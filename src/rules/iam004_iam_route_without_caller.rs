@@ -46,20 +46,13 @@ impl Rule for IamRouteWithoutCaller {
                     ),
                 )
             };
-            let stage = route
-                .stages
-                .first()
-                .map_or_else(|| "*".to_string(), ToString::to_string);
+            let stage = route.help_stage();
             let method = if route.method == "ANY" {
                 "*"
             } else {
                 route.method.as_str()
             };
-            let path = if route.path == "$default" {
-                "/*".to_string()
-            } else {
-                route.path.clone()
-            };
+            let path = route.iam_resource_path();
             let mut finding = cx.report(location, message);
             if undecided {
                 finding = finding.undecided();
@@ -67,7 +60,7 @@ impl Rule for IamRouteWithoutCaller {
             finding
                 .resource(route.function.as_deref())
                 .help(format!(
-                    "grant execute-api:Invoke on the route to its callers, e.g. Resource: !Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{stage}/{method}{path} (path parameters as *), or check the stack that defines the callers together with this one",
+                    "grant execute-api:Invoke on the route to its callers, e.g. Resource: !Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{stage}/{method}{path}, or check the stack that defines the callers together with this one",
                     route.api
                 ));
         }

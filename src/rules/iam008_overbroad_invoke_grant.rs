@@ -10,7 +10,7 @@ use crate::iam::policy::{ActionSet, Effect, ResourceSet, Statement};
 use crate::model::access::{EXECUTE_API_INVOKE, LAMBDA_INVOKE};
 use crate::model::route::Authorization;
 use crate::source::Location;
-use crate::value::{Part, SymStr, Symbol};
+use crate::value::{Part, SymStr, Symbol, Value};
 
 declare_rule!(
     OverbroadInvokeGrant,
@@ -57,7 +57,13 @@ impl Rule for OverbroadInvokeGrant {
                         {
                             continue;
                         }
-                        let Some(what) = too_broad(statement, action, &model.partition) else {
+                        let other_api = route
+                            .execute_api
+                            .first()
+                            .and_then(|t| on_another_api(t, &route.api_id));
+                        let Some(what) =
+                            too_broad(statement, action, &model.partition, other_api.as_ref())
+                        else {
                             continue;
                         };
                         reported.insert((caller.principal, location));
@@ -68,8 +74,15 @@ impl Rule for OverbroadInvokeGrant {
                             (
                                 "execute-api",
                                 format!(
-                                    "the API's ARN (`...:${{{}}}/stage/METHOD/path`)",
-                                    route.api
+                                    "the route's ARN (`!Sub arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{}/{}{}`)",
+                                    route.api,
+                                    route.help_stage(),
+                                    if route.method == "ANY" {
+                                        "*"
+                                    } else {
+                                        route.method.as_str()
+                                    },
+                                    route.iam_resource_path()
                                 ),
                             )
                         } else {
@@ -98,8 +111,37 @@ fn granting(decision: &Decision) -> Vec<&StatementRef> {
     }
 }
 
+/// The symbol that stands for "any other API / function of the account": only a wildcard covers it.
+fn any_other() -> Symbol {
+    Symbol::Parameter("\u{1}any".into())
+}
+
+/// The route's request on another API of the account: the API id replaced by [`any_other`]. A
+/// statement that covers it (`arn:…:*/*/*`, `arn:…:*/Prod/*`) reaches every API's route. `None` when
+/// the API id is no symbol of the target.
+fn on_another_api(target: &Target, api_id: &Value) -> Option<Target> {
+    let ids: Vec<&Symbol> = api_id.as_str()?.symbols().collect();
+    let mut replaced = false;
+    let mut out = Target::new();
+    for part in target.parts() {
+        match part {
+            TargetPart::Symbol(symbol) if ids.contains(&symbol) => {
+                out.push(TargetPart::Symbol(any_other()));
+                replaced = true;
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    replaced.then_some(out)
+}
+
 /// What is too broad about an Allow statement granting `action`, in words.
-fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<String> {
+fn too_broad(
+    statement: &Statement,
+    action: &str,
+    partition: &str,
+    other_api: Option<&Target>,
+) -> Option<String> {
     if statement.effect != Effect::Allow {
         return None;
     }
@@ -114,8 +156,7 @@ fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<Str
     if let Some(pattern) = wildcard_action {
         return Some(format!("call every {service} action (`{pattern}`)"));
     }
-    // A fresh symbol stands for "any other API / function of the account": only a wildcard covers it.
-    let any = Symbol::Parameter("\u{1}any".into());
+    let any = any_other();
     let mut arn = SymStr::literal(format!("arn:{partition}:{service}:"));
     arn.push_symbol(Symbol::Region);
     arn.push_literal(":");
@@ -138,11 +179,16 @@ fn too_broad(statement: &Statement, action: &str, partition: &str) -> Option<Str
         ));
     };
     // Only an entry with a wildcard can cover a function or API it does not name.
+    let other_api = other_api.filter(|_| service == "execute-api");
     let broad = values
         .iter()
         .filter_map(|v| v.as_str())
         .filter(|s| has_wildcard(s))
-        .any(|s| Pattern::new(s, statement_has_variables(s)).coverage(&target) == Coverage::All);
+        .any(|s| {
+            let pattern = Pattern::new(s, statement_has_variables(s));
+            pattern.coverage(&target) == Coverage::All
+                || other_api.is_some_and(|t| pattern.coverage(t) == Coverage::All)
+        });
     broad.then(|| {
         format!(
             "invoke every {} of the account (Resource covers them all)",

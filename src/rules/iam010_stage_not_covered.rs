@@ -73,7 +73,7 @@ fn extra_stage(
     let main_stage = route
         .stages
         .first()
-        .map(ToString::to_string)
+        .map(crate::value::Value::user_text)
         .unwrap_or_default();
     cx.report(
         location,
