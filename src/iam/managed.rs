@@ -112,38 +112,22 @@ pub fn managed_policy_by_name(name: &str, partition: &str) -> Option<&'static Ma
     let index = table::ENTRIES
         .binary_search_by(|entry| entry.name.cmp(name))
         .ok()?;
-    table_of(partition)?.get(index)
+    policy_at(index, partition)
 }
 
-/// The table for one partition, in the order of [`table::ENTRIES`], built at first use.
-fn table_of(partition: &str) -> Option<&'static [ManagedPolicy]> {
-    static TABLES: [OnceLock<Vec<ManagedPolicy>>; 3] =
+/// The policy of entry `index` of [`table::ENTRIES`] in `partition`, read at first use (most runs need a
+/// handful of the table's policies, so each is read only when asked for).
+fn policy_at(index: usize, partition: &str) -> Option<&'static ManagedPolicy> {
+    static TABLES: [OnceLock<Vec<OnceLock<ManagedPolicy>>>; 3] =
         [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let index = PARTITIONS.iter().position(|p| *p == partition)?;
-    let cell = TABLES.get(index)?;
-    Some(cell.get_or_init(|| build(partition)).as_slice())
-}
-
-fn build(partition: &str) -> Vec<ManagedPolicy> {
-    table::ENTRIES
-        .iter()
-        .map(|entry| {
-            let (document, fidelity) = match entry.document(partition) {
-                Some(document) if entry.whole => (document, Fidelity::Complete),
-                Some(document) => (document, Fidelity::Only(&RELEVANT_ACTIONS)),
-                // Unreadable (a test rules it out): exact for nothing, so unknown for every action.
-                None => (PolicyDocument::default(), Fidelity::Only(&[])),
-            };
-            ManagedPolicy {
-                name: entry.name,
-                path: entry.path,
-                version: entry.version,
-                updated: entry.updated,
-                fidelity,
-                document,
-            }
-        })
-        .collect()
+    let table = TABLES.get(PARTITIONS.iter().position(|p| *p == partition)?)?;
+    let cells = table.get_or_init(|| {
+        std::iter::repeat_with(OnceLock::new)
+            .take(table::ENTRIES.len())
+            .collect()
+    });
+    let entry = table::ENTRIES.get(index)?;
+    Some(cells.get(index)?.get_or_init(|| entry.policy(partition)))
 }
 
 /// One generated table entry, before parsing.
@@ -210,6 +194,24 @@ impl Entry {
             updated,
             whole: false,
             json: Some(json),
+        }
+    }
+
+    /// The policy in `partition`.
+    fn policy(&self, partition: &str) -> ManagedPolicy {
+        let (document, fidelity) = match self.document(partition) {
+            Some(document) if self.whole => (document, Fidelity::Complete),
+            Some(document) => (document, Fidelity::Only(&RELEVANT_ACTIONS)),
+            // Unreadable (a test rules it out): exact for nothing, so unknown for every action.
+            None => (PolicyDocument::default(), Fidelity::Only(&[])),
+        };
+        ManagedPolicy {
+            name: self.name,
+            path: self.path,
+            version: self.version,
+            updated: self.updated,
+            fidelity,
+            document,
         }
     }
 

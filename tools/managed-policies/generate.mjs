@@ -156,7 +156,7 @@ function main() {
     '];',
     '',
     '/// Sorted by name.',
-    `pub(super) const ENTRIES: [Entry; ${entries.length}] = [`,
+    `pub(super) static ENTRIES: [Entry; ${entries.length}] = [`,
     ...entries.map(rustEntry),
     '];',
     ''

@@ -28,7 +28,7 @@ pub const RELEVANT_ACTIONS: [&str; 5] = [
 ];
 
 /// Sorted by name.
-pub(super) const ENTRIES: [Entry; 1594] = [
+pub(super) static ENTRIES: [Entry; 1594] = [
     Entry::unrelated("AIDevOpsAgentAccessPolicy", "", "v10", "2026-08-12"),
     Entry::cut("AIDevOpsAgentActionsPolicy", "", "v2", "2026-08-19", r#"{"Version":"2012-10-17","Statement":[{"Sid":"AIDevOpsElevatedAccess","Effect":"Allow","NotAction":["account:*"],"Resource":"*"}]}"#),
     Entry::unrelated("AIDevOpsAgentFullAccess", "", "v6", "2026-06-26"),

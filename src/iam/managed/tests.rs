@@ -37,9 +37,8 @@ fn no_allow() -> Decision {
 #[test]
 fn every_entry_reads_cleanly_in_every_partition() {
     for partition in PARTITIONS {
-        let policies = table_of(partition).unwrap();
-        assert_eq!(policies.len(), table::ENTRIES.len());
-        for (policy, entry) in policies.iter().zip(&table::ENTRIES) {
+        for (index, entry) in table::ENTRIES.iter().enumerate() {
+            let policy = policy_at(index, partition).unwrap();
             assert_eq!(policy.name, entry.name);
             assert!(policy.document.skipped.is_empty(), "{}", policy.name);
             if entry.json.is_some() {
