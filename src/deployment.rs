@@ -3,7 +3,8 @@
 //! Each template is a stack. The deployment indexes the exports (by their resolved name), the imports,
 //! and builds one petgraph graph over stacks' resources, parameters, outputs and exports, with the
 //! location of every reference on its edge: the graph that `iamlint graph` prints and that the
-//! reference rules (`REF004` import cycles, `REF005` circular dependencies) walk.
+//! reference rules (`REF004` import cycles, `REF005` circular dependencies) walk. It also holds the API
+//! definitions the templates include from other files ([`crate::definitions`]), read once.
 
 use std::collections::HashMap;
 

@@ -1,8 +1,9 @@
 //! iamlint: a static analyzer for AWS SAM and CloudFormation deployments.
 //!
 //! The pipeline, as the CLI and the tests run it: discover files → load (spans kept) → typed
-//! templates → one deployment (exports, imports, reference graph) → the model, built once (routes,
-//! principals, access decisions) → rules → findings → reports.
+//! templates → the API definitions they include (`AWS::Include`, `DefinitionUri`) → one deployment
+//! (exports, imports, reference graph) → the model, built once (routes, principals, access decisions,
+//! what is not analysed) → rules → findings → reports.
 
 pub mod cli;
 pub mod config;

@@ -122,3 +122,44 @@ fn parts_not_analysed_are_never_no_problems_found() {
     let run = iamlint(&["check", "fixtures/COV001/good"]);
     assert_eq!(run.stdout, "No problems found in 3 files.\n");
 }
+
+#[test]
+fn a_folder_a_fifo_or_a_huge_file_as_location_is_a_note_not_a_hang() {
+    let dir = std::env::temp_dir().join(format!("iamlint-include-odd-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("folder")).unwrap();
+    std::fs::write(
+        dir.join("huge.yaml"),
+        vec![b'#'; (iamlint::load::file::MAX_FILE_BYTES + 1) as usize],
+    )
+    .unwrap();
+    let mut locations = vec!["./folder", "huge.yaml"];
+    #[cfg(unix)]
+    {
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("fifo.yaml"))
+            .status();
+        if made.is_ok_and(|s| s.success()) {
+            locations.push("fifo.yaml");
+        }
+    }
+    for location in locations {
+        std::fs::write(
+            dir.join("template.yaml"),
+            INCLUDE.replace("./api.yaml", location),
+        )
+        .unwrap();
+        let (json, code) = check_json(&[dir.join("template.yaml").to_str().unwrap()]);
+        assert_eq!(code, 0, "{location}: {json:#}");
+        let findings = json["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 1, "{location}: {json:#}");
+        assert_eq!(findings[0]["rule"], "COV001");
+        let message = findings[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("folder")
+                || message.contains("larger than")
+                || message.contains("not a regular file"),
+            "{location}: {message}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -465,7 +465,7 @@ impl Access {
                             principal: principal.logical_id.clone(),
                             what: format!("a managed policy of {}", principal.logical_id),
                             location,
-                            why: "the managed policy's ARN is not a literal value (it depends on a parameter, an import or a resource outside the deployment)".to_string(),
+                            why: "the managed policy's ARN is not a literal value (it depends on a parameter, a condition, an import or a resource outside the deployment)".to_string(),
                         });
                     }
                     LoadedPolicy::Managed { .. } => {}
