@@ -3,12 +3,14 @@
 //! Each template is a stack. The deployment indexes the exports (by their resolved name), the imports,
 //! and builds one petgraph graph over stacks' resources, parameters, outputs and exports, with the
 //! location of every reference on its edge: the graph that `iamlint graph` prints and that the
-//! reference rules (`REF004` import cycles, `REF005` circular dependencies) walk.
+//! reference rules (`REF004` import cycles, `REF005` circular dependencies) walk. It also holds the API
+//! definitions the templates include from other files ([`crate::definitions`]), read once.
 
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
+use crate::definitions::Definitions;
 use crate::references::{IntrinsicProblem, Owner, RefKind, Reference};
 use crate::resolve::{ExportSite, ResolveConfig, Resolver, StackId, Value};
 use crate::source::{Location, SourceMap, Span};
@@ -109,6 +111,8 @@ pub struct StackReferences {
 pub struct Deployment {
     pub sources: SourceMap,
     pub templates: Vec<Template>,
+    /// API definitions read from other files (`AWS::Include`, `DefinitionUri`), and those not read.
+    pub definitions: Definitions,
     pub config: ResolveConfig,
     symbolic_config: ResolveConfig,
     /// Every export definition, duplicates included, in file order.
@@ -125,7 +129,12 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    pub fn new(sources: SourceMap, templates: Vec<Template>, config: ResolveConfig) -> Deployment {
+    pub fn new(
+        sources: SourceMap,
+        templates: Vec<Template>,
+        definitions: Definitions,
+        config: ResolveConfig,
+    ) -> Deployment {
         let export_defs = collect_exports(&templates, &config);
         let mut exports = HashMap::new();
         for def in &export_defs {
@@ -157,6 +166,7 @@ impl Deployment {
             stack_names,
             sources,
             templates,
+            definitions,
             config,
             symbolic_config,
             export_defs,

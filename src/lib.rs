@@ -1,11 +1,13 @@
 //! iamlint: a static analyzer for AWS SAM and CloudFormation deployments.
 //!
 //! The pipeline, as the CLI and the tests run it: discover files → load (spans kept) → typed
-//! templates → one deployment (exports, imports, reference graph) → the model, built once (routes,
-//! principals, access decisions) → rules → findings → reports.
+//! templates → the API definitions they include (`AWS::Include`, `DefinitionUri`) → one deployment
+//! (exports, imports, reference graph) → the model, built once (routes, principals, access decisions,
+//! what is not analysed) → rules → findings → reports.
 
 pub mod cli;
 pub mod config;
+pub mod definitions;
 pub mod deployment;
 pub mod discover;
 pub mod finding;
@@ -89,10 +91,20 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
     (deployment, load_errors, io_errors)
 }
 
-/// Builds a deployment from file contents: parses each, keeps the templates, reports the rest.
+/// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
+/// the templates include (`AWS::Include`, `DefinitionUri`) are read from disk.
 pub fn build_deployment(
     inputs: Vec<Input>,
     config: &ResolveConfig,
+) -> (Deployment, Vec<(FileId, LoadError)>) {
+    build_deployment_with(inputs, config, &load::file::DiskFiles)
+}
+
+/// Like [`build_deployment`], reading included files from `files`.
+pub fn build_deployment_with(
+    inputs: Vec<Input>,
+    config: &ResolveConfig,
+    files: &dyn load::file::FileSource,
 ) -> (Deployment, Vec<(FileId, LoadError)>) {
     let mut sources = SourceMap::default();
     let mut roots = Vec::new();
@@ -122,12 +134,13 @@ pub fn build_deployment(
             }
         }
     }
-    let templates = roots
+    let templates: Vec<Template> = roots
         .into_iter()
         .map(|(file, root)| Template::new(file, root))
         .collect();
+    let definitions = definitions::load(&mut sources, &templates, files);
     (
-        Deployment::new(sources, templates, config.clone()),
+        Deployment::new(sources, templates, definitions, config.clone()),
         load_errors,
     )
 }

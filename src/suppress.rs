@@ -1,5 +1,7 @@
 //! Suppressions: `Metadata: {iamlint: {ignore: [IAM008]}}` on a resource or on the template, and
-//! `# iamlint: ignore[IAM008] reason` comments on the line of a finding or the line above it.
+//! `# iamlint: ignore[IAM008] reason` comments on the line of a finding or the line above it. A file a
+//! template includes (`AWS::Include`, `DefinitionUri`) takes comments too, and the template's Metadata
+//! suppressions (file-wide, or naming the finding's resource) cover findings located in it.
 //!
 //! Rules are named by code or name; a reason may follow (`{rule: IAM008, reason: "..."}` in Metadata,
 //! free text after the `]` in a comment). A suppression that matches no finding is itself reported
@@ -78,15 +80,23 @@ impl Suppression {
     fn matches(&self, deployment: &Deployment, finding: &Finding) -> bool {
         let Some(rule) = self.rule else { return false };
         let at = finding.primary.location;
-        if rule.code != finding.rule.code || at.file != self.file {
+        if rule.code != finding.rule.code {
             return false;
         }
+        let same_file = at.file == self.file;
+        // A finding in a file the template includes is the template's too (by Metadata, not by line).
+        let home = same_file
+            || deployment
+                .definitions
+                .included_by(at.file)
+                .contains(&self.file);
         match &self.scope {
-            Scope::File => true,
+            Scope::File => home,
             Scope::Resource { logical_id, span } => {
-                finding.resource.as_deref() == Some(logical_id.as_str())
-                    || (span.start <= at.span.start && at.span.end <= span.end)
+                (home && finding.resource.as_deref() == Some(logical_id.as_str()))
+                    || (same_file && span.start <= at.span.start && at.span.end <= span.end)
             }
+            Scope::Lines(..) if !same_file => false,
             Scope::Lines(first, last) => deployment
                 .sources
                 .get(at.file)
@@ -115,6 +125,11 @@ fn collect(deployment: &Deployment) -> Vec<Suppression> {
         }
         if let Some(source) = deployment.sources.get(file) {
             out.extend(from_comments(file, &source.text));
+        }
+    }
+    for included in &deployment.definitions.files {
+        if let Some(source) = deployment.sources.get(included.file) {
+            out.extend(from_comments(included.file, &source.text));
         }
     }
     out

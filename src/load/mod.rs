@@ -3,6 +3,7 @@
 //! Everything that stops a file from being read as a template is a [`LoadError`] with a span; the
 //! caller turns it into a `TPL001` finding and goes on with the other files.
 
+pub mod file;
 pub mod json;
 pub mod node;
 pub mod yaml;
@@ -79,6 +80,12 @@ pub fn parse_template(text: &str, json_file: bool) -> Result<Node, LoadError> {
         ));
     }
     Ok(root)
+}
+
+/// Parses a document a template includes (an OpenAPI file): JSON or YAML as for a template, any
+/// top-level value; `None` when the file holds no document.
+pub fn parse_included(text: &str, json_file: bool) -> Result<Option<Node>, LoadError> {
+    parse_document(text, json_file)
 }
 
 fn parse_document(text: &str, json_file: bool) -> Result<Option<Node>, LoadError> {

@@ -79,6 +79,17 @@ pub struct CallerAccess {
     pub lambda_invoke: Option<Decision>,
 }
 
+/// A part of a principal's policy that could not be read (see [`Access::unread_policies`]).
+#[derive(Debug, Clone)]
+pub struct UnreadPolicy {
+    /// The principal's logical id.
+    pub principal: String,
+    /// What is not read, as a phrase: `a part of AdminRole policy InvokeApi`.
+    pub what: String,
+    pub location: Location,
+    pub why: String,
+}
+
 /// Which APIs a principal's `execute-api` grants can name at all (the index that lets a route meet
 /// only the principals that can concern it).
 enum Reach {
@@ -418,6 +429,50 @@ impl Access {
             }
             LoadedPolicy::Unknown { .. } => None,
         }
+    }
+
+    /// What could not be read in the principals' policies (identity policies and boundaries), in
+    /// principal order: statements or documents the reader skipped, and managed policies whose ARN is
+    /// not a literal. A literal managed-policy ARN missing from the embedded table is not listed.
+    pub fn unread_policies(&self) -> Vec<UnreadPolicy> {
+        let mut out = Vec::new();
+        let boundaries = self.boundaries.iter().map(|b| b.as_deref().unwrap_or(&[]));
+        for (index, policies) in self.identity.iter().zip(boundaries).enumerate() {
+            let Some(principal) = self.principals.get(index) else {
+                continue;
+            };
+            for policy in policies.0.iter().chain(policies.1) {
+                match policy {
+                    LoadedPolicy::Document { document, origin } => {
+                        let Some(file) = origin.location.map(|l| l.file) else {
+                            continue;
+                        };
+                        out.extend(document.skipped.iter().map(|skipped| UnreadPolicy {
+                            principal: principal.logical_id.clone(),
+                            what: format!("a part of {}", origin.label),
+                            location: Location {
+                                file,
+                                span: skipped.span,
+                            },
+                            why: skipped.reason.clone(),
+                        }));
+                    }
+                    LoadedPolicy::Unknown { origin, .. } => {
+                        let Some(location) = origin.location else {
+                            continue;
+                        };
+                        out.push(UnreadPolicy {
+                            principal: principal.logical_id.clone(),
+                            what: format!("a managed policy of {}", principal.logical_id),
+                            location,
+                            why: "the managed policy's ARN is not a literal value (it depends on a parameter, a condition, an import or a resource outside the deployment)".to_string(),
+                        });
+                    }
+                    LoadedPolicy::Managed { .. } => {}
+                }
+            }
+        }
+        out
     }
 
     /// Every policy document held by principal `index` (identity policies), with its origin.

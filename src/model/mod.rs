@@ -11,6 +11,7 @@ pub mod access;
 pub mod api_policy;
 pub mod apigw;
 pub mod cors;
+pub mod coverage;
 pub mod edge;
 pub mod function_arn;
 pub mod permissions;
@@ -23,6 +24,7 @@ use crate::resolve::{Resolver, StackId, Value};
 use crate::source::{FileId, Location, Span};
 use access::Access;
 use cors::ApiCors;
+use coverage::NotAnalysed;
 use edge::EdgeOrigin;
 use permissions::LambdaPermission;
 use route::Route;
@@ -52,6 +54,9 @@ pub struct Model {
     pub cors: Vec<ApiCors>,
     /// The origins of CloudFront distributions.
     pub edge_origins: Vec<EdgeOrigin>,
+    /// What is not analysed (definitions not read, WebSocket and IAM-auth AppSync APIs, policies
+    /// that cannot be read), each with why.
+    pub not_analysed: Vec<NotAnalysed>,
 }
 
 impl Model {
@@ -61,10 +66,11 @@ impl Model {
         let written = deployment.symbolic_resolver();
         let mut routes = Vec::new();
         for (stack, template) in deployment.templates.iter().enumerate() {
+            let definitions = &deployment.definitions;
             if template.is_sam() {
-                routes.extend(sam::routes(&r, stack, template));
+                routes.extend(sam::routes(&r, stack, template, definitions));
             }
-            routes.extend(apigw::routes(&r, stack, template));
+            routes.extend(apigw::routes(&r, stack, template, definitions));
         }
         for route in &mut routes {
             complete(deployment, &r, &written, route);
@@ -73,6 +79,7 @@ impl Model {
         let api_policies = api_policy::api_policies(&r, &deployment.templates);
         let access = Access::build(deployment, &r, &routes, &lambda_permissions, &api_policies);
         let cors = cors::apis(deployment, &routes);
+        let not_analysed = coverage::not_analysed(deployment, &r, &access);
         Model {
             partition: deployment.config.partition.clone(),
             stacks: stacks(deployment),
@@ -81,6 +88,30 @@ impl Model {
             cors,
             edge_origins: edge::origins(&r, &deployment.templates),
             routes,
+            not_analysed,
+        }
+    }
+
+    /// Where a route is defined: in its stack's template, or in the document it includes.
+    pub fn route_location(&self, route: &Route) -> Option<Location> {
+        self.definition_location(route, route.span)
+    }
+
+    /// A span of the route's definition (its `span`, an integration's credentials): in the included
+    /// document when the route comes from one, else in the stack's template.
+    pub fn definition_location(&self, route: &Route, span: Span) -> Option<Location> {
+        match route.definition_file {
+            Some(file) => Some(Location { file, span }),
+            None => self.location(route.stack, span),
+        }
+    }
+
+    /// Where the route's authorization is decided (`auth_span`, always in the stack's template), else
+    /// the route itself.
+    pub fn auth_location(&self, route: &Route) -> Option<Location> {
+        match route.auth_span {
+            Some(span) => self.location(route.stack, span),
+            None => self.route_location(route),
         }
     }
 

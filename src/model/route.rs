@@ -7,7 +7,7 @@
 
 use crate::iam::pattern::Target;
 use crate::resolve::{Resolver, StackId, Value};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// REST (API Gateway v1) or HTTP (v2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +101,10 @@ pub struct Route {
     pub target: Option<Value>,
     /// Where the route is defined: the SAM event, the OpenAPI operation or the Method resource.
     pub span: Span,
+    /// The included OpenAPI document (`AWS::Include`, `DefinitionUri`) that holds `span` and the
+    /// integration's spans (an [`Invocation::Role`] span); `None` when they are in the stack's
+    /// template. [`crate::model::Model::route_location`] reads it.
+    pub definition_file: Option<FileId>,
     /// Where the authorization is decided (the Auth setting), when not the route itself.
     pub auth_span: Option<Span>,
     /// A SAM event `Auth` setting that SAM silently ignores for the credentials (see IAM009).
@@ -159,6 +163,7 @@ impl Route {
             qualifier: None,
             target: None,
             span,
+            definition_file: None,
             auth_span: None,
             ignored_auth_setting: None,
             permission: PermissionSource::Explicit,

@@ -46,22 +46,31 @@ pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary, style
     out
 }
 
-/// "Found 1 error and 2 warnings in 3 files." or "No problems found in 3 files."
+/// "Found 1 error and 2 warnings in 3 files." or "No problems found in 3 files." Parts not analysed
+/// (`COV001`) are counted apart, and "No problems found" is never said while there are some.
 pub fn summary_line(summary: Summary) -> String {
     let files = plural(summary.files, "file");
+    let not_analysed = summary.not_analysed.min(summary.notes);
     let parts: Vec<String> = [
         (summary.errors, "error"),
         (summary.warnings, "warning"),
-        (summary.notes, "note"),
+        (summary.notes - not_analysed, "note"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
     .map(|(n, word)| plural(*n, word))
     .collect();
-    match parts.as_slice() {
-        [] => format!("No problems found in {files}."),
-        [one] => format!("Found {one} in {files}."),
-        [init @ .., last] => format!("Found {} and {last} in {files}.", init.join(", ")),
+    let found = match parts.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        [init @ .., last] => Some(format!("{} and {last}", init.join(", "))),
+    };
+    let gaps = format!("{} not analysed (COV001)", plural(not_analysed, "part"));
+    match (found, not_analysed) {
+        (None, 0) => format!("No problems found in {files}."),
+        (None, _) => format!("{gaps}; nothing else found in {files}."),
+        (Some(found), 0) => format!("Found {found} in {files}."),
+        (Some(found), _) => format!("Found {found} in {files}; {gaps}."),
     }
 }
 
@@ -238,5 +247,40 @@ impl Diagnostic for FindingDiagnostic {
             return None;
         }
         Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(errors: usize, notes: usize, not_analysed: usize) -> Summary {
+        Summary {
+            files: 3,
+            errors,
+            warnings: 0,
+            notes,
+            not_analysed,
+        }
+    }
+
+    #[test]
+    fn parts_not_analysed_are_never_no_problems() {
+        assert_eq!(
+            summary_line(summary(0, 0, 0)),
+            "No problems found in 3 files."
+        );
+        assert_eq!(
+            summary_line(summary(0, 2, 2)),
+            "2 parts not analysed (COV001); nothing else found in 3 files."
+        );
+        assert_eq!(
+            summary_line(summary(1, 2, 1)),
+            "Found 1 error and 1 note in 3 files; 1 part not analysed (COV001)."
+        );
+        assert_eq!(
+            summary_line(summary(1, 1, 0)),
+            "Found 1 error and 1 note in 3 files."
+        );
     }
 }

@@ -16,7 +16,10 @@ pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Notes, `COV001` included.
     pub notes: usize,
+    /// `COV001` findings: parts of the deployment that were not analysed.
+    pub not_analysed: usize,
 }
 
 impl Summary {
@@ -27,6 +30,7 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             notes: count(Severity::Note),
+            not_analysed: findings.iter().filter(|f| f.rule.code == "COV001").count(),
         }
     }
 }

@@ -19,6 +19,9 @@ struct Report {
 #[derive(Serialize)]
 struct JsonRoute {
     file: String,
+    /// The included document the route is defined in (`AWS::Include`, `DefinitionUri`), when not `file`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defined_in: Option<String>,
     api: String,
     api_kind: &'static str,
     stages: Vec<String>,
@@ -83,6 +86,10 @@ pub fn json(model: &Model, sources: &SourceMap) -> String {
             .enumerate()
             .map(|(i, route)| JsonRoute {
                 file: file_of(model, sources, route.stack),
+                defined_in: route
+                    .definition_file
+                    .and_then(|f| sources.get(f))
+                    .map(|f| f.display_path()),
                 api: route.api.clone(),
                 api_kind: route.api_kind.as_str(),
                 stages: route.stages.iter().map(Value::user_text).collect(),

@@ -53,9 +53,7 @@ impl Rule for CloudfrontBreaksSigv4 {
                 .label("an AWS_IAM API as origin")
                 .resource(Some(&origin.distribution))
                 .help("serve the IAM API directly from its execute-api (or custom) domain instead of through CloudFront; or give CloudFront and API Gateway the same custom domain and forward the Host header (origin request policy); or re-sign the request at the edge (Lambda@Edge with SigV4)");
-            if let Some(route_location) =
-                model.location(route.stack, route.auth_span.unwrap_or(route.span))
-            {
+            if let Some(route_location) = model.auth_location(route) {
                 finding = finding.related(
                     route_location,
                     format!("{} {} requires AWS_IAM", route.method, route.path),

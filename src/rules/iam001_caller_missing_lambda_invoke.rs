@@ -109,7 +109,7 @@ fn report(model: &Model, route: &Route, caller: &CallerAccess, cx: &mut RuleCont
     if !definite {
         finding = finding.undecided();
     }
-    if let Some(location) = model.location(route.stack, route.span) {
+    if let Some(location) = model.route_location(route) {
         finding = finding.related(
             location,
             format!("{route_name} invokes {target} with the caller's credentials"),

@@ -35,7 +35,7 @@ impl Rule for InvokeRoleCannotInvoke {
             let Some(role) = access.principals.get(index) else {
                 continue;
             };
-            let Some(location) = model.location(route.stack, *span) else {
+            let Some(location) = model.definition_location(route, *span) else {
                 continue;
             };
             let route_name = route.name();

@@ -27,7 +27,7 @@ impl Rule for IamRouteWithoutCaller {
             {
                 continue;
             }
-            let Some(location) = model.location(route.stack, route.span) else {
+            let Some(location) = model.route_location(route) else {
                 continue;
             };
             let route_name = route.name();

@@ -48,7 +48,7 @@ impl Rule for MissingLambdaPermission {
                         ServiceGrant::Maybe(why) => (true, format!(" ({why})")),
                         ServiceGrant::No => (false, String::new()),
                     };
-                    let Some(location) = model.location(route.stack, route.span) else {
+                    let Some(location) = model.route_location(route) else {
                         continue;
                     };
                     let target = match &route.qualifier {

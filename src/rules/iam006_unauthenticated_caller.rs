@@ -42,7 +42,7 @@ impl Rule for UnauthenticatedCaller {
                     )
                     .resource(Some(&principal.logical_id))
                     .help("give guests a role without execute-api:Invoke on this API, or require sign-in: `AllowUnauthenticatedIdentities: false` and `ForAnyValue:StringLike: {cognito-identity.amazonaws.com:amr: authenticated}` in the role's trust policy");
-                if let Some(route_location) = model.location(route.stack, route.span) {
+                if let Some(route_location) = model.route_location(route) {
                     finding =
                         finding.related(route_location, format!("{route_name} requires AWS_IAM"));
                 }

@@ -115,7 +115,7 @@ fn any_method(model: &Model, index: usize, route: &Route, cx: &mut RuleContext) 
         let Some(principal) = model.access.principals.get(caller.principal) else {
             continue;
         };
-        let Some(location) = model.location(route.stack, route.span) else {
+        let Some(location) = model.route_location(route) else {
             continue;
         };
         cx.report(

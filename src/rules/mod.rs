@@ -25,6 +25,7 @@ mod cors003_iam_auth_on_preflight;
 mod cors004_gateway_responses_cors_mismatch;
 mod cors005_sigv4_headers_not_allowed;
 mod cors006_credentials_not_boolean;
+mod cov001_not_analysed;
 mod edge001_cloudfront_breaks_sigv4;
 mod iam001_caller_missing_lambda_invoke;
 mod iam002_invoke_role_cannot_invoke;
@@ -97,6 +98,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &cors005_sigv4_headers_not_allowed::Sigv4HeadersNotAllowed,
     &cors006_credentials_not_boolean::CredentialsNotBoolean,
     &edge001_cloudfront_breaks_sigv4::CloudfrontBreaksSigv4,
+    &cov001_not_analysed::NotAnalysed,
     &sup001_unused_suppression::UnusedSuppression,
 ];
 

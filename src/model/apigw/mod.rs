@@ -4,6 +4,7 @@
 pub mod integration;
 pub mod openapi;
 
+use crate::definitions::Definitions;
 use crate::load::Node;
 use crate::model::route::{ApiKind, Authorization, Route};
 use crate::resolve::{Resolver, StackId, Value};
@@ -12,9 +13,20 @@ use crate::template::{Resource, Template};
 /// Most `ParentId` links followed from a method to the API root.
 const MAX_PATH_DEPTH: usize = 64;
 
-/// The routes plain CloudFormation resources define in one template.
-pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Route> {
-    let cx = Context { r, stack, template };
+/// The routes plain CloudFormation resources define in one template (`definitions`: the documents
+/// its APIs include).
+pub fn routes(
+    r: &Resolver<'_>,
+    stack: StackId,
+    template: &Template,
+    definitions: &Definitions,
+) -> Vec<Route> {
+    let cx = Context {
+        r,
+        stack,
+        template,
+        definitions,
+    };
     let mut routes = Vec::new();
     for resource in &template.resources {
         match resource.type_name() {
@@ -34,6 +46,7 @@ struct Context<'c> {
     r: &'c Resolver<'c>,
     stack: StackId,
     template: &'c Template,
+    definitions: &'c Definitions,
 }
 
 /// The logical id a `!Ref X` (or `!GetAtt X.Attr`) names.
@@ -112,13 +125,16 @@ impl Context<'_> {
         route
     }
 
-    /// Routes of an inline `Body`.
+    /// Routes of an inline `Body`, or of the document its `AWS::Include` names.
     fn body_routes(&self, api: &Resource, kind: ApiKind) -> Vec<Route> {
-        let Some(body) = api
-            .property("Body")
-            .filter(|b| b.is_map() && b.as_intrinsic().is_none())
-        else {
+        let Some(value) = api.property("Body") else {
             return Vec::new();
+        };
+        let included = self.definitions.included(self.stack, value);
+        let body = match included {
+            Some(document) => &*document.root,
+            None if value.is_map() && value.as_intrinsic().is_none() => value,
+            None => return Vec::new(),
         };
         openapi::operations(body)
             .into_iter()
@@ -131,6 +147,7 @@ impl Context<'_> {
                     op.path.clone(),
                     op.span,
                 );
+                route.definition_file = included.map(|d| d.file);
                 route.authorization = op.security.as_ref().map_or(Authorization::None, |names| {
                     openapi::operation_authorization(body, names)
                 });

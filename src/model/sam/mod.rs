@@ -4,12 +4,13 @@
 
 pub mod globals;
 
+use crate::definitions::{Definitions, IncludedDocument};
 use crate::load::{Entry, Node};
 use crate::model::apigw::integration::{self, LambdaTarget};
 use crate::model::apigw::openapi;
 use crate::model::route::{ApiKind, Authorization, Invocation, Route};
 use crate::resolve::{Resolver, StackId, Value};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use crate::template::Template;
 
 /// The implicit APIs SAM creates for events without `RestApiId` / `ApiId`.
@@ -22,6 +23,8 @@ struct SamApi {
     kind: ApiKind,
     properties: Option<Node>,
     implicit: bool,
+    /// The document its `DefinitionBody` includes or its `DefinitionUri` names, when read.
+    included: Option<IncludedDocument>,
 }
 
 impl SamApi {
@@ -33,10 +36,27 @@ impl SamApi {
         self.property("Auth").filter(|a| a.is_map())
     }
 
-    /// A user-written inline OpenAPI document.
+    /// A user-written OpenAPI document: inline, or read from the file it names.
     fn body(&self) -> Option<&Node> {
+        if let Some(included) = &self.included {
+            return Some(&included.root);
+        }
         self.property("DefinitionBody")
             .filter(|b| b.is_map() && b.as_intrinsic().is_none())
+    }
+
+    /// The file of [`SamApi::body`] when it is not the template.
+    fn body_file(&self) -> Option<FileId> {
+        self.included.as_ref().map(|d| d.file)
+    }
+
+    /// Takes the document an `AWS::Include` in `DefinitionBody` or a `DefinitionUri` names.
+    fn with_included(mut self, definitions: &Definitions, stack: StackId) -> SamApi {
+        self.included = ["DefinitionBody", "DefinitionUri"]
+            .iter()
+            .find_map(|name| definitions.included(stack, self.property(name)?))
+            .cloned();
+        self
     }
 
     /// Whether SAM writes the OpenAPI document itself (so events become routes).
@@ -77,19 +97,28 @@ impl SamApi {
     }
 }
 
-/// Every SAM route of one template.
-pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Route> {
+/// Every SAM route of one template (`definitions`: the documents its APIs include).
+pub fn routes(
+    r: &Resolver<'_>,
+    stack: StackId,
+    template: &Template,
+    definitions: &Definitions,
+) -> Vec<Route> {
     let apis: Vec<SamApi> = template
         .resources
         .iter()
         .filter_map(|resource| {
             let kind = ApiKind::of_serverless(resource.type_name())?;
-            Some(SamApi {
-                logical_id: resource.logical_id.clone(),
-                kind,
-                properties: globals::merged_properties(template, resource),
-                implicit: false,
-            })
+            Some(
+                SamApi {
+                    logical_id: resource.logical_id.clone(),
+                    kind,
+                    properties: globals::merged_properties(template, resource),
+                    implicit: false,
+                    included: None,
+                }
+                .with_included(definitions, stack),
+            )
         })
         .collect();
     let implicit_rest = implicit_api(
@@ -243,6 +272,7 @@ fn implicit_api(
         kind,
         properties: globals::implicit_properties(template, resource_type),
         implicit: true,
+        included: None,
     }
 }
 
@@ -422,6 +452,7 @@ impl Context<'_> {
             .filter(|op| op.integration.is_some())
             .map(|op| {
                 let mut route = self.route(api, op.method.clone(), op.path.clone(), op.span);
+                route.definition_file = api.body_file();
                 route.authorization = match (&op.security, api.kind) {
                     (Some(names), _) => {
                         openapi::operation_authorization_with(body, names, api.auth())
