@@ -55,7 +55,7 @@ impl Rule for IamRouteWithoutCaller {
             } else {
                 route.method.as_str()
             };
-            let path = if route.path == "$default" {
+            let path = if route.catch_all {
                 "/*".to_string()
             } else {
                 route.path.clone()
