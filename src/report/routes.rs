@@ -58,11 +58,15 @@ struct JsonIntegration {
     /// The resource it acts on, when the template says so plainly (a SAM state machine).
     #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<String>,
+    /// AWS service: SAM writes the credentials role (a state-machine event).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    role_by_sam: bool,
     /// HTTP: through a VPC link.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     vpc_link: bool,
-    /// `apigateway` (no credentials), `caller` or the role's ARN.
-    credentials: String,
+    /// `apigateway` (no credentials: API Gateway's own identity), `caller` or `role {ARN}`; none for
+    /// a mock or an HTTP endpoint, which are called without AWS credentials.
+    credentials: Option<String>,
 }
 
 fn json_integration(route: &Route) -> JsonIntegration {
@@ -75,8 +79,12 @@ fn json_integration(route: &Route) -> JsonIntegration {
         http_method: None,
         uri: None,
         resource: None,
+        role_by_sam: false,
         vpc_link: false,
-        credentials: credentials(&route.invocation),
+        credentials: match route.integration {
+            Integration::Mock | Integration::Http { .. } => None,
+            _ => Some(credentials(&route.invocation)),
+        },
     };
     match &route.integration {
         Integration::AwsService(service) => {
@@ -89,6 +97,7 @@ fn json_integration(route: &Route) -> JsonIntegration {
             out.http_method = service.http_method.clone();
             out.uri = service.uri.as_ref().map(ToString::to_string);
             out.resource = service.resource.clone();
+            out.role_by_sam = service.role_by_sam;
         }
         Integration::Http { uri, vpc_link } => {
             out.uri = uri.as_ref().map(ToString::to_string);

@@ -9,7 +9,7 @@
 
 use crate::load::Node;
 use crate::model::route::{ApiKind, Integration, ServiceIntegration, ServiceOperation};
-use crate::resolve::{Resolver, StackId, Value};
+use crate::resolve::{Resolver, StackId};
 
 /// The settings of one integration, whatever the resource or document they come from.
 #[derive(Default, Clone, Copy)]
@@ -177,22 +177,24 @@ fn service_uri(text: &str) -> Option<(String, ServiceOperation)> {
     (!service.is_empty()).then_some((service, operation))
 }
 
-/// An integration URI as text: resolved (symbols written `${…}`), else the `Fn::Sub` template.
+/// An integration URI as text, as the user writes it: a plain string or a `Fn::Sub` template; else
+/// (`Fn::Join`, `Ref`, ...) resolved, symbols written `${…}`.
 fn written_text(r: &Resolver<'_>, stack: StackId, node: &Node) -> Option<String> {
+    let written = match node.as_intrinsic() {
+        Some((key, arg)) if key.text == "Fn::Sub" => {
+            arg.as_str().or_else(|| arg.as_seq()?.first()?.as_str())
+        }
+        Some(_) => None,
+        None => node.as_str(),
+    };
+    if let Some(text) = written {
+        return Some(text.to_string());
+    }
     let value = r.resolve(stack, node);
-    if let Some(first) = value.strings().and_then(|s| s.into_iter().next()) {
-        return Some(first.to_string());
-    }
-    if let Value::Str(s) = &value {
-        return Some(s.to_string());
-    }
-    match node.as_intrinsic() {
-        Some((key, arg)) if key.text == "Fn::Sub" => arg
-            .as_str()
-            .or_else(|| arg.as_seq()?.first()?.as_str())
-            .map(str::to_string),
-        _ => node.as_str().map(str::to_string),
-    }
+    value
+        .strings()
+        .and_then(|s| s.into_iter().next().map(ToString::to_string))
+        .or_else(|| value.as_str().map(ToString::to_string))
 }
 
 #[cfg(test)]
