@@ -8,9 +8,9 @@ pub mod openapi;
 
 use crate::load::Node;
 use crate::model::route::{ApiKind, Authorization, Integration, Route};
-use integration_kind::IntegrationSettings;
 use crate::resolve::{Resolver, StackId, Value};
 use crate::template::{Resource, Template};
+use integration_kind::IntegrationSettings;
 
 /// Most `ParentId` links followed from a method to the API root.
 const MAX_PATH_DEPTH: usize = 64;

@@ -63,7 +63,8 @@ impl Operation<'_> {
 
     /// `isDefaultRoute: true`: the HTTP API's catch-all route, whatever its path (`/$default`).
     pub fn is_default_route(&self) -> bool {
-        self.path == "$default" || self.node.get("isDefaultRoute").and_then(Node::as_bool) == Some(true)
+        self.path == "$default"
+            || self.node.get("isDefaultRoute").and_then(Node::as_bool) == Some(true)
     }
 }
 

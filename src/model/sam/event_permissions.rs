@@ -82,7 +82,10 @@ impl FunctionEvents<'_> {
         let path = properties.get("Path")?.as_str()?;
         let method = properties.get("Method")?.as_str()?;
         let (api_id, suffix) = match properties.get("RestApiId") {
-            None => (self.r.reference(self.stack, IMPLICIT_REST_API), "Prod".to_string()),
+            None => (
+                self.r.reference(self.stack, IMPLICIT_REST_API),
+                "Prod".to_string(),
+            ),
             Some(node) => (self.api_id(node)?, self.stage_suffix(node)),
         };
         let method = if method.eq_ignore_ascii_case("any") {
@@ -157,10 +160,7 @@ impl FunctionEvents<'_> {
         // `arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/${Stage}...`
         // with `Stage` `*` (push.py:794, 1399).
         let source_arn = Value::concat(vec![
-            Value::literal(format!(
-                "arn:{}:execute-api:",
-                self.r.config().partition
-            )),
+            Value::literal(format!("arn:{}:execute-api:", self.r.config().partition)),
             self.r.region(),
             Value::literal(":"),
             self.r.account_id(),
@@ -215,7 +215,9 @@ impl FunctionEvents<'_> {
     fn default_route_invokes_function(&self, api_node: Option<&Node>) -> bool {
         let same_api = |other: Option<&Node>| match (api_node, other) {
             (None, None) => true,
-            (Some(a), Some(b)) => referenced_name(a).is_some() && referenced_name(a) == referenced_name(b),
+            (Some(a), Some(b)) => {
+                referenced_name(a).is_some() && referenced_name(a) == referenced_name(b)
+            }
             _ => false,
         };
         let default_event = !self.alias

@@ -151,7 +151,7 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
                         api.kind == ApiKind::Rest && (api.managed() || api.merges_events())
                     })
                     .and_then(|api| cx.rest_event(api, event, target.clone()))
-                    .map(EventOutcome::Route),
+                    .map(|route| EventOutcome::Route(Box::new(route))),
                 // SAM adds HttpApi events to whatever API they name, REST ones included, into the
                 // user's document too (push.py:1384, `_add_openapi_integration`).
                 Some("HttpApi") => event_api(&apis, &implicit_http, event, "ApiId")
@@ -159,7 +159,7 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
                 _ => None,
             };
             match outcome {
-                Some(EventOutcome::Route(route)) => add_event_route(&mut routes, route),
+                Some(EventOutcome::Route(route)) => add_event_route(&mut routes, *route),
                 Some(EventOutcome::Auth(auth)) => auth.apply(&mut routes),
                 None => {}
             }
@@ -207,7 +207,7 @@ pub fn routes(r: &Resolver<'_>, stack: StackId, template: &Template) -> Vec<Rout
 /// What an event does to the routes.
 enum EventOutcome {
     /// A route SAM writes for it.
-    Route(Route),
+    Route(Box<Route>),
     /// The event's `Auth` on an operation of the user's document that keeps its own integration.
     Auth(AuthOverlay),
 }
@@ -302,7 +302,9 @@ fn event_permission(event: &Entry) -> crate::model::route::PermissionSource {
     }
 }
 
-/// The API an event attaches to: `key` (`RestApiId`/`ApiId`) names it, or the implicit API.
+/// The API an event attaches to: `key` (`RestApiId`/`ApiId`) names it, or the implicit API. Any
+/// intrinsic but `Ref` (`!If [...]`, `!Sub`, `!ImportValue`) makes SAM reject the template ("Property
+/// 'RestApiId' should be a string", implicit_api_plugin.py:469-483): no route.
 fn event_api<'a>(
     apis: &'a [SamApi],
     implicit: &'a SamApi,
@@ -502,7 +504,9 @@ impl Context<'_> {
         let mut route = self.route(api, method, path, event.key.span);
         route.authorization = authorization;
         route.auth_span = auth_span;
-        Some(EventOutcome::Route(Self::with_target(route, target)))
+        Some(EventOutcome::Route(Box::new(Self::with_target(
+            route, target,
+        ))))
     }
 
     /// A state machine's `Api` event (stepfunctions/events.py:388-437): an `aws` integration with
@@ -781,10 +785,8 @@ fn http_event_authorization(
         .iter()
         .map(|name| (name.as_str(), None))
         .collect();
-    if let Some(auth) = method_auth {
-        if let Some(node) = auth.get("Authorizer").or(default) {
-            names.extend(node.as_str().map(|name| (name, Some(node.span))));
-        }
+    if let Some(node) = method_auth.and_then(|auth| auth.get("Authorizer").or(default)) {
+        names.extend(node.as_str().map(|name| (name, Some(node.span))));
     }
     if names.is_empty() && method != "OPTIONS" {
         names.extend(default.and_then(|d| Some((d.as_str()?, Some(d.span)))));
