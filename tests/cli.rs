@@ -289,10 +289,11 @@ fn no_templates_found_is_a_warning_on_stderr() {
 }
 
 /// The route model: SAM's InvokeRole precedence and quirks, Globals, implicit APIs, aliases, HttpApi IAM
-/// and a JWT authorizer named AWS_IAM; plain CloudFormation REST and HTTP APIs.
+/// and a JWT authorizer named AWS_IAM; plain CloudFormation REST and HTTP APIs; SAM events on user
+/// documents and state-machine events; integrations that are not a Lambda.
 #[test]
 fn routes_of_sam_and_plain_cloudformation() {
-    for fixture in ["sam-matrix", "cfn-apigw"] {
+    for fixture in ["sam-matrix", "cfn-apigw", "sam-events", "integrations"] {
         let path = format!("fixtures/routes/{fixture}.yaml");
         let table = iamlint(&["routes", &path]);
         assert_eq!(table.code, 0, "{}", table.stderr);

@@ -190,6 +190,8 @@ impl Access {
             })?
             .clone();
         let lambda_invoke = match (&route.invocation, &route.lambda) {
+            // Only a Lambda integration invokes a function with the caller's credentials.
+            _ if !route.integration.is_lambda() => None,
             (Invocation::CallerCredentials, Some(targets)) => {
                 Some(self.decide_lambda(principal, targets, lambda_grants))
             }
@@ -665,7 +667,7 @@ pub fn execute_api_targets(r: &Resolver<'_>, route: &Route) -> Vec<Target> {
                 None => target.push(TargetPart::AnySegment),
             }
             target.push(TargetPart::Literal("/".to_string()));
-            push_method_and_path(&mut target, &route.method, &route.path);
+            push_method_and_path(&mut target, &route.method, &route.path, route.catch_all);
             target
         })
         .collect()
@@ -680,8 +682,8 @@ pub fn execute_api_targets_for(r: &Resolver<'_>, route: &Route, method: &str) ->
     execute_api_targets(r, &concrete)
 }
 
-fn push_method_and_path(target: &mut Target, method: &str, path: &str) {
-    if path == "$default" {
+fn push_method_and_path(target: &mut Target, method: &str, path: &str, catch_all: bool) {
+    if catch_all {
         target.push(TargetPart::AnyVerb);
         target.push(TargetPart::Literal("/".to_string()));
         target.push(TargetPart::AnyPath);

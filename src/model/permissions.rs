@@ -82,6 +82,35 @@ pub fn lambda_permissions(r: &Resolver<'_>, templates: &[Template]) -> Vec<Lambd
 }
 
 impl LambdaPermission {
+    /// The permission SAM writes for a function's `Api`/`HttpApi` event (`sam::event_permissions`):
+    /// `apigateway.amazonaws.com` may `lambda:InvokeFunction` `function_name` from `source_arn`, read
+    /// like a written one.
+    pub fn for_api_gateway(
+        r: &Resolver<'_>,
+        stack: StackId,
+        logical_id: String,
+        span: Span,
+        function_name: Value,
+        source_arn: Value,
+    ) -> LambdaPermission {
+        let function_arn = function_name.as_str().map(|f| function_arn(r, f, None));
+        let mut generated = LambdaPermission {
+            stack,
+            logical_id,
+            span,
+            principal: Some(Value::literal("apigateway.amazonaws.com")),
+            action: Some(Value::literal("lambda:InvokeFunction")),
+            function_name: Some(function_name),
+            qualifier: None,
+            function_arn,
+            source_arn: Some(source_arn),
+            other_conditions: false,
+            policy: None,
+        };
+        generated.policy = generated.as_policy();
+        generated
+    }
+
     /// One `Allow` statement: the `Principal`, the `Action` (an entry that is not literal text stays
     /// uncertain), the ARN `FunctionName` names, conditional when the permission has conditions.
     fn as_policy(&self) -> Option<PolicyDocument> {

@@ -1,4 +1,5 @@
-//! API routes: what API Gateway serves, how each route is authorized, and how it invokes its Lambda.
+//! API routes: what API Gateway serves, how each route is authorized, and what its integration calls
+//! (a Lambda, an AWS service action, an HTTP endpoint, a mock).
 //!
 //! Routes come from SAM (`sam/`: events, implicit APIs, Globals, inline OpenAPI) and from plain
 //! CloudFormation (`apigw/`: RestApi/Resource/Method, ApiGatewayV2 Api/Route/Integration), both
@@ -56,7 +57,7 @@ impl Authorization {
     }
 }
 
-/// Whose identity API Gateway uses to invoke the Lambda (the integration's `credentials`).
+/// Whose identity API Gateway calls the integration with (its `credentials`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Invocation {
     /// No credentials: API Gateway's service identity, allowed by the function's resource policy.
@@ -65,6 +66,90 @@ pub enum Invocation {
     CallerCredentials,
     /// A fixed role API Gateway assumes.
     Role { arn: Value, span: Span },
+}
+
+/// What a route's integration calls. Whose identity it calls with is [`Route::invocation`] (the
+/// integration's credentials), for every kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Integration {
+    /// A Lambda function: `AWS_PROXY`/`AWS` with a `…:lambda:path/2015-03-31/functions/…/invocations`
+    /// URI (or, on an HTTP API, the function's ARN). The function of the deployment it names, if any,
+    /// is [`Route::function`] (with [`Route::alias`] and [`Route::target`]).
+    Lambda,
+    /// An AWS service (`type: aws`, an HTTP API first-class integration, a SAM state-machine event).
+    AwsService(ServiceIntegration),
+    /// An HTTP endpoint (`HTTP`, `HTTP_PROXY`), directly or through a VPC link.
+    Http {
+        /// The endpoint URL (or, through a VPC link of an HTTP API, the load balancer listener or
+        /// Cloud Map service ARN).
+        uri: Option<Value>,
+        vpc_link: bool,
+    },
+    /// `MOCK`: API Gateway answers by itself.
+    Mock,
+    /// No integration was read, or its type is not known.
+    Unknown,
+}
+
+impl Integration {
+    /// `lambda`, `aws_service`, `http`, `mock`, `unknown`: as the JSON report names the kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Integration::Lambda => "lambda",
+            Integration::AwsService(_) => "aws_service",
+            Integration::Http { .. } => "http",
+            Integration::Mock => "mock",
+            Integration::Unknown => "unknown",
+        }
+    }
+
+    pub fn is_lambda(&self) -> bool {
+        *self == Integration::Lambda
+    }
+}
+
+/// An integration with an AWS service API, as API Gateway calls it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceIntegration {
+    /// The service's endpoint prefix as the URI names it (`states`, `sqs`, `dynamodb`, `s3`, `events`,
+    /// `kinesis`), lower case; for a subtype, the service it calls (`SQS-SendMessage` → `sqs`).
+    pub service: String,
+    pub operation: ServiceOperation,
+    /// An HTTP API's `IntegrationSubtype` (`SQS-SendMessage`, `StepFunctions-StartExecution`).
+    pub subtype: Option<String>,
+    /// The integration's own HTTP method (`httpMethod` / `IntegrationHttpMethod`): the verb of the
+    /// service request (what a `path/…` integration does with it, e.g. `GET` on S3).
+    pub http_method: Option<String>,
+    /// The integration URI, resolved (none for a subtype).
+    pub uri: Option<Value>,
+    /// The logical id of the resource the integration acts on, when the template says so plainly
+    /// (the state machine of a SAM `Api` event); `None` means not read, not none.
+    pub resource: Option<String>,
+    /// SAM writes the credentials role itself, with exactly this action on [`Self::resource`]
+    /// (a state-machine `Api` event: samtranslator/model/stepfunctions/events.py:54-85).
+    pub role_by_sam: bool,
+}
+
+/// What an AWS service integration asks the service for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceOperation {
+    /// `…:{service}:action/{Action}` (or a subtype's action, `SendMessage`).
+    Action(String),
+    /// `…:{service}:path/{path}`, as written (`{bucket}/{object}`).
+    Path(String),
+}
+
+impl ServiceIntegration {
+    /// `states:StartExecution`, `s3 GET path/{bucket}/{key}`: how messages and reports name it.
+    pub fn describe(&self) -> String {
+        match &self.operation {
+            ServiceOperation::Action(action) => format!("{}:{action}", self.service),
+            ServiceOperation::Path(path) => match &self.http_method {
+                Some(method) => format!("{} {method} path/{path}", self.service),
+                None => format!("{} path/{path}", self.service),
+            },
+        }
+    }
 }
 
 /// The API a new route belongs to.
@@ -89,10 +174,16 @@ pub struct Route {
     pub stages: Vec<Value>,
     /// `GET`, `POST`, ... or `ANY`.
     pub method: String,
-    /// As written: `/items/{id}`, `/{proxy+}`, `$default`.
+    /// As written: `/items/{id}`, `/{proxy+}`, `$default` (SAM's `/$default`, see [`Route::catch_all`]).
     pub path: String,
+    /// The HTTP API's `$default` route, which serves every request no other route matches (SAM names
+    /// it `/$default` when `FailOnWarnings` is on).
+    pub catch_all: bool,
     pub authorization: Authorization,
+    /// The integration's credentials: whose identity API Gateway calls the integration with.
     pub invocation: Invocation,
+    /// What the integration calls.
+    pub integration: Integration,
     /// The Lambda function's logical id, when the integration targets one of the deployment.
     pub function: Option<String>,
     /// The alias or version the integration targets (`AutoPublishAlias`, `${Fn.Arn}:live`).
@@ -147,7 +238,7 @@ pub struct IgnoredSetting {
 }
 
 impl Route {
-    /// A route of `api` with no authorization, API Gateway's own identity and no known target yet.
+    /// A route of `api` with no authorization, API Gateway's own identity and no known integration yet.
     pub fn new(api: RouteApi, method: String, path: String, span: Span) -> Route {
         Route {
             stack: api.stack,
@@ -156,9 +247,11 @@ impl Route {
             api_id: api.id,
             stages: api.stages,
             method,
+            catch_all: api.kind == ApiKind::Http && path == "$default",
             path,
             authorization: Authorization::None,
             invocation: Invocation::ServiceIdentity,
+            integration: Integration::Unknown,
             function: None,
             qualifier: None,
             target: None,

@@ -1,10 +1,11 @@
-//! `iamlint routes`: every API route with its authorization, how API Gateway invokes the Lambda, and
-//! who may call it; as a table or as JSON (schema `iamlint-routes/1`).
+//! `iamlint routes`: every API route with its authorization, what its integration calls (a Lambda,
+//! an AWS service, an HTTP endpoint, a mock) and with whose credentials, and who may call it; as a
+//! table or as JSON (schema `iamlint-routes/1`).
 
 use serde::Serialize;
 
 use crate::model::Model;
-use crate::model::route::Invocation;
+use crate::model::route::{Integration, Invocation, Route, ServiceOperation};
 use crate::source::SourceMap;
 use crate::value::Value;
 
@@ -31,7 +32,118 @@ struct JsonRoute {
     caller_credentials: bool,
     function: Option<String>,
     qualifier: Option<String>,
+    integration: JsonIntegration,
     callers: Vec<JsonCaller>,
+}
+
+/// What a route's integration calls.
+#[derive(Serialize)]
+struct JsonIntegration {
+    /// `lambda`, `aws_service`, `http`, `mock` or `unknown`.
+    kind: &'static str,
+    /// AWS service: the service (`states`, `sqs`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<String>,
+    /// AWS service: the action (`StartExecution`), for `action/` URIs and subtypes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
+    /// AWS service: the `path/` of the URI, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    /// HTTP API subtype (`SQS-SendMessage`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subtype: Option<String>,
+    /// The integration's own HTTP method (AWS service integrations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_method: Option<String>,
+    /// The integration URI (AWS service, HTTP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri: Option<String>,
+    /// The resource it acts on, when the template says so plainly (a SAM state machine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
+    /// AWS service: SAM writes the credentials role (a state-machine event).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    role_by_sam: bool,
+    /// HTTP: through a VPC link.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    vpc_link: bool,
+    /// `apigateway` (no credentials: API Gateway's own identity), `caller` or `role {ARN}`; none for
+    /// a mock or an HTTP endpoint, which are called without AWS credentials.
+    credentials: Option<String>,
+}
+
+fn json_integration(route: &Route) -> JsonIntegration {
+    let mut out = JsonIntegration {
+        kind: route.integration.kind(),
+        service: None,
+        action: None,
+        path: None,
+        subtype: None,
+        http_method: None,
+        uri: None,
+        resource: None,
+        role_by_sam: false,
+        vpc_link: false,
+        credentials: match route.integration {
+            Integration::Mock | Integration::Http { .. } => None,
+            _ => Some(credentials(&route.invocation)),
+        },
+    };
+    match &route.integration {
+        Integration::AwsService(service) => {
+            out.service = Some(service.service.clone());
+            match &service.operation {
+                ServiceOperation::Action(action) => out.action = Some(action.clone()),
+                ServiceOperation::Path(path) => out.path = Some(path.clone()),
+            }
+            out.subtype = service.subtype.clone();
+            out.http_method = service.http_method.clone();
+            out.uri = service.uri.as_ref().map(ToString::to_string);
+            out.resource = service.resource.clone();
+            out.role_by_sam = service.role_by_sam;
+        }
+        Integration::Http { uri, vpc_link } => {
+            out.uri = uri.as_ref().map(ToString::to_string);
+            out.vpc_link = *vpc_link;
+        }
+        Integration::Lambda | Integration::Mock | Integration::Unknown => {}
+    }
+    out
+}
+
+fn credentials(invocation: &Invocation) -> String {
+    match invocation {
+        Invocation::CallerCredentials => "caller".to_string(),
+        Invocation::ServiceIdentity => "apigateway".to_string(),
+        Invocation::Role { arn, .. } => format!("role {}", arn.user_text()),
+    }
+}
+
+/// The TARGET cell: the function (`Fn`, `Fn:live`), the service operation (`states:StartExecution`,
+/// `sqs:SendMessage`), the endpoint (`http https://…`, `vpc-link …`) or `mock`.
+fn target_cell(route: &Route) -> String {
+    match &route.integration {
+        Integration::Lambda => match (&route.function, &route.qualifier) {
+            (Some(f), Some(a)) => format!("{f}:{a}"),
+            (Some(f), None) => f.clone(),
+            _ => "lambda (function not found)".to_string(),
+        },
+        Integration::AwsService(service) => match &service.resource {
+            Some(resource) => format!("{} → {resource}", service.describe()),
+            None => service.describe(),
+        },
+        Integration::Http { uri, vpc_link } => {
+            let uri = uri.as_ref().map_or("-".to_string(), ToString::to_string);
+            if *vpc_link {
+                format!("vpc-link {uri}")
+            } else {
+                format!("http {uri}")
+            }
+        }
+        Integration::Mock => "mock".to_string(),
+        Integration::Unknown => "-".to_string(),
+    }
 }
 
 /// One principal's access to a route.
@@ -99,6 +211,7 @@ pub fn json(model: &Model, sources: &SourceMap) -> String {
                 caller_credentials: route.caller_credentials(),
                 function: route.function.clone(),
                 qualifier: route.qualifier.clone(),
+                integration: json_integration(route),
                 callers: callers(model, sources, i),
             })
             .collect(),
@@ -115,7 +228,7 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
         "METHOD",
         "PATH",
         "AUTH",
-        "INVOKES LAMBDA AS",
+        "CREDENTIALS",
         "TARGET",
     ];
     let rows: Vec<[String; 7]> = routes
@@ -132,16 +245,12 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
                 route.method.clone(),
                 route.path.clone(),
                 route.authorization.as_str().to_string(),
-                match &route.invocation {
-                    Invocation::CallerCredentials => "caller".to_string(),
-                    Invocation::ServiceIdentity => "apigateway".to_string(),
-                    Invocation::Role { arn, .. } => format!("role {}", arn.user_text()),
+                match route.integration {
+                    // A mock or an HTTP endpoint is called with no AWS credentials.
+                    Integration::Mock | Integration::Http { .. } => "-".to_string(),
+                    _ => credentials(&route.invocation),
                 },
-                match (&route.function, &route.qualifier) {
-                    (Some(f), Some(a)) => format!("{f}:{a}"),
-                    (Some(f), None) => f.clone(),
-                    _ => "-".to_string(),
-                },
+                target_cell(route),
             ]
         })
         .collect();

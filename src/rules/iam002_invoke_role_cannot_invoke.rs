@@ -3,7 +3,7 @@
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::iam::eval::Decision;
-use crate::model::route::Invocation;
+use crate::model::route::{Integration, Invocation};
 
 declare_rule!(
     InvokeRoleCannotInvoke,
@@ -40,10 +40,17 @@ impl Rule for InvokeRoleCannotInvoke {
             };
             let route_name = route.name();
             let target = route.function.as_deref().unwrap_or("the Lambda");
+            // What never runs: the function, or the service action of a non-Lambda integration.
+            let never_runs = match &route.integration {
+                Integration::AwsService(service) => {
+                    format!("`{}` is never called", service.describe())
+                }
+                _ => format!("{target} is never invoked"),
+            };
             if !role.trusts_service("apigateway.amazonaws.com") {
                 cx.report(
                     location,
-                    format!("{route_name} runs its integration as `{}`, but that role does not trust apigateway.amazonaws.com: API Gateway cannot assume it, every call answers HTTP 500 and {target} is never invoked", role.logical_id),
+                    format!("{route_name} runs its integration as `{}`, but that role does not trust apigateway.amazonaws.com: API Gateway cannot assume it, every call answers HTTP 500 and {never_runs}", role.logical_id),
                 )
                 .label(format!("integration credentials: `{}`", role.logical_id))
                 .resource(Some(&role.logical_id))

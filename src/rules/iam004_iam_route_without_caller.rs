@@ -52,7 +52,11 @@ impl Rule for IamRouteWithoutCaller {
             } else {
                 route.method.as_str()
             };
-            let path = route.iam_resource_path();
+            let path = if route.catch_all {
+                "/*".to_string()
+            } else {
+                route.iam_resource_path()
+            };
             let mut finding = cx.report(location, message);
             if undecided {
                 finding = finding.undecided();

@@ -1,14 +1,17 @@
 //! Plain CloudFormation API Gateway: `AWS::ApiGateway::RestApi` (inline `Body`, or `Resource` and
-//! `Method` resources) and `AWS::ApiGatewayV2::Api` (inline `Body`, or `Route` and `Integration`).
+//! `Method` resources) and `AWS::ApiGatewayV2::Api` (inline `Body`, `Route` and `Integration`, or
+//! quick-create `Target`). Every route is kept, whatever its integration calls.
 
 pub mod integration;
+pub mod integration_kind;
 pub mod openapi;
 
 use crate::definitions::Definitions;
 use crate::load::Node;
-use crate::model::route::{ApiKind, Authorization, Route};
+use crate::model::route::{ApiKind, Authorization, Integration, Route};
 use crate::resolve::{Resolver, StackId, Value};
 use crate::template::{Resource, Template};
+use integration_kind::IntegrationSettings;
 
 /// Most `ParentId` links followed from a method to the API root.
 const MAX_PATH_DEPTH: usize = 64;
@@ -32,7 +35,8 @@ pub fn routes(
         match resource.type_name() {
             "AWS::ApiGateway::RestApi" => routes.extend(cx.body_routes(resource, ApiKind::Rest)),
             "AWS::ApiGatewayV2::Api" if !is_websocket(resource) => {
-                routes.extend(cx.body_routes(resource, ApiKind::Http))
+                routes.extend(cx.body_routes(resource, ApiKind::Http));
+                routes.extend(cx.quick_create_route(resource));
             }
             "AWS::ApiGateway::Method" => routes.extend(cx.method_route(resource)),
             "AWS::ApiGatewayV2::Route" => routes.extend(cx.v2_route(resource)),
@@ -114,6 +118,16 @@ impl Context<'_> {
         stages
     }
 
+    /// The route with what its integration calls, and the Lambda target when it calls one.
+    fn with_integration(&self, mut route: Route, settings: &IntegrationSettings<'_>) -> Route {
+        route.integration =
+            integration_kind::classify(self.r, self.stack, route.api_kind, settings);
+        if route.integration.is_lambda() {
+            route = self.with_lambda(route, settings.uri);
+        }
+        route
+    }
+
     fn with_lambda(&self, mut route: Route, uri: Option<&Node>) -> Route {
         if let Some(target) =
             uri.and_then(|u| integration::lambda_target(self.r, self.stack, self.template, u))
@@ -138,8 +152,8 @@ impl Context<'_> {
         };
         openapi::operations(body)
             .into_iter()
-            .filter(|op| op.integration.is_some())
-            .map(|op| {
+            .filter_map(|op| {
+                let integration = op.integration?;
                 let mut route = self.route(
                     &api.logical_id,
                     kind,
@@ -148,13 +162,13 @@ impl Context<'_> {
                     op.span,
                 );
                 route.definition_file = included.map(|d| d.file);
-                route.authorization = op.security.as_ref().map_or(Authorization::None, |names| {
+                route.catch_all = kind == ApiKind::Http && op.is_default_route();
+                let from_security = op.security.as_ref().map_or(Authorization::None, |names| {
                     openapi::operation_authorization(body, names)
                 });
+                route.authorization = op.with_auth_extension(from_security);
                 route.invocation = integration::invocation(self.r, self.stack, op.credentials());
-                let is_lambda =
-                    matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
-                self.with_lambda(route, op.uri().filter(|_| is_lambda))
+                Some(self.with_integration(route, &IntegrationSettings::of_openapi(integration)))
             })
             .collect()
     }
@@ -180,14 +194,8 @@ impl Context<'_> {
             self.stack,
             integration.and_then(|i| i.get("Credentials")),
         );
-        let is_lambda = integration
-            .and_then(|i| i.get("Type"))
-            .and_then(Node::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("AWS_PROXY") || t.eq_ignore_ascii_case("AWS"));
-        Some(self.with_lambda(
-            route,
-            integration.and_then(|i| i.get("Uri")).filter(|_| is_lambda),
-        ))
+        let settings = integration.map(IntegrationSettings::of_method);
+        Some(self.with_integration(route, &settings.unwrap_or_default()))
     }
 
     /// `/a/b/{id}` from a `ResourceId` (`!Ref Resource` chain up to `!GetAtt Api.RootResourceId`).
@@ -221,10 +229,7 @@ impl Context<'_> {
             return None;
         }
         let key = route_resource.property("RouteKey")?.as_str()?;
-        let (method, path) = match key.split_once(' ') {
-            Some((method, path)) => (method.to_ascii_uppercase(), path.to_string()),
-            None => ("ANY".to_string(), key.to_string()),
-        };
+        let (method, path) = route_key(key);
         let mut route = self.route(&api, ApiKind::Http, method, path, route_resource.span);
         let authorization = route_resource.property("AuthorizationType");
         route.authorization = authorization_type(authorization.and_then(Node::as_str));
@@ -257,9 +262,51 @@ impl Context<'_> {
         if let Some(integration) = integration {
             route.invocation =
                 integration::invocation(self.r, self.stack, integration.property("CredentialsArn"));
-            route = self.with_lambda(route, integration.property("IntegrationUri"));
+            if let Some(properties) = integration.properties() {
+                route = self.with_integration(route, &IntegrationSettings::of_v2(properties));
+            }
         }
         Some(route)
+    }
+
+    /// HTTP API quick create: `Target` on the `AWS::ApiGatewayV2::Api` makes an integration to it, the
+    /// route `RouteKey` (default `$default`) and the auto-deployed stage `$default`; `CredentialsArn`
+    /// is the integration's credentials (AWS::ApiGatewayV2::Api `Target`, `RouteKey`, `CredentialsArn`).
+    fn quick_create_route(&self, api: &Resource) -> Option<Route> {
+        let target = api.property("Target")?;
+        let key = api
+            .property("RouteKey")
+            .and_then(Node::as_str)
+            .unwrap_or("$default");
+        let (method, path) = route_key(key);
+        let mut route = self.route(&api.logical_id, ApiKind::Http, method, path, target.span);
+        let default_stage = Value::literal("$default");
+        if !route.stages.contains(&default_stage) {
+            route.stages.insert(0, default_stage);
+        }
+        route.invocation =
+            integration::invocation(self.r, self.stack, api.property("CredentialsArn"));
+        let settings = IntegrationSettings {
+            uri: Some(target),
+            ..IntegrationSettings::default()
+        };
+        route = self.with_integration(route, &settings);
+        // A `Target` that names a function of the template is a Lambda integration, however written.
+        if route.integration == Integration::Unknown {
+            route = self.with_lambda(route, Some(target));
+            if route.function.is_some() {
+                route.integration = Integration::Lambda;
+            }
+        }
+        Some(route)
+    }
+}
+
+/// `GET /items` → (`GET`, `/items`); `$default` → (`ANY`, `$default`).
+fn route_key(key: &str) -> (String, String) {
+    match key.split_once(' ') {
+        Some((method, path)) => (method.to_ascii_uppercase(), path.to_string()),
+        None => ("ANY".to_string(), key.to_string()),
     }
 }
 

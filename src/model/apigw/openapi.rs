@@ -34,6 +34,38 @@ impl Operation<'_> {
     pub fn credentials(&self) -> Option<&Node> {
         self.integration?.get("credentials")
     }
+
+    /// The operation's `x-amazon-apigateway-auth` `type` (`AWS_IAM` or `NONE`, case-insensitive):
+    /// API Gateway's extension for the method's authorization type (api-gateway-swagger-extensions-auth).
+    pub fn auth_extension(&self) -> Option<Authorization> {
+        let auth_type = self
+            .node
+            .get("x-amazon-apigateway-auth")?
+            .get("type")?
+            .as_str()?;
+        if auth_type.eq_ignore_ascii_case("AWS_IAM") {
+            Some(Authorization::AwsIam)
+        } else if auth_type.eq_ignore_ascii_case("NONE") {
+            Some(Authorization::None)
+        } else {
+            None
+        }
+    }
+
+    /// The authorization `security` gives (`from_security`), with `x-amazon-apigateway-auth`: its
+    /// `AWS_IAM` makes a route that no authorizer protects an IAM route; an authorizer stays.
+    pub fn with_auth_extension(&self, from_security: Authorization) -> Authorization {
+        match (from_security, self.auth_extension()) {
+            (Authorization::None, Some(Authorization::AwsIam)) => Authorization::AwsIam,
+            (authorization, _) => authorization,
+        }
+    }
+
+    /// `isDefaultRoute: true`: the HTTP API's catch-all route, whatever its path (`/$default`).
+    pub fn is_default_route(&self) -> bool {
+        self.path == "$default"
+            || self.node.get("isDefaultRoute").and_then(Node::as_bool) == Some(true)
+    }
 }
 
 const METHODS: [&str; 8] = [

@@ -1,17 +1,22 @@
-//! AWS SAM: the routes SAM generates from `AWS::Serverless::Api`/`HttpApi` resources, function
-//! `Api`/`HttpApi` events, implicit APIs and inline `DefinitionBody` documents, with the
-//! authorization and integration credentials SAM gives each route (sam-semantics.md §1, §3, §4).
+//! AWS SAM: the routes SAM generates from `AWS::Serverless::Api`/`HttpApi` resources, function and
+//! state-machine `Api`/`HttpApi` events, implicit APIs and inline `DefinitionBody` documents, with the
+//! authorization, integration and credentials SAM gives each route (sam-semantics.md §1, §3, §4), and
+//! the Lambda permissions SAM writes for function events (`event_permissions`).
 
+pub mod event_permissions;
 pub mod globals;
 
 use crate::definitions::{Definitions, IncludedDocument};
 use crate::load::{Entry, Node};
 use crate::model::apigw::integration::{self, LambdaTarget};
+use crate::model::apigw::integration_kind::{self, IntegrationSettings};
 use crate::model::apigw::openapi;
-use crate::model::route::{ApiKind, Authorization, Invocation, Route};
-use crate::resolve::{Resolver, StackId, Value};
+use crate::model::route::{
+    ApiKind, Authorization, Integration, Invocation, Route, ServiceIntegration, ServiceOperation,
+};
+use crate::resolve::{Resolver, StackId, Symbol, Value};
 use crate::source::{FileId, Span};
-use crate::template::Template;
+use crate::template::{Resource, Template};
 
 /// The implicit APIs SAM creates for events without `RestApiId` / `ApiId`.
 pub const IMPLICIT_REST_API: &str = "ServerlessRestApi";
@@ -69,6 +74,17 @@ impl SamApi {
     /// `MergeDefinitions: true`: SAM adds the events to the user's document.
     fn merges_events(&self) -> bool {
         self.property("MergeDefinitions").and_then(Node::as_bool) == Some(true)
+    }
+
+    /// An HTTP API whose document SAM has (its own or the user's inline one) with `FailOnWarnings` on
+    /// (`true`, or an intrinsic, which Python reads as true): SAM renames the path `$default` to
+    /// `/$default` (http_api_generator.py:232-243, `_update_default_path`, called for every HttpApi
+    /// at http_api_generator.py:126).
+    fn renames_default_path(&self) -> bool {
+        let fail_on_warnings = self
+            .property("FailOnWarnings")
+            .is_some_and(|f| f.as_bool() == Some(true) || f.as_intrinsic().is_some());
+        self.kind == ApiKind::Http && fail_on_warnings && (self.managed() || self.body().is_some())
     }
 
     fn stages(&self, r: &Resolver<'_>, stack: StackId) -> Vec<Value> {
@@ -156,28 +172,100 @@ pub fn routes(
             &function_uri(&function.logical_id, properties.as_ref()),
         );
         for event in events {
-            let route = match event.value.get("Type").and_then(Node::as_str) {
+            let outcome = match event.value.get("Type").and_then(Node::as_str) {
+                // push.py:776-777: a REST event becomes a route only where SAM writes the document
+                // or merges into it; elsewhere SAM writes its permission alone.
                 Some("Api") => event_api(&apis, &implicit_rest, event, "RestApiId")
                     .filter(|api| {
                         api.kind == ApiKind::Rest && (api.managed() || api.merges_events())
                     })
-                    .and_then(|api| cx.rest_event(api, event, target.clone())),
-                // SAM adds HttpApi events to whatever API they name, REST ones included.
+                    .and_then(|api| cx.rest_event(api, event, target.clone()))
+                    .map(|route| EventOutcome::Route(Box::new(route))),
+                // SAM adds HttpApi events to whatever API they name, REST ones included, into the
+                // user's document too (push.py:1384, `_add_openapi_integration`).
                 Some("HttpApi") => event_api(&apis, &implicit_http, event, "ApiId")
                     .and_then(|api| cx.http_event(api, event, target.clone())),
                 _ => None,
             };
+            match outcome {
+                Some(EventOutcome::Route(route)) => add_event_route(&mut routes, *route),
+                Some(EventOutcome::Auth(auth)) => auth.apply(&mut routes),
+                None => {}
+            }
+        }
+    }
+    for machine in template
+        .resources
+        .iter()
+        .filter(|m| m.type_name() == "AWS::Serverless::StateMachine")
+    {
+        let properties = globals::merged_properties(template, machine);
+        let events = properties
+            .as_ref()
+            .and_then(|p| p.get("Events"))
+            .and_then(Node::as_map)
+            .unwrap_or(&[]);
+        for event in events {
+            // State machines have `Api` events only; SAM adds them where it writes the document
+            // (stepfunctions/events.py:383-384, `__MANAGE_SWAGGER`: not with MergeDefinitions).
+            if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
+                continue;
+            }
+            let route = event_api(&apis, &implicit_rest, event, "RestApiId")
+                .filter(|api| api.kind == ApiKind::Rest && api.managed())
+                .and_then(|api| cx.state_machine_event(api, event, machine));
             if let Some(route) = route {
-                // An event never replaces an operation the user's document already has.
-                routes.retain(|r| !same_route(r, &route) || r.function.is_none());
-                if !routes.iter().any(|r| same_route(r, &route)) {
-                    routes.push(route);
-                }
+                add_event_route(&mut routes, route);
             }
         }
     }
     mark_event_permissions(&mut routes, template);
+    for route in &mut routes {
+        let renamed = route.path == "$default"
+            && apis
+                .iter()
+                .chain([&implicit_http])
+                .any(|a| a.logical_id == route.api && a.renames_default_path());
+        if renamed {
+            route.path = "/$default".to_string();
+        }
+    }
     routes
+}
+
+/// What an event does to the routes.
+enum EventOutcome {
+    /// A route SAM writes for it.
+    Route(Box<Route>),
+    /// The event's `Auth` on an operation of the user's document that keeps its own integration.
+    Auth(AuthOverlay),
+}
+
+/// The authorization an `HttpApi` event's `Auth` gives an operation the user's document defines.
+struct AuthOverlay {
+    api: String,
+    method: String,
+    path: String,
+    authorization: Authorization,
+    span: Option<Span>,
+}
+
+impl AuthOverlay {
+    fn apply(self, routes: &mut [Route]) {
+        for route in routes.iter_mut() {
+            if route.api == self.api && route.method == self.method && route.path == self.path {
+                route.authorization = self.authorization;
+                route.auth_span = self.span;
+            }
+        }
+    }
+}
+
+/// An event's route replaces an operation of the same method and path in the user's document: with
+/// `MergeDefinitions`, SAM's generated operation wins every key it writes (push.py:367-372).
+fn add_event_route(routes: &mut Vec<Route>, route: Route) {
+    routes.retain(|r| !same_route(r, &route));
+    routes.push(route);
 }
 
 /// SAM writes an `AWS::Lambda::Permission` for every Api/HttpApi event, also when the route itself comes
@@ -243,7 +331,9 @@ fn event_permission(event: &Entry) -> crate::model::route::PermissionSource {
     }
 }
 
-/// The API an event attaches to: `key` (`RestApiId`/`ApiId`) names it, or the implicit API.
+/// The API an event attaches to: `key` (`RestApiId`/`ApiId`) names it, or the implicit API. Any
+/// intrinsic but `Ref` (`!If [...]`, `!Sub`, `!ImportValue`) makes SAM reject the template ("Property
+/// 'RestApiId' should be a string", implicit_api_plugin.py:469-483): no route.
 fn event_api<'a>(
     apis: &'a [SamApi],
     implicit: &'a SamApi,
@@ -325,7 +415,9 @@ impl Context<'_> {
         Route::new(api, method, path, span)
     }
 
+    /// A route SAM integrates with the event's function (`aws_proxy`, open_api.py:153 / swagger.py).
     fn with_target(mut route: Route, target: Option<LambdaTarget>) -> Route {
+        route.integration = Integration::Lambda;
         if let Some(target) = target {
             route.function = Some(target.function);
             route.qualifier = target.qualifier;
@@ -395,13 +487,16 @@ impl Context<'_> {
         }
     }
 
-    /// An `HttpApi` event. HTTP APIs never pass the caller's credentials.
+    /// An `HttpApi` event: a route where the document has no integration for it yet, else the event's
+    /// `Auth` on the user's operation (push.py:1464-1472: `add_lambda_integration` keeps an existing
+    /// integration, `_add_auth_to_openapi_integration` still adds the authorizer). HTTP APIs never pass
+    /// the caller's credentials.
     fn http_event(
         &self,
         api: &SamApi,
         event: &Entry,
         target: Option<LambdaTarget>,
-    ) -> Option<Route> {
+    ) -> Option<EventOutcome> {
         let properties = event.value.get("Properties");
         let path = properties
             .and_then(|p| p.get("Path"))
@@ -410,50 +505,104 @@ impl Context<'_> {
             .and_then(|p| p.get("Method"))
             .and_then(Node::as_str);
         let (method, path) = match (method, path) {
-            // SAM writes the catch-all route `$default` with any method.
+            // SAM writes the catch-all route `$default` with any method (implicit_http_api_plugin.py:69-73).
             (None, None) => ("ANY".to_string(), "$default".to_string()),
             (Some(m), Some(p)) => (event_method(m), p.to_string()),
             _ => return None,
         };
-        // SAM keeps an integration the user's document already has for this operation.
-        let has_integration = |body: &Node| {
-            openapi::operations(body)
-                .iter()
-                .any(|o| o.method == method && o.path == path && o.integration.is_some())
-        };
-        if api.body().is_some_and(has_integration) {
-            return None;
+        let operations = api.body().map(openapi::operations).unwrap_or_default();
+        let operation = operations
+            .iter()
+            .find(|o| o.method == method && o.path == path);
+        let method_auth = properties
+            .and_then(|p| p.get("Auth"))
+            .filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
+        let security = operation.and_then(|o| o.security.as_deref());
+        let (authorization, auth_span) =
+            http_event_authorization(api, security, method_auth, &method);
+        if operation.is_some_and(|o| o.integration.is_some()) {
+            // Without an event `Auth`, the user's operation keeps the authorization it has.
+            method_auth?;
+            return Some(EventOutcome::Auth(AuthOverlay {
+                api: api.logical_id.clone(),
+                method,
+                path,
+                authorization,
+                span: auth_span,
+            }));
         }
-        let method_auth = properties.and_then(|p| p.get("Auth"));
-        let own = method_auth.and_then(|a| a.get("Authorizer"));
-        // The default authorizer skips OPTIONS on HTTP APIs (open_api.py:273).
-        let name = own.or_else(|| {
-            if method == "OPTIONS" {
-                None
-            } else {
-                api.auth()?.get("DefaultAuthorizer")
-            }
-        });
         let mut route = self.route(api, method, path, event.key.span);
-        route.authorization = http_authorization(name.and_then(Node::as_str), api.auth());
-        route.auth_span = name.map(|n| n.span);
-        Some(Self::with_target(route, target))
+        route.authorization = authorization;
+        route.auth_span = auth_span;
+        Some(EventOutcome::Route(Box::new(Self::with_target(
+            route, target,
+        ))))
+    }
+
+    /// A state machine's `Api` event (stepfunctions/events.py:388-437): an `aws` integration with
+    /// `states:action/StartExecution`, credentials the role SAM writes for the event
+    /// (`{StateMachine}{Event}Role`, events.py:37-52, 72), authorization as for a function event.
+    fn state_machine_event(
+        &self,
+        api: &SamApi,
+        event: &Entry,
+        machine: &Resource,
+    ) -> Option<Route> {
+        let properties = event.value.get("Properties")?;
+        let path = properties.get("Path")?.as_str()?.to_string();
+        let method = event_method(properties.get("Method")?.as_str()?);
+        let method_auth = properties
+            .get("Auth")
+            .filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
+        let mut route = self.route(api, method, path, event.key.span);
+        let (authorization, auth_span) = rest_authorization(method_auth, api.auth());
+        route.authorization = authorization;
+        route.auth_span = auth_span;
+        let role = format!("{}{}Role", machine.logical_id, event.key.text);
+        route.invocation = Invocation::Role {
+            arn: Value::symbol(Symbol::Attribute {
+                stack: self.stack,
+                logical_id: role.as_str().into(),
+                attribute: "Arn".into(),
+            }),
+            span: event.key.span,
+        };
+        let uri = Value::concat(vec![
+            Value::literal(format!("arn:{}:apigateway:", self.r.config().partition)),
+            self.r.region(),
+            Value::literal(":states:action/StartExecution"),
+        ]);
+        route.integration = Integration::AwsService(ServiceIntegration {
+            service: "states".to_string(),
+            operation: ServiceOperation::Action("StartExecution".to_string()),
+            subtype: None,
+            http_method: Some("POST".to_string()),
+            uri: Some(uri),
+            resource: Some(machine.logical_id.clone()),
+            role_by_sam: true,
+        });
+        Some(route)
     }
 
     /// Routes of a user-written `DefinitionBody`: SAM keeps the user's integrations and applies the
-    /// API's `DefaultAuthorizer` to operations without `security`.
+    /// API's `DefaultAuthorizer` to operations without `security`; on a REST API an event's
+    /// `OverrideApiAuth` puts its `Authorizer` on the operation (push.py:783-806).
     fn body_routes(&self, api: &SamApi) -> Vec<Route> {
         let Some(body) = api.body() else {
             return Vec::new();
         };
         let default = api.auth().and_then(|a| a.get("DefaultAuthorizer"));
+        let overrides = self.auth_overrides(api);
         openapi::operations(body)
             .into_iter()
-            .filter(|op| op.integration.is_some())
-            .map(|op| {
+            .filter_map(|op| {
+                let integration = op.integration?;
                 let mut route = self.route(api, op.method.clone(), op.path.clone(), op.span);
                 route.definition_file = api.body_file();
-                route.authorization = match (&op.security, api.kind) {
+                if api.kind == ApiKind::Http {
+                    route.catch_all = op.is_default_route();
+                }
+                let from_security = match (&op.security, api.kind) {
                     (Some(names), _) => {
                         openapi::operation_authorization_with(body, names, api.auth())
                     }
@@ -463,20 +612,86 @@ impl Context<'_> {
                     }
                     (None, ApiKind::Rest) => rest_authorization(None, api.auth()).0,
                 };
+                route.authorization = op.with_auth_extension(from_security);
                 route.auth_span = if op.security.is_none() {
                     default.map(|d| d.span)
                 } else {
                     None
                 };
+                let overriding = overrides
+                    .iter()
+                    .find(|(method, path, _)| *method == op.method && *path == op.path);
+                if let Some((_, _, authorizer)) = overriding {
+                    let mut names = op.security.clone().unwrap_or_default();
+                    names.extend(authorizer.as_str().map(str::to_string));
+                    route.authorization =
+                        openapi::operation_authorization_with(body, &names, api.auth());
+                    route.auth_span = Some(authorizer.span);
+                }
                 route.invocation = integration::invocation(self.r, self.stack, op.credentials());
-                let is_lambda =
-                    matches!(op.integration_type().as_deref(), Some("aws_proxy" | "aws"));
-                let target = op.uri().filter(|_| is_lambda).and_then(|uri| {
-                    integration::lambda_target(self.r, self.stack, self.template, uri)
-                });
-                Self::with_target(route, target)
+                let settings = IntegrationSettings::of_openapi(integration);
+                route.integration =
+                    integration_kind::classify(self.r, self.stack, api.kind, &settings);
+                if route.integration.is_lambda() {
+                    let target = op.uri().and_then(|uri| {
+                        integration::lambda_target(self.r, self.stack, self.template, uri)
+                    });
+                    route = Self::with_target(route, target);
+                }
+                Some(route)
             })
             .collect()
+    }
+
+    /// The REST `Api` events on `api` with `Auth.OverrideApiAuth` and an `Authorizer`: (method, path,
+    /// the authorizer's name). SAM applies such an event's `Auth` to the user's document
+    /// (push.py:783-806, `add_auth_to_swagger` → swagger.py:683-705): its `Authorizer` is added to
+    /// the operation's `security`, so the API's `DefaultAuthorizer` no longer applies (an
+    /// `ApiKeyRequired` alone leaves the authorization as it is).
+    fn auth_overrides(&self, api: &SamApi) -> Vec<(String, String, &Node)> {
+        if api.kind != ApiKind::Rest {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for function in self
+            .template
+            .resources
+            .iter()
+            .filter(|f| f.type_name() == "AWS::Serverless::Function")
+        {
+            let events = function
+                .property("Events")
+                .and_then(Node::as_map)
+                .unwrap_or(&[]);
+            for event in events {
+                if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
+                    continue;
+                }
+                let Some(properties) = event.value.get("Properties") else {
+                    continue;
+                };
+                let names_api = properties
+                    .get("RestApiId")
+                    .and_then(api_name)
+                    .is_some_and(|name| name == api.logical_id);
+                let auth = properties.get("Auth");
+                let overrides = auth
+                    .and_then(|a| a.get("OverrideApiAuth"))
+                    .and_then(Node::as_bool)
+                    == Some(true);
+                let (Some(path), Some(method), Some(authorizer)) = (
+                    properties.get("Path").and_then(Node::as_str),
+                    properties.get("Method").and_then(Node::as_str),
+                    auth.and_then(|a| a.get("Authorizer")),
+                ) else {
+                    continue;
+                };
+                if names_api && overrides {
+                    out.push((event_method(method), path.to_string(), authorizer));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -581,4 +796,51 @@ fn http_authorization(name: Option<&str>, api_auth: Option<&Node>) -> Authorizat
         None if name == "AWS_IAM" => Authorization::AwsIam,
         None => Authorization::Custom,
     }
+}
+
+/// The authorization SAM leaves an `HttpApi` event's route with: the operation's own `security` (of
+/// the user's document), then the event's `Authorizer` (or, for an `Auth` without one, the API's
+/// `DefaultAuthorizer`: push.py:1503-1508) appended to it (open_api.py:322-362); with neither, the
+/// API's `DefaultAuthorizer`, but not on OPTIONS (open_api.py:249-302). The first requirement that
+/// authorizes decides.
+fn http_event_authorization(
+    api: &SamApi,
+    security: Option<&[String]>,
+    method_auth: Option<&Node>,
+    method: &str,
+) -> (Authorization, Option<Span>) {
+    let api_auth = api.auth();
+    let default = api_auth.and_then(|a| a.get("DefaultAuthorizer"));
+    let mut names: Vec<(&str, Option<Span>)> = security
+        .unwrap_or(&[])
+        .iter()
+        .map(|name| (name.as_str(), None))
+        .collect();
+    if let Some(node) = method_auth.and_then(|auth| auth.get("Authorizer").or(default)) {
+        names.extend(node.as_str().map(|name| (name, Some(node.span))));
+    }
+    if names.is_empty() && method != "OPTIONS" {
+        names.extend(default.and_then(|d| Some((d.as_str()?, Some(d.span)))));
+    }
+    let sam_defines = |name: &str| {
+        matches!(name, "NONE" | "AWS_IAM")
+            || api_auth
+                .and_then(|a| a.get("Authorizers"))
+                .and_then(|a| a.get(name))
+                .is_some()
+    };
+    let authorization_of = |name: &str| match api.body() {
+        Some(body) if !sam_defines(name) => {
+            openapi::scheme_authorization(body, name).unwrap_or(Authorization::None)
+        }
+        _ => http_authorization(Some(name), api_auth),
+    };
+    let decided = names
+        .iter()
+        .map(|(name, span)| (authorization_of(name), *span))
+        .find(|(authorization, _)| *authorization != Authorization::None);
+    decided.unwrap_or((
+        Authorization::None,
+        names.iter().rev().find_map(|(_, span)| *span),
+    ))
 }
