@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 
 use super::api_policy::ApiPolicy;
-use super::permissions::LambdaPermission;
+use super::permissions::{LambdaPermission, PermissionIndex};
 use super::principals::{Attachment, Principal, principals};
 use super::route::{Invocation, Route, execute_api_arn};
 use crate::deployment::Deployment;
@@ -108,6 +108,7 @@ impl Access {
         r: &Resolver<'_>,
         routes: &[Route],
         lambda_grants: &[LambdaPermission],
+        permission_index: &PermissionIndex,
         api_policies: &HashMap<(StackId, String), ApiPolicy>,
     ) -> Access {
         let (principals, attachments) = principals(deployment, r);
@@ -150,9 +151,10 @@ impl Access {
                     Some(_) => (0..access.principals.len()).collect(),
                     None => index.candidates(route),
                 };
+                let grants = permission_index.for_route(lambda_grants, route);
                 candidates
                     .into_iter()
-                    .filter_map(|p| access.route_access(p, route, policy, lambda_grants))
+                    .filter_map(|p| access.route_access(p, route, policy, &grants))
                     .collect()
             })
             .collect();
@@ -170,7 +172,7 @@ impl Access {
         principal: usize,
         route: &Route,
         policy: Option<&ApiPolicy>,
-        lambda_grants: &[LambdaPermission],
+        lambda_grants: &[&LambdaPermission],
     ) -> Option<CallerAccess> {
         let stages: Vec<Decision> = route
             .execute_api
@@ -216,7 +218,7 @@ impl Access {
         &self,
         principal: usize,
         targets: &[Target],
-        permissions: &[LambdaPermission],
+        permissions: &[&LambdaPermission],
     ) -> Decision {
         let decisions = targets
             .iter()

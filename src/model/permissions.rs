@@ -10,6 +10,8 @@
 //!   principal only delegates to the caller's own policies, and `SourceArn`, `SourceAccount`,
 //!   `PrincipalOrgID` or `FunctionUrlAuthType` make the grant conditional.
 
+use std::collections::HashMap;
+
 use super::function_arn::FunctionArn;
 use super::route::Route;
 use crate::iam::pattern::{Coverage, Pattern, Target, action_matches, coverage_of_any};
@@ -207,7 +209,7 @@ impl LambdaPermission {
 /// function for an alias route, or the reverse): they do not apply to the ARN the route invokes.
 /// Each comes with the qualifier it names (`None`: the unqualified function).
 pub fn other_qualifier_permissions<'p>(
-    permissions: &'p [LambdaPermission],
+    permissions: &[&'p LambdaPermission],
     route: &Route,
 ) -> Vec<(&'p LambdaPermission, Option<String>)> {
     let targets: Vec<FunctionArn> = route
@@ -220,6 +222,7 @@ pub fn other_qualifier_permissions<'p>(
         .collect();
     permissions
         .iter()
+        .copied()
         .filter(|p| p.is_for_api_gateway() != Some(false))
         .filter_map(|p| {
             let named = p.function_arn.as_ref().and_then(FunctionArn::parse)?;
@@ -233,6 +236,68 @@ pub fn other_qualifier_permissions<'p>(
         .collect()
 }
 
+/// The permissions indexed by the function name they name, so that a route meets only the permissions
+/// that may concern its target (not every permission of the deployment: that cost grows with the
+/// square of the deployment). A permission whose function name is not plain text or one generated
+/// id (a parameter, a name built from the region, no readable name) is met by every route.
+#[derive(Debug, Default)]
+pub struct PermissionIndex {
+    by_name: HashMap<SymStr, Vec<usize>>,
+    everywhere: Vec<usize>,
+}
+
+impl PermissionIndex {
+    pub fn new(permissions: &[LambdaPermission]) -> PermissionIndex {
+        let mut index = PermissionIndex::default();
+        for (i, permission) in permissions.iter().enumerate() {
+            match permission.function_arn.as_ref().and_then(name_key) {
+                Some(key) => index.by_name.entry(key).or_default().push(i),
+                None => index.everywhere.push(i),
+            }
+        }
+        index
+    }
+
+    /// The permissions that may name the route's target, in deployment order.
+    pub fn for_route<'p>(
+        &self,
+        permissions: &'p [LambdaPermission],
+        route: &Route,
+    ) -> Vec<&'p LambdaPermission> {
+        let keys: Option<Vec<SymStr>> = route
+            .target
+            .as_ref()
+            .and_then(Value::strings)
+            .and_then(|strings| strings.into_iter().map(name_key).collect());
+        let Some(keys) = keys else {
+            return permissions.iter().collect();
+        };
+        let mut chosen: Vec<usize> = self.everywhere.clone();
+        for key in &keys {
+            chosen.extend(self.by_name.get(key).into_iter().flatten());
+        }
+        chosen.sort_unstable();
+        chosen.dedup();
+        chosen
+            .into_iter()
+            .filter_map(|i| permissions.get(i))
+            .collect()
+    }
+}
+
+/// The function-name segment of a Lambda ARN when it can only equal the same segment: plain text
+/// without wildcards, or one generated unique id.
+fn name_key(arn: &SymStr) -> Option<SymStr> {
+    let name = FunctionArn::parse(arn)?.function;
+    let (_, name) = super::function_arn::split_once_literal(&name, ":function:")?;
+    let keyable = match name.parts() {
+        [Part::Literal(text)] => !text.contains(['*', '?']),
+        [Part::Symbol(symbol)] => symbol.is_unique_id(),
+        _ => false,
+    };
+    keyable.then_some(name)
+}
+
 /// Whether API Gateway's own identity may invoke a route's target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceGrant {
@@ -244,7 +309,7 @@ pub enum ServiceGrant {
 
 /// Whether some permission lets `apigateway.amazonaws.com` invoke the route's target: its principal,
 /// action, function (with qualifier) and `SourceArn` all cover the route.
-pub fn api_gateway_grant(permissions: &[LambdaPermission], route: &Route) -> ServiceGrant {
+pub fn api_gateway_grant(permissions: &[&LambdaPermission], route: &Route) -> ServiceGrant {
     if route.function.is_none() {
         return ServiceGrant::Yes;
     }

@@ -59,7 +59,7 @@ impl Rule for InvokeRoleCannotInvoke {
             let Some(targets) = &route.lambda else {
                 continue;
             };
-            let decision = access.decide_lambda(index, targets, &model.lambda_permissions);
+            let decision = access.decide_lambda(index, targets, &model.permissions_for(route));
             let undecided = match &decision {
                 Decision::Allowed { .. } => continue,
                 Decision::Denied { .. } => false,

@@ -42,8 +42,8 @@ impl Rule for MissingLambdaPermission {
                     .help(format!("write `{key}: !Ref {}`", route.api));
                 }
                 PermissionSource::Explicit => {
-                    let (undecided, why) = match api_gateway_grant(&model.lambda_permissions, route)
-                    {
+                    let permissions = model.permissions_for(route);
+                    let (undecided, why) = match api_gateway_grant(&permissions, route) {
                         ServiceGrant::Yes => continue,
                         ServiceGrant::Maybe(why) => (true, format!(" ({why})")),
                         ServiceGrant::No => (false, String::new()),
@@ -55,8 +55,7 @@ impl Rule for MissingLambdaPermission {
                         Some(qualifier) => format!("{function}:{qualifier}"),
                         None => function.clone(),
                     };
-                    let misqualified =
-                        other_qualifier_permissions(&model.lambda_permissions, route);
+                    let misqualified = other_qualifier_permissions(&permissions, route);
                     let qualifier_note = if misqualified.is_empty() {
                         String::new()
                     } else {
