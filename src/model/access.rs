@@ -151,7 +151,9 @@ impl Access {
                     Some(_) => (0..access.principals.len()).collect(),
                     None => index.candidates(route),
                 };
-                let grants = permission_index.for_route(lambda_grants, route);
+                // A permission for an AWS service (SAM's for API Gateway) never names a role or user.
+                let mut grants = permission_index.for_route(lambda_grants, route);
+                grants.retain(|p| !p.is_for_service());
                 candidates
                     .into_iter()
                     .filter_map(|p| access.route_access(p, route, policy, &grants))

@@ -154,6 +154,15 @@ impl LambdaPermission {
         Some(action_matches(action, "lambda:InvokeFunction"))
     }
 
+    /// Whether the principal is surely an AWS service (`apigateway.amazonaws.com`, `s3.amazonaws.com`):
+    /// a statement that no role or user of an account can match.
+    pub fn is_for_service(&self) -> bool {
+        self.principal
+            .as_ref()
+            .and_then(Value::as_literal)
+            .is_some_and(|p| p.ends_with(".amazonaws.com") || p.ends_with(".amazonaws.com.cn"))
+    }
+
     /// Whether the principal is API Gateway's service; `None` when a template value decides.
     fn is_for_api_gateway(&self) -> Option<bool> {
         let principal = self.principal.as_ref()?.as_literal()?;
