@@ -20,7 +20,21 @@ fn is_printable(c: char) -> bool {
 
 /// The byte offset and value of the first character PyYAML's reader rejects.
 pub fn first_non_printable(text: &str) -> Option<(usize, char)> {
-    text.char_indices().find(|(_, c)| !is_printable(*c))
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    loop {
+        // The common case: a run of printable ASCII, in one tight loop.
+        let run = bytes
+            .get(at..)?
+            .iter()
+            .position(|b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))?;
+        at += run;
+        let c = text.get(at..).and_then(|rest| rest.chars().next())?;
+        if !is_printable(c) {
+            return Some((at, c));
+        }
+        at += c.len_utf8();
+    }
 }
 
 /// Characters of a tag's URI in PyYAML (`scan_tag_uri`), `%` escapes and `!` included. `with_flow`
@@ -104,10 +118,7 @@ fn skip_separation(bytes: &[u8], mut at: usize) -> usize {
 pub fn tag_commas(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut commas: Vec<(usize, usize)> = Vec::new();
-    for (at, byte) in bytes.iter().enumerate() {
-        if *byte != b'!' {
-            continue;
-        }
+    for (at, _) in text.match_indices('!') {
         let start = tag_end(text, at, false);
         let end = start
             + bytes
@@ -285,7 +296,8 @@ mod tests {
             first_bad_tab("a: 'x\ty'\t", &[plain(0, 1), quoted], 9),
             Some(8)
         );
-        assert!(first_non_printable("a: \u{7}").is_some());
+        assert_eq!(first_non_printable("a: \u{7}"), Some((3, '\u{7}')));
+        assert_eq!(first_non_printable("é: \u{9f}"), Some((4, '\u{9f}')));
         assert!(first_non_printable("a: é\u{feff}").is_none());
     }
 }
