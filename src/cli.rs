@@ -344,7 +344,8 @@ fn write_listing(
     }
 }
 
-/// Files that could not be loaded (warnings) and paths that could not be read (errors), on stderr.
+/// Files that could not be loaded and duplicate keys (warnings), and paths that could not be read
+/// (errors), on stderr.
 fn report_not_loaded(
     deployment: &crate::deployment::Deployment,
     load_errors: &[(crate::source::FileId, crate::load::LoadError)],
@@ -359,9 +360,12 @@ fn report_not_loaded(
                 span: error.span,
             },
         );
+        // A duplicate key is reported, but its template is loaded all the same.
+        let loaded = deployment.templates.iter().any(|t| t.file == *file);
+        let not_loaded = if loaded { "" } else { "not loaded: " };
         let _ = writeln!(
             err,
-            "warning: {}:{}:{}: not loaded: {}",
+            "warning: {}:{}:{}: {not_loaded}{}",
             at.file, at.line, at.column, error.message
         );
     }

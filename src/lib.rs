@@ -120,12 +120,14 @@ pub fn build_deployment_with(
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let parsed = match encoding_error {
             Some(error) => Err(error),
-            None => load::parse_template(&text, is_json),
+            None => load::read_template(&text, is_json),
         };
         match parsed {
-            Ok(root) if input.explicit || load::is_template(&root) => {
+            Ok(loaded) if input.explicit || load::is_template(&loaded.root) => {
                 let file = sources.add(SourceFile::new(input.path, text));
-                roots.push((file, root));
+                roots.push((file, loaded.root));
+                // Duplicate keys: reported, and the template is analysed all the same.
+                load_errors.extend(loaded.errors.into_iter().map(|error| (file, error)));
             }
             Ok(_) => {}
             Err(error) => {

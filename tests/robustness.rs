@@ -91,6 +91,18 @@ fn token_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(TOKENS), 0..60).prop_map(|t| t.join("\n"))
 }
 
+/// Pieces of YAML syntax run together without line breaks: the shapes that made libyaml-safer (the
+/// YAML parser) panic before the loader worked around them (a tag followed by `,` in a flow
+/// collection, a block scalar at the end of the text without a line break).
+const YAML_PIECES: &[&str] = &[
+    "!", "!Ref", "!!str", ",", "[", "]", "{", "}", "|", "|+", ">", "'", "\"", "&a", "*a", "#",
+    "? ", ": ", "- ", "\t", "\n", "\r", " ", "a", "%", "...", "---", "<<: ", "!<x>", "\u{2028}",
+];
+
+fn yaml_piece_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(YAML_PIECES), 0..40).prop_map(|t| t.concat())
+}
+
 /// Deletes, inserts or replaces characters of a real template.
 fn mutated(text: &'static str) -> impl Strategy<Value = String> {
     let len = text.chars().count();
@@ -140,8 +152,33 @@ proptest! {
     }
 
     #[test]
+    fn yaml_piece_soup_does_not_panic(a in yaml_piece_soup()) {
+        analyse(vec![("a.yaml", a.into_bytes())]);
+    }
+
+    #[test]
     fn mutated_seed_does_not_panic(sam in mutated(SEED_SAM), cfn in mutated(SEED_CFN)) {
         analyse(vec![("sam.yaml", sam.into_bytes()), ("cfn.yaml", cfn.into_bytes())]);
+    }
+}
+
+/// Inputs on which libyaml-safer panics when given them as they are (found by fuzzing the loader);
+/// the loader blanks or completes what triggers it.
+#[test]
+fn yaml_parser_panics_are_avoided() {
+    for text in [
+        "A: [!Ref, x]\n",
+        "A: [!Ref,x]\n",
+        "{!,%|{|a*a",
+        "{!,|+a",
+        "[,!Ref,a|[a",
+        "Default: !!str'true', X: 1}",
+        "&a\n{...a&a!!str,!!stra,a:'&a]\na",
+        "{#a\ta\r\ra\"!,!!str,",
+        "a: |\n  x",
+        "a: >+\n  x\n  y",
+    ] {
+        analyse(vec![("x.yaml", text.as_bytes().to_vec())]);
     }
 }
 

@@ -1,7 +1,9 @@
 //! JSON → [`Node`], by a small recursive-descent parser that keeps byte spans.
 //!
 //! JSON templates are parsed as JSON (not as YAML) so that errors read like JSON errors and duplicate
-//! keys are caught. Strings are `Quoted` scalars; `true`, `false`, `null` and numbers are `Plain`.
+//! keys are caught. Strings are `Quoted` scalars; `true`, `false`, `null` and numbers are `Plain`. Of
+//! duplicate keys the last one wins (as Python's `json.loads`, which SAM CLI reads JSON with, and
+//! CloudFormation take it); each is reported beside the tree.
 
 use std::collections::HashMap;
 
@@ -9,21 +11,35 @@ use super::node::{Entry, Key, Node, NodeKind, ScalarStyle};
 use super::{LoadError, MAX_DEPTH};
 use crate::source::Span;
 
-/// Parses a whole JSON document.
+/// Parses a whole JSON document; a duplicate key is an error.
 pub fn parse(text: &str) -> Result<Node, LoadError> {
-    let mut parser = JsonParser { text, pos: 0 };
+    let (node, duplicates) = read(text)?;
+    match duplicates.into_iter().next() {
+        Some(duplicate) => Err(duplicate),
+        None => Ok(node),
+    }
+}
+
+/// Reads a whole JSON document: the tree (the last of duplicate keys wins) and the duplicate keys.
+pub fn read(text: &str) -> Result<(Node, Vec<LoadError>), LoadError> {
+    let mut parser = JsonParser {
+        text,
+        pos: 0,
+        duplicates: Vec::new(),
+    };
     parser.skip_whitespace();
     let node = parser.value(0)?;
     parser.skip_whitespace();
     if parser.pos < text.len() {
         return Err(parser.error_here("unexpected text after the JSON value"));
     }
-    Ok(node)
+    Ok((node, parser.duplicates))
 }
 
 struct JsonParser<'t> {
     text: &'t str,
     pos: usize,
+    duplicates: Vec<LoadError>,
 }
 
 impl JsonParser<'_> {
@@ -130,8 +146,9 @@ impl JsonParser<'_> {
     fn object(&mut self, depth: usize) -> Result<Node, LoadError> {
         let start = self.pos;
         self.pos += 1;
-        let mut entries = Vec::new();
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        // Each key's first span and the index of its entry.
+        let mut seen: HashMap<String, (Span, usize)> = HashMap::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -148,22 +165,34 @@ impl JsonParser<'_> {
             let key_start = self.pos;
             let text = self.string()?;
             let key_span = Span::new(key_start, self.pos);
-            if let Some(first) = seen.get(&text) {
-                return Err(LoadError::new(format!("duplicate key `{text}`"), key_span)
-                    .with_related(*first, "first defined here"));
-            }
-            seen.insert(text.clone(), key_span);
+            let first = seen.get(&text).copied();
             self.expect(b':', "expected `:` after the key")?;
             self.skip_whitespace();
             let value = self.value(depth + 1)?;
-            entries.push(Entry {
+            let entry = Entry {
                 key: Key {
                     text,
                     span: key_span,
                     short_form: false,
                 },
                 value,
-            });
+            };
+            match first {
+                Some((first_span, index)) => {
+                    self.duplicates.push(
+                        LoadError::new(format!("duplicate key `{}`", entry.key.text), key_span)
+                            .with_related(first_span, "first defined here"),
+                    );
+                    // The last value wins, at the place of the first.
+                    if let Some(slot) = entries.get_mut(index) {
+                        *slot = entry;
+                    }
+                }
+                None => {
+                    seen.insert(entry.key.text.clone(), (key_span, entries.len()));
+                    entries.push(entry);
+                }
+            }
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,

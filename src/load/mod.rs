@@ -3,11 +3,14 @@
 //! Everything that stops a file from being read as a template is a [`LoadError`] with a span; the
 //! caller turns it into a `TPL001` finding and goes on with the other files.
 
+mod canonical;
 pub mod file;
 pub mod json;
 pub mod node;
 pub mod yaml;
 
+#[doc(hidden)]
+pub use canonical::canonical_tree;
 pub use node::{Entry, Key, Node, NodeKind, Scalar, ScalarStyle};
 
 use crate::source::Span;
@@ -59,11 +62,20 @@ pub fn decode(bytes: Vec<u8>) -> (String, Option<LoadError>) {
     }
 }
 
-/// Parses a template's text: JSON for `.json` files and for text that starts with `{` or `[` (falling
+/// A template's tree, and what was wrong in it that did not stop it from being read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub root: Node,
+    /// Duplicate keys: TPL001 errors, though the tree is complete (the last value of each key wins,
+    /// as PyYAML, SAM and CloudFormation's JSON reader take it).
+    pub errors: Vec<LoadError>,
+}
+
+/// Reads a template's text: JSON for `.json` files and for text that starts with `{` or `[` (falling
 /// back to YAML, of which JSON-like flow mappings are a part, for other files); else YAML. The top
 /// level must be a mapping.
-pub fn parse_template(text: &str, json_file: bool) -> Result<Node, LoadError> {
-    let root = parse_document(text, json_file)?;
+pub fn read_template(text: &str, json_file: bool) -> Result<Loaded, LoadError> {
+    let (root, errors) = read_document(text, json_file)?;
     let Some(root) = root else {
         return Err(LoadError::new(
             "the file is empty; a template is a mapping with a `Resources` section",
@@ -79,28 +91,43 @@ pub fn parse_template(text: &str, json_file: bool) -> Result<Node, LoadError> {
             root.span,
         ));
     }
-    Ok(root)
+    Ok(Loaded { root, errors })
 }
 
 /// Parses a document a template includes (an OpenAPI file): JSON or YAML as for a template, any
-/// top-level value; `None` when the file holds no document.
+/// top-level value; `None` when the file holds no document. A duplicate key is an error here.
 pub fn parse_included(text: &str, json_file: bool) -> Result<Option<Node>, LoadError> {
-    parse_document(text, json_file)
+    let (root, errors) = read_document(text, json_file)?;
+    match errors.into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(root),
+    }
 }
 
-fn parse_document(text: &str, json_file: bool) -> Result<Option<Node>, LoadError> {
+/// Like [`read_template`], but a duplicate key is an error.
+pub fn parse_template(text: &str, json_file: bool) -> Result<Node, LoadError> {
+    let loaded = read_template(text, json_file)?;
+    match loaded.errors.into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(loaded.root),
+    }
+}
+
+/// A document's tree (`None` when empty) and its duplicate keys.
+fn read_document(text: &str, json_file: bool) -> Result<(Option<Node>, Vec<LoadError>), LoadError> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
+    let from_yaml = |d: yaml::Document| (d.root, d.duplicates);
     if json_file && body.starts_with(['{', '[']) {
-        return json::parse(text).map(Some);
+        return json::read(text).map(|(root, duplicates)| (Some(root), duplicates));
     }
     if body.starts_with(['{', '[']) {
-        match json::parse(text) {
-            Ok(node) => return Ok(Some(node)),
+        match json::read(text) {
+            Ok((root, duplicates)) => return Ok((Some(root), duplicates)),
             // A YAML flow mapping also starts with `{`: take YAML's reading if it has one.
-            Err(json_error) => return yaml::parse(text).map_err(|_| json_error),
+            Err(json_error) => return yaml::read(text).map(from_yaml).map_err(|_| json_error),
         }
     }
-    yaml::parse(text)
+    yaml::read(text).map(from_yaml)
 }
 
 /// Cheap test on the text, before parsing, of whether a discovered file may be a template.
