@@ -179,10 +179,11 @@ impl JsonParser<'_> {
             };
             match first {
                 Some((first_span, index)) => {
-                    self.duplicates.push(
-                        LoadError::new(format!("duplicate key `{}`", entry.key.text), key_span)
-                            .with_related(first_span, "first defined here"),
-                    );
+                    self.duplicates.push(LoadError::duplicate_key(
+                        &entry.key.text,
+                        key_span,
+                        first_span,
+                    ));
                     // The last value wins, at the place of the first.
                     if let Some(slot) = entries.get_mut(index) {
                         *slot = entry;

@@ -28,6 +28,8 @@ pub struct LoadError {
     pub span: Span,
     /// A second place in the same file (the first occurrence of a duplicate key).
     pub related: Option<(Span, String)>,
+    /// A key written twice in one mapping: the file is still read (the last value wins).
+    pub duplicate_key: bool,
 }
 
 impl LoadError {
@@ -36,6 +38,16 @@ impl LoadError {
             message: message.into(),
             span,
             related: None,
+            duplicate_key: false,
+        }
+    }
+
+    /// `key` written again at `span`, first at `first`.
+    pub fn duplicate_key(key: &str, span: Span, first: Span) -> Self {
+        LoadError {
+            duplicate_key: true,
+            ..LoadError::new(format!("duplicate key `{key}`"), span)
+                .with_related(first, "first defined here")
         }
     }
 

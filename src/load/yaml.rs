@@ -714,10 +714,8 @@ impl<'t> Builder<'t> {
                     let (key, error) = key_of(node);
                     deferred = error;
                     if let Some(first) = seen.get(&key.text) {
-                        self.duplicates.push(
-                            LoadError::new(format!("duplicate key `{}`", key.text), key.span)
-                                .with_related(*first, "first defined here"),
-                        );
+                        self.duplicates
+                            .push(LoadError::duplicate_key(&key.text, key.span, *first));
                     } else {
                         seen.insert(key.text.clone(), key.span);
                     }

@@ -14,7 +14,11 @@ impl Rule for ParseError {
         for (file, error) in input.load_errors {
             let mut finding = cx
                 .report(Location { file: *file, span: error.span }, error.message.clone())
-                .help("fix the file so that it is one YAML or JSON mapping with a `Resources` section");
+                .help(if error.duplicate_key {
+                    "keep one of the two keys: CloudFormation calls a repeated key undefined behaviour (in practice the last value wins and the first is silently ignored, as SAM and iamlint read it), and `aws cloudformation deploy` can refuse the file"
+                } else {
+                    "fix the file so that it is one YAML or JSON mapping with a `Resources` section"
+                });
             if let Some((span, message)) = &error.related {
                 finding = finding.related(
                     Location {
