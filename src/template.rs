@@ -164,6 +164,16 @@ impl Template {
         self.resources.get(*self.resource_index.get(logical_id)?)
     }
 
+    /// The resources of one type, in file order.
+    pub fn resources_of_type<'t>(
+        &'t self,
+        type_name: &'t str,
+    ) -> impl Iterator<Item = &'t Resource> + 't {
+        self.resources
+            .iter()
+            .filter(move |r| r.type_name() == type_name)
+    }
+
     pub fn parameter(&self, name: &str) -> Option<&Parameter> {
         self.parameters.get(*self.parameter_index.get(name)?)
     }

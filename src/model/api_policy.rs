@@ -93,16 +93,8 @@ fn implicit_and_event_policies(
         expand_shorthand(r, &api, &mut policy.document);
         out.insert((stack, implicit.clone()), policy);
     }
-    for function in template
-        .resources
-        .iter()
-        .filter(|f| f.type_name() == "AWS::Serverless::Function")
-    {
-        for event in function
-            .property("Events")
-            .and_then(Node::as_map)
-            .unwrap_or(&[])
-        {
+    for function in template.resources_of_type("AWS::Serverless::Function") {
+        for event in super::sam::globals::events(function.properties()) {
             let properties = event.value.get("Properties");
             let is_api = event.value.get("Type").and_then(Node::as_str) == Some("Api");
             let Some(policy) = properties

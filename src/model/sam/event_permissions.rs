@@ -26,11 +26,7 @@ pub fn event_permissions(
     template: &Template,
 ) -> Vec<LambdaPermission> {
     let mut out = Vec::new();
-    for function in template
-        .resources
-        .iter()
-        .filter(|f| f.type_name() == "AWS::Serverless::Function")
-    {
+    for function in template.resources_of_type("AWS::Serverless::Function") {
         let properties = globals::merged_properties(template, function);
         let alias = properties
             .as_ref()
@@ -41,11 +37,7 @@ pub fn event_permissions(
         } else {
             r.reference(stack, &function.logical_id)
         };
-        let events = properties
-            .as_ref()
-            .and_then(|p| p.get("Events"))
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+        let events = globals::events(properties.as_ref());
         let cx = FunctionEvents {
             r,
             stack,

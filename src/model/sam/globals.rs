@@ -90,6 +90,14 @@ pub fn merge(global: &Node, local: &Node) -> Node {
     }
 }
 
+/// The `Events` mapping of a SAM function's or state machine's properties (empty when absent).
+pub fn events(properties: Option<&Node>) -> &[Entry] {
+    properties
+        .and_then(|p| p.get("Events"))
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

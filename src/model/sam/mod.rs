@@ -154,17 +154,9 @@ pub fn routes(
     for api in apis.iter().filter(|a| !a.managed()) {
         routes.extend(cx.body_routes(api));
     }
-    for function in template
-        .resources
-        .iter()
-        .filter(|f| f.type_name() == "AWS::Serverless::Function")
-    {
+    for function in template.resources_of_type("AWS::Serverless::Function") {
         let properties = globals::merged_properties(template, function);
-        let events = properties
-            .as_ref()
-            .and_then(|p| p.get("Events"))
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+        let events = globals::events(properties.as_ref());
         let target = integration::lambda_target(
             r,
             stack,
@@ -194,17 +186,9 @@ pub fn routes(
             }
         }
     }
-    for machine in template
-        .resources
-        .iter()
-        .filter(|m| m.type_name() == "AWS::Serverless::StateMachine")
-    {
+    for machine in template.resources_of_type("AWS::Serverless::StateMachine") {
         let properties = globals::merged_properties(template, machine);
-        let events = properties
-            .as_ref()
-            .and_then(|p| p.get("Events"))
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+        let events = globals::events(properties.as_ref());
         for event in events {
             // State machines have `Api` events only; SAM adds them where it writes the document
             // (stepfunctions/events.py:383-384, `__MANAGE_SWAGGER`: not with MergeDefinitions).
@@ -271,15 +255,8 @@ fn add_event_route(routes: &mut Vec<Route>, route: Route) {
 /// SAM writes an `AWS::Lambda::Permission` for every Api/HttpApi event, also when the route itself comes
 /// from the user's document: mark the routes of the same function, API, method and path.
 fn mark_event_permissions(routes: &mut [Route], template: &Template) {
-    for function in template
-        .resources
-        .iter()
-        .filter(|f| f.type_name() == "AWS::Serverless::Function")
-    {
-        let events = function
-            .property("Events")
-            .and_then(Node::as_map)
-            .unwrap_or(&[]);
+    for function in template.resources_of_type("AWS::Serverless::Function") {
+        let events = globals::events(function.properties());
         for event in events {
             let kind = event.value.get("Type").and_then(Node::as_str);
             let properties = event.value.get("Properties");
@@ -653,16 +630,8 @@ impl Context<'_> {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for function in self
-            .template
-            .resources
-            .iter()
-            .filter(|f| f.type_name() == "AWS::Serverless::Function")
-        {
-            let events = function
-                .property("Events")
-                .and_then(Node::as_map)
-                .unwrap_or(&[]);
+        for function in self.template.resources_of_type("AWS::Serverless::Function") {
+            let events = globals::events(function.properties());
             for event in events {
                 if event.value.get("Type").and_then(Node::as_str) != Some("Api") {
                     continue;
