@@ -222,6 +222,18 @@ impl Access {
         targets: &[Target],
         permissions: &[&LambdaPermission],
     ) -> Decision {
+        self.decide_lambda_action(principal, LAMBDA_INVOKE, targets, permissions)
+    }
+
+    /// A Lambda `action` (`lambda:InvokeFunction`, `lambda:InvokeFunctionUrl`) on every target, with
+    /// the function's permissions as its resource policy.
+    pub fn decide_lambda_action(
+        &self,
+        principal: usize,
+        action: &str,
+        targets: &[Target],
+        permissions: &[&LambdaPermission],
+    ) -> Decision {
         let decisions = targets
             .iter()
             .map(|target| {
@@ -239,9 +251,9 @@ impl Access {
                     })
                     .collect();
                 if sources.is_empty() {
-                    self.decide(principal, LAMBDA_INVOKE, target)
+                    self.decide(principal, action, target)
                 } else {
-                    self.decide_with_resource_policy(principal, &sources, LAMBDA_INVOKE, target)
+                    self.decide_with_resource_policy(principal, &sources, action, target)
                 }
             })
             .collect();

@@ -33,6 +33,11 @@ pub struct LambdaPermission {
     pub source_arn: Option<Value>,
     /// `SourceAccount`, `PrincipalOrgID`, `FunctionUrlAuthType` or `EventSourceToken` is set.
     pub other_conditions: bool,
+    /// `FunctionUrlAuthType` (`NONE`, `AWS_IAM`): the grant applies to function URL requests of that
+    /// auth type only.
+    pub function_url_auth_type: Option<Value>,
+    /// `InvokedViaFunctionUrl: true`: the grant applies to invocations through a function URL only.
+    pub invoked_via_function_url: bool,
     /// The ARN a request names when it invokes what `FunctionName` (and `Qualifier`) names.
     pub function_arn: Option<SymStr>,
     /// The permission as a resource-policy document of one statement (none without a `Principal`
@@ -71,9 +76,15 @@ pub fn lambda_permissions(r: &Resolver<'_>, templates: &[Template]) -> Vec<Lambd
                     "PrincipalOrgID",
                     "FunctionUrlAuthType",
                     "EventSourceToken",
+                    "InvokedViaFunctionUrl",
                 ]
                 .iter()
                 .any(|k| permission.property(k).is_some()),
+                function_url_auth_type: value("FunctionUrlAuthType"),
+                invoked_via_function_url: permission
+                    .property("InvokedViaFunctionUrl")
+                    .and_then(crate::load::Node::as_bool)
+                    == Some(true),
                 policy: None,
             };
             read.policy = read.as_policy();
@@ -107,6 +118,8 @@ impl LambdaPermission {
             function_arn,
             source_arn: Some(source_arn),
             other_conditions: false,
+            function_url_auth_type: None,
+            invoked_via_function_url: false,
             policy: None,
         };
         generated.policy = generated.as_policy();
@@ -173,11 +186,17 @@ impl LambdaPermission {
     /// resource policy: the same function and the same version or alias (see
     /// [`crate::model::function_arn`]). `None` when template values decide.
     fn names_target(&self, route: &Route) -> Option<bool> {
+        self.names_arn(route.target.as_ref()?)
+    }
+
+    /// Whether `FunctionName` (with `Qualifier`) names `target` (a function ARN, qualified or not)
+    /// exactly. `None` when template values decide.
+    pub fn names_arn(&self, target: &Value) -> Option<bool> {
         if self.function_name.is_none() {
             return Some(false);
         }
         let named = self.function_arn.as_ref()?;
-        let targets = route.target.as_ref()?.strings()?;
+        let targets = target.strings()?;
         let mut answer = Some(false);
         for target in targets {
             let same = match (FunctionArn::parse(named), FunctionArn::parse(target)) {
@@ -191,6 +210,14 @@ impl LambdaPermission {
             }
         }
         answer
+    }
+
+    /// Whether the permission grants `action` (or a literal pattern matching it) to everyone
+    /// (`Principal: '*'`); `None` when a template value decides.
+    pub fn grants_everyone(&self, action: &str) -> Option<bool> {
+        let principal = self.principal.as_ref()?.as_literal()?;
+        let granted = self.action.as_ref()?.as_literal()?;
+        Some(principal == "*" && action_matches(granted, action))
     }
 
     /// How much of the route this permission's `SourceArn` covers for API Gateway.
@@ -273,9 +300,16 @@ impl PermissionIndex {
         permissions: &'p [LambdaPermission],
         route: &Route,
     ) -> Vec<&'p LambdaPermission> {
-        let keys: Option<Vec<SymStr>> = route
-            .target
-            .as_ref()
+        self.for_target(permissions, route.target.as_ref())
+    }
+
+    /// The permissions that may name `target` (a function ARN, qualified or not), in deployment order.
+    pub fn for_target<'p>(
+        &self,
+        permissions: &'p [LambdaPermission],
+        target: Option<&Value>,
+    ) -> Vec<&'p LambdaPermission> {
+        let keys: Option<Vec<SymStr>> = target
             .and_then(Value::strings)
             .and_then(|strings| strings.into_iter().map(name_key).collect());
         let Some(keys) = keys else {
@@ -363,7 +397,7 @@ pub fn api_gateway_grant(permissions: &[&LambdaPermission], route: &Route) -> Se
 
 /// The ARN a request names for a `FunctionName` (a name, a partial or a full ARN) with its
 /// `Qualifier`: `arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}]`.
-fn function_arn(r: &Resolver<'_>, function: &SymStr, qualifier: Option<&Value>) -> SymStr {
+pub fn function_arn(r: &Resolver<'_>, function: &SymStr, qualifier: Option<&Value>) -> SymStr {
     let is_arn =
         matches!(function.parts().first(), Some(Part::Literal(t)) if t.starts_with("arn:"));
     let mut arn = if is_arn {

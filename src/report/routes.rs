@@ -15,6 +15,126 @@ pub const SCHEMA: &str = "iamlint-routes/1";
 struct Report {
     schema: &'static str,
     routes: Vec<JsonRoute>,
+    /// Lambda function URLs (`kind: url`).
+    urls: Vec<JsonUrl>,
+}
+
+/// One Lambda function URL.
+#[derive(Serialize)]
+struct JsonUrl {
+    kind: &'static str,
+    file: String,
+    /// The `AWS::Lambda::Url` (`<Fn>Url` for SAM's).
+    url: String,
+    /// `AWS_IAM`, `NONE`, or `?` when not literal.
+    authorization: &'static str,
+    function: Option<String>,
+    qualifier: Option<String>,
+    callers: Vec<JsonUrlCaller>,
+}
+
+/// A principal that may call an `AWS_IAM` URL, with both authorizations.
+#[derive(Serialize)]
+struct JsonUrlCaller {
+    principal: String,
+    /// `lambda:InvokeFunctionUrl` is surely allowed (else only possibly).
+    definite: bool,
+    file: String,
+    invoke_function_url: &'static str,
+    lambda_invoke: &'static str,
+}
+
+fn json_urls(model: &Model, sources: &SourceMap) -> Vec<JsonUrl> {
+    model
+        .function_urls
+        .iter()
+        .map(|url| JsonUrl {
+            kind: "url",
+            file: file_of(model, sources, url.stack),
+            url: url.logical_id.clone(),
+            authorization: url.auth.as_str(),
+            function: url.function.clone(),
+            qualifier: url.qualifier.clone(),
+            callers: url
+                .callers
+                .iter()
+                .filter_map(|c| {
+                    let principal = model.access.principals.get(c.principal)?;
+                    Some(JsonUrlCaller {
+                        principal: principal.logical_id.clone(),
+                        definite: c.invoke_url.is_allowed(),
+                        file: file_of(model, sources, principal.stack),
+                        invoke_function_url: c.invoke_url.as_str(),
+                        lambda_invoke: c.invoke_function.as_str(),
+                    })
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The function URLs as a table, callers indented below their URL.
+fn urls_table(model: &Model, sources: &SourceMap) -> String {
+    let urls = json_urls(model, sources);
+    if urls.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 4]> = urls
+        .iter()
+        .map(|u| {
+            [
+                u.url.clone(),
+                u.authorization.to_string(),
+                match (&u.function, &u.qualifier) {
+                    (Some(f), Some(q)) => format!("{f}:{q}"),
+                    (Some(f), None) => f.clone(),
+                    _ => "-".to_string(),
+                },
+                u.file.clone(),
+            ]
+        })
+        .collect();
+    let header = ["FUNCTION URL", "AUTH", "TARGET", "FILE"];
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(&header.map(str::to_string));
+    out.push('\n');
+    for (url, row) in urls.iter().zip(&rows) {
+        out.push_str(&line(row));
+        out.push('\n');
+        for caller in &url.callers {
+            out.push_str(&format!(
+                "    {} {} ({}): invoke url {} · lambda invoke {}\n",
+                if caller.definite {
+                    "caller"
+                } else {
+                    "possible caller"
+                },
+                caller.principal,
+                caller.file,
+                mark(caller.invoke_function_url),
+                mark(caller.lambda_invoke)
+            ));
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -215,6 +335,7 @@ pub fn json(model: &Model, sources: &SourceMap) -> String {
                 callers: callers(model, sources, i),
             })
             .collect(),
+        urls: json_urls(model, sources),
     };
     serde_json::to_string_pretty(&report).unwrap_or_default()
 }
@@ -303,8 +424,15 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
             ));
         }
     }
-    if routes.is_empty() {
+    let urls = urls_table(model, sources);
+    if routes.is_empty() && urls.is_empty() {
         out.push_str("No API routes found.\n");
+    }
+    if !urls.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&urls);
     }
     out
 }

@@ -37,6 +37,8 @@ mod iam007_cognito_trust_without_audience;
 mod iam008_overbroad_invoke_grant;
 mod iam009_ignored_invoke_role;
 mod iam010_stage_not_covered;
+mod iam011_url_caller_missing_invoke_function;
+mod iam012_public_url_missing_invoke_function;
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
 mod ref003_duplicate_export;
@@ -91,6 +93,8 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &iam008_overbroad_invoke_grant::OverbroadInvokeGrant,
     &iam009_ignored_invoke_role::IgnoredInvokeRole,
     &iam010_stage_not_covered::StageNotCovered,
+    &iam011_url_caller_missing_invoke_function::UrlCallerMissingInvokeFunction,
+    &iam012_public_url_missing_invoke_function::PublicUrlMissingInvokeFunction,
     &cors001_credentials_with_wildcard_origin::CredentialsWithWildcardOrigin,
     &cors002_credentials_with_wildcard_list::CredentialsWithWildcardList,
     &cors003_iam_auth_on_preflight::IamAuthOnPreflight,
