@@ -66,3 +66,15 @@ fn a_public_url_needs_both_public_permissions_unless_sam_writes_them() {
     );
     assert_eq!(rules("fixtures/IAM012/good-sam.yaml"), (vec![], 0));
 }
+
+#[test]
+fn an_oac_origin_needs_both_cloudfront_permissions_and_is_no_edge001() {
+    assert_eq!(
+        rules("fixtures/EDGE002/bad.yaml"),
+        (vec!["EDGE002".to_string()], 1)
+    );
+    assert_eq!(rules("fixtures/EDGE002/good.yaml"), (vec![], 0));
+    // Without the OAC, CloudFront does not sign: EDGE001.
+    let (found, _) = rules("fixtures/EDGE001/bad-function-url.yaml");
+    assert_eq!(found, vec!["EDGE001".to_string()]);
+}

@@ -15,6 +15,21 @@ pub struct EdgeOrigin {
     /// The origin's `DomainName` value.
     pub span: Span,
     pub domain: Value,
+    /// The origin's `OriginAccessControlId`: the OAC resource and whether its origin type is `lambda`
+    /// (`None` for the type when it is not literal).
+    pub access_control: Option<AccessControl>,
+    /// `arn:{partition}:cloudfront::{account}:distribution/{id}`: the `SourceArn` a permission for
+    /// CloudFront names.
+    pub distribution_arn: Value,
+}
+
+/// The origin access control an origin signs its requests with.
+#[derive(Debug, Clone)]
+pub struct AccessControl {
+    /// The `AWS::CloudFront::OriginAccessControl`'s logical id, when it is one of the deployment's.
+    pub logical_id: Option<String>,
+    /// `OriginAccessControlOriginType: lambda`.
+    pub lambda: Option<bool>,
 }
 
 impl EdgeOrigin {
@@ -29,6 +44,24 @@ impl EdgeOrigin {
             .flat_map(|text| {
                 text.symbols()
                     .filter(|s| matches!(s, Symbol::PhysicalId { .. }))
+            })
+            .collect()
+    }
+
+    /// The function URL resources (logical ids) the domain names when it is a function URL domain
+    /// (`{url-id}.lambda-url.{region}.on.aws`).
+    pub fn function_url_ids(&self) -> Vec<&str> {
+        let Some(strings) = self.domain.strings() else {
+            return Vec::new();
+        };
+        strings
+            .into_iter()
+            .filter(|text| text.to_string().contains(".lambda-url."))
+            .flat_map(|text| {
+                text.symbols().filter_map(|s| match s {
+                    Symbol::PhysicalId { logical_id, .. } => Some(&**logical_id),
+                    _ => None,
+                })
             })
             .collect()
     }
@@ -56,9 +89,49 @@ pub fn origins(r: &Resolver<'_>, templates: &[Template]) -> Vec<EdgeOrigin> {
                     distribution: distribution.logical_id.clone(),
                     span: domain.span,
                     domain: r.resolve(stack, domain),
+                    access_control: origin
+                        .get("OriginAccessControlId")
+                        .map(|id| access_control(r, stack, template, id)),
+                    distribution_arn: Value::concat(vec![
+                        Value::literal(format!("arn:{}:cloudfront::", r.config().partition)),
+                        r.account_id(),
+                        Value::literal(":distribution/"),
+                        r.reference(stack, &distribution.logical_id),
+                    ]),
                 });
             }
         }
     }
     out
+}
+
+/// The OAC an `OriginAccessControlId` (`!GetAtt Oac.Id`, `!Ref Oac`) names, with its origin type.
+fn access_control(
+    r: &Resolver<'_>,
+    stack: StackId,
+    template: &Template,
+    id: &Node,
+) -> AccessControl {
+    let named = id
+        .as_intrinsic()
+        .and_then(|(key, arg)| match key.text.as_str() {
+            "Ref" => arg.as_str(),
+            "Fn::GetAtt" => match (arg.as_str(), arg.as_seq()) {
+                (Some(text), _) => text.split('.').next(),
+                (_, Some([resource, _])) => resource.as_str(),
+                _ => None,
+            },
+            _ => None,
+        });
+    let resource = named
+        .and_then(|n| template.resource(n))
+        .filter(|res| res.type_name() == "AWS::CloudFront::OriginAccessControl");
+    let lambda = resource
+        .and_then(|res| res.property("OriginAccessControlConfig"))
+        .and_then(|c| c.get("OriginAccessControlOriginType"))
+        .and_then(|t| r.resolve(stack, t).as_literal().map(|t| t == "lambda"));
+    AccessControl {
+        logical_id: resource.map(|res| res.logical_id.clone()),
+        lambda,
+    }
 }

@@ -67,6 +67,7 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
             Some(function_arn(r, stack, resource))
         }
         ("AWS::Lambda::Alias", "AliasArn") => Some(alias_arn(r, stack, resource)),
+        ("AWS::Lambda::Url", "FunctionUrl") => Some(function_url(r, stack, logical_id)),
         ("AWS::IAM::Role", "Arn") => Some(iam_arn(r, stack, resource, "role", "RoleName")),
         ("AWS::IAM::User", "Arn") => Some(iam_arn(r, stack, resource, "user", "UserName")),
         ("AWS::IAM::Group", "Arn") => Some(iam_arn(r, stack, resource, "group", "GroupName")),
@@ -198,6 +199,18 @@ fn function_arn(r: &Resolver<'_>, stack: StackId, resource: &Resource) -> Value 
         name(r, stack, resource, "FunctionName"),
         "function:",
     )
+}
+
+/// `https://{url-id}.lambda-url.{region}.on.aws/`: a function URL, whose id Lambda generates (unique,
+/// so `!Select [2, !Split ['/', …]]` gives the origin domain CloudFront uses).
+fn function_url(r: &Resolver<'_>, stack: StackId, logical_id: &str) -> Value {
+    Value::concat(vec![
+        Value::literal("https://"),
+        physical_id(stack, logical_id, true),
+        Value::literal(".lambda-url."),
+        r.reference(stack, "AWS::Region"),
+        Value::literal(".on.aws/"),
+    ])
 }
 
 /// A function given by name or ARN (as `AWS::Lambda::Alias.FunctionName` may be) as an ARN.
@@ -344,6 +357,15 @@ fn sam_generated_attribute(
             .resource(f)
             .is_some_and(|f| f.type_name() == "AWS::Serverless::Function")
     });
+    // `<Function>Url` is the function URL SAM creates for `FunctionUrlConfig`.
+    let is_url = logical_id.strip_suffix("Url").is_some_and(|f| {
+        template
+            .resource(f)
+            .is_some_and(|f| f.type_name() == "AWS::Serverless::Function")
+    });
+    if is_url && attribute == "FunctionUrl" {
+        return function_url(r, stack, logical_id);
+    }
     if is_role && attribute == "Arn" {
         let account = r.account_id();
         return Value::concat(vec![

@@ -4,6 +4,9 @@
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use std::collections::HashMap;
 
+use crate::model::Model;
+use crate::model::edge::EdgeOrigin;
+use crate::model::function_url::UrlAuth;
 use crate::model::route::{Authorization, Route};
 use crate::value::{Part, Symbol};
 
@@ -32,6 +35,7 @@ impl Rule for CloudfrontBreaksSigv4 {
             .rev()
             .collect();
         for origin in &model.edge_origins {
+            unsigned_function_url(model, origin, cx);
             let Some(route) = origin
                 .execute_api_ids()
                 .into_iter()
@@ -61,5 +65,43 @@ impl Rule for CloudfrontBreaksSigv4 {
             }
             drop(finding);
         }
+    }
+}
+
+/// An origin that is an `AWS_IAM` function URL without a Lambda origin access control: CloudFront
+/// forwards the request unsigned (or signed for its own host), and Lambda refuses it. With a Lambda
+/// OAC CloudFront signs it: EDGE002 checks that set-up.
+fn unsigned_function_url(model: &Model, origin: &EdgeOrigin, cx: &mut RuleContext) {
+    let oac = origin.access_control.as_ref().and_then(|ac| ac.lambda);
+    if oac == Some(true) {
+        return;
+    }
+    for id in origin.function_url_ids() {
+        let Some(url) = model
+            .function_urls
+            .iter()
+            .find(|u| u.logical_id == id && u.auth == UrlAuth::AwsIam)
+        else {
+            continue;
+        };
+        let Some(location) = model.location(origin.stack, origin.span) else {
+            continue;
+        };
+        let target = url.target_name();
+        let mut finding = cx
+            .report(
+                location,
+                format!("CloudFront `{}` forwards to the AWS_IAM function URL of {target} without a Lambda origin access control: CloudFront does not sign the requests for Lambda, so the URL rejects every one with 403", origin.distribution),
+            )
+            .label("an AWS_IAM function URL as origin, unsigned")
+            .resource(Some(&origin.distribution))
+            .help("add an AWS::CloudFront::OriginAccessControl with `OriginAccessControlOriginType: lambda` and `SigningBehavior: always`, name it in the origin's `OriginAccessControlId`, and let cloudfront.amazonaws.com call lambda:InvokeFunctionUrl and lambda:InvokeFunction (EDGE002 checks both)");
+        if let Some(at) = model.location(url.stack, url.span) {
+            finding = finding.related(at, format!("the AWS_IAM function URL of {target}"));
+        }
+        if origin.access_control.is_some() && oac.is_none() {
+            finding = finding.undecided();
+        }
+        drop(finding);
     }
 }

@@ -27,6 +27,7 @@ mod cors005_sigv4_headers_not_allowed;
 mod cors006_credentials_not_boolean;
 mod cov001_not_analysed;
 mod edge001_cloudfront_breaks_sigv4;
+mod edge002_oac_missing_invoke_permission;
 mod iam001_caller_missing_lambda_invoke;
 mod iam002_invoke_role_cannot_invoke;
 mod iam003_grant_matches_no_route;
@@ -102,6 +103,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &cors005_sigv4_headers_not_allowed::Sigv4HeadersNotAllowed,
     &cors006_credentials_not_boolean::CredentialsNotBoolean,
     &edge001_cloudfront_breaks_sigv4::CloudfrontBreaksSigv4,
+    &edge002_oac_missing_invoke_permission::OacMissingInvokePermission,
     &cov001_not_analysed::NotAnalysed,
     &sup001_unused_suppression::UnusedSuppression,
 ];
