@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use crate::deployment::Deployment;
 use crate::load::Node;
+use crate::model::function_url::{FunctionUrl, UrlAuth};
 use crate::model::route::{ApiKind, Authorization, Route};
 use crate::model::sam::globals;
 use crate::resolve::StackId;
@@ -125,6 +126,33 @@ impl GatewayResponse {
             .iter()
             .find(|h| h.name.eq_ignore_ascii_case(name))
     }
+}
+
+/// The `Cors` of every function URL that has one (same shape as an HTTP API's `CorsConfiguration`;
+/// Lambda, not SAM, reads it). `api` is the URL's logical id.
+pub fn function_urls(deployment: &Deployment, urls: &[FunctionUrl]) -> Vec<ApiCors> {
+    urls.iter()
+        .filter_map(|url| {
+            let template = deployment.template(url.stack)?;
+            let cors = match template.resource(&url.logical_id) {
+                Some(resource) => resource.property("Cors").cloned(),
+                None => {
+                    let function = template.resource(url.function.as_deref()?)?;
+                    globals::merged_properties(template, function)?
+                        .get("FunctionUrlConfig")?
+                        .get("Cors")
+                        .cloned()
+                }
+            }?;
+            let mut out = http_cors(&cors)?;
+            out.stack = url.stack;
+            out.api = url.logical_id.clone();
+            out.kind = ApiKind::Http;
+            out.sam = false;
+            out.has_iam_routes = url.auth == UrlAuth::AwsIam;
+            Some(out)
+        })
+        .collect()
 }
 
 /// The CORS configuration of every API of the deployment that has one.

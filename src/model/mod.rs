@@ -103,7 +103,8 @@ impl Model {
             let grants = permission_index.for_target(&lambda_permissions, url.arn.as_ref());
             url.callers = function_url::callers(&access, &grants, url);
         }
-        let cors = cors::apis(deployment, &routes);
+        let mut cors = cors::apis(deployment, &routes);
+        cors.extend(cors::function_urls(deployment, &function_urls));
         let not_analysed = coverage::not_analysed(deployment, &r, &access);
         Model {
             partition: deployment.config.partition.clone(),

@@ -45,7 +45,7 @@ impl Rule for CredentialsWithWildcardOrigin {
                     "{} allows credentials with the unquoted origin `*`: SAM accepts it, but the API then answers `Access-Control-Allow-Origin: *` with `Access-Control-Allow-Credentials: true`, which browsers refuse",
                     cors.api
                 ),
-                (ApiKind::Http, WildcardOrigin::Quoted) => format!(
+                (ApiKind::Http, WildcardOrigin::Quoted) if cors.sam => format!(
                     "{} allows credentials for any origin (`AllowOrigins: ['*']`): SAM refuses the template, and browsers never accept credentials from a `*` origin",
                     cors.api
                 ),
