@@ -48,9 +48,9 @@ impl EdgeOrigin {
             .collect()
     }
 
-    /// The function URL resources (logical ids) the domain names when it is a function URL domain
-    /// (`{url-id}.lambda-url.{region}.on.aws`).
-    pub fn function_url_ids(&self) -> Vec<&str> {
+    /// The function URL resources (stack, logical id) the domain names when it is a function URL
+    /// domain (`{url-id}.lambda-url.{region}.on.aws`).
+    pub fn function_url_ids(&self) -> Vec<(StackId, &str)> {
         let Some(strings) = self.domain.strings() else {
             return Vec::new();
         };
@@ -59,7 +59,9 @@ impl EdgeOrigin {
             .filter(|text| text.to_string().contains(".lambda-url."))
             .flat_map(|text| {
                 text.symbols().filter_map(|s| match s {
-                    Symbol::PhysicalId { logical_id, .. } => Some(&**logical_id),
+                    Symbol::PhysicalId {
+                        stack, logical_id, ..
+                    } => Some((*stack, &**logical_id)),
                     _ => None,
                 })
             })

@@ -76,11 +76,11 @@ fn unsigned_function_url(model: &Model, origin: &EdgeOrigin, cx: &mut RuleContex
     if oac == Some(true) {
         return;
     }
-    for id in origin.function_url_ids() {
+    for (stack, id) in origin.function_url_ids() {
         let Some(url) = model
             .function_urls
             .iter()
-            .find(|u| u.logical_id == id && u.auth == UrlAuth::AwsIam)
+            .find(|u| u.stack == stack && u.logical_id == id && u.auth == UrlAuth::AwsIam)
         else {
             continue;
         };

@@ -36,8 +36,12 @@ impl Rule for OacMissingInvokePermission {
             if !signs_for_lambda {
                 continue;
             }
-            for id in origin.function_url_ids() {
-                let Some(url) = model.function_urls.iter().find(|u| u.logical_id == id) else {
+            for (stack, id) in origin.function_url_ids() {
+                let Some(url) = model
+                    .function_urls
+                    .iter()
+                    .find(|u| u.stack == stack && u.logical_id == id)
+                else {
                     continue;
                 };
                 let Some(location) = model.location(origin.stack, origin.span) else {
