@@ -95,25 +95,8 @@ fn urls_table(model: &Model, sources: &SourceMap) -> String {
         })
         .collect();
     let header = ["FUNCTION URL", "AUTH", "TARGET", "FILE"];
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
+    let columns = Columns::new(&header, &rows);
+    let line = |cells: &[String]| columns.line(cells);
     let mut out = line(&header.map(str::to_string));
     out.push('\n');
     for (url, row) in urls.iter().zip(&rows) {
@@ -375,25 +358,8 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .chain([header[c].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
+    let columns = Columns::new(&header, &rows);
+    let line = |cells: &[String]| columns.line(cells);
     let mut out = String::new();
     let mut current_file = String::new();
     for (i, (route, row)) in routes.iter().zip(&rows).enumerate() {
@@ -443,5 +409,38 @@ fn mark(decision: &str) -> &'static str {
         "denied" => "✗",
         "not_required" => "(not required)",
         _ => "?",
+    }
+}
+
+/// Column widths of a plain-text table: each column as wide as its widest cell or header.
+struct Columns {
+    widths: Vec<usize>,
+}
+
+impl Columns {
+    fn new<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Columns {
+        let widths = (0..N)
+            .map(|c| {
+                rows.iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|cell| cell.chars().count())
+                    .chain(header.get(c).map(|h| h.len()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        Columns { widths }
+    }
+
+    /// One line: cells padded to their column, two spaces apart, no trailing blanks.
+    fn line(&self, cells: &[String]) -> String {
+        cells
+            .iter()
+            .zip(&self.widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
     }
 }
