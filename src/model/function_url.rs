@@ -189,6 +189,16 @@ fn sam_url(
     template: &Template,
     function: &crate::template::Resource,
 ) -> Option<FunctionUrl> {
+    // Merging Globals copies the properties: only for a function that has a URL.
+    let in_globals = template
+        .globals
+        .as_ref()
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("FunctionUrlConfig"))
+        .is_some();
+    if function.property("FunctionUrlConfig").is_none() && !in_globals {
+        return None;
+    }
     let properties = globals::merged_properties(template, function)?;
     let config = properties.entry("FunctionUrlConfig")?;
     let alias = properties.get("AutoPublishAlias").is_some();
