@@ -36,6 +36,20 @@ impl FunctionArn {
             Some((name, qualifier)) => (name, Some(qualifier)),
             None => (rest, None),
         };
+        // Version and alias names are `[A-Za-z0-9_$-]+`: other text after the name is no qualifier.
+        let valid = |text: &str| {
+            text.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '$'))
+        };
+        let literal_parts_valid = |s: &SymStr| {
+            s.parts().iter().all(|p| match p {
+                Part::Literal(text) => valid(text),
+                Part::Symbol(_) => true,
+            })
+        };
+        if !literal_parts_valid(&name) || !qualifier.as_ref().is_none_or(literal_parts_valid) {
+            return None;
+        }
         let mut function = prefix;
         function.push_literal(FUNCTION_SEGMENT);
         function.append(&name);
@@ -219,6 +233,20 @@ mod tests {
         );
         assert_eq!(
             FunctionArn::parse(&SymStr::symbol(Symbol::Import(Arc::from("X")))),
+            None
+        );
+    }
+
+    #[test]
+    fn text_that_is_no_function_name_or_qualifier_is_no_function_arn() {
+        assert_eq!(
+            FunctionArn::parse(&SymStr::literal(
+                "arn:aws:lambda:r:1:function:https://x.on.aws/"
+            )),
+            None
+        );
+        assert_eq!(
+            FunctionArn::parse(&SymStr::literal("arn:aws:lambda:r:1:function:f:live/x")),
             None
         );
     }
