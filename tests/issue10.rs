@@ -78,3 +78,25 @@ fn an_oac_origin_needs_both_cloudfront_permissions_and_is_no_edge001() {
     let (found, _) = rules("fixtures/EDGE001/bad-function-url.yaml");
     assert_eq!(found, vec!["EDGE001".to_string()]);
 }
+
+#[test]
+fn a_wildcard_grant_makes_a_url_caller_too() {
+    let dir = std::env::temp_dir().join(format!("iamlint-issue10-wild-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["function.yaml", "roles.yaml"] {
+        let text =
+            std::fs::read_to_string(root().join("fixtures/IAM011/bad-stacks").join(file)).unwrap();
+        let text = text.replace(
+            "Resource: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:report\n",
+            "Resource: '*'\n",
+        );
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    let roles = std::fs::read_to_string(dir.join("roles.yaml")).unwrap();
+    assert!(roles.contains("Resource: '*'"), "{roles}");
+    assert_eq!(
+        rules(dir.to_str().unwrap()),
+        (vec!["IAM011".to_string()], 1)
+    );
+}

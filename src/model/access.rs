@@ -214,6 +214,60 @@ impl Access {
         })
     }
 
+    /// Whether the principal's identity policies may allow `action` on anything: some Allow statement
+    /// names it, or a policy cannot be read. A principal for whom this is false is denied `action`
+    /// everywhere (unless a resource policy names it), so checks can skip it.
+    pub fn may_allow(&self, principal: usize, action: &str) -> bool {
+        let Some(policies) = self.identity.get(principal) else {
+            return false;
+        };
+        policies.iter().any(|policy| match policy {
+            LoadedPolicy::Document { document, .. } => document
+                .statements
+                .iter()
+                .any(|s| s.effect == Effect::Allow && may_name_action(s, action)),
+            LoadedPolicy::Managed { arn, .. } => managed_policy(arn).is_none_or(|m| {
+                !m.is_exact_for(action)
+                    || m.document
+                        .statements
+                        .iter()
+                        .any(|s| s.effect == Effect::Allow && may_name_action(s, action))
+            }),
+            LoadedPolicy::Unknown { .. } => true,
+        })
+    }
+
+    /// The functions the principal's identity policies may allow `action` on: the function names
+    /// (see [`super::permissions::name_key`]) their Allow statements name, or `None` when some
+    /// statement may reach any function (a wildcard name, `*`, `NotResource`, an unreadable policy).
+    pub fn function_reach(&self, principal: usize, action: &str) -> Option<Vec<SymStr>> {
+        let mut names = Vec::new();
+        for policy in self.identity.get(principal)? {
+            let statements = match policy {
+                LoadedPolicy::Document { document, .. } => &document.statements,
+                LoadedPolicy::Managed { arn, .. } => match managed_policy(arn) {
+                    Some(m) if m.is_exact_for(action) => &m.document.statements,
+                    _ => return None,
+                },
+                LoadedPolicy::Unknown { .. } => return None,
+            };
+            for statement in statements {
+                if statement.effect != Effect::Allow || !may_name_action(statement, action) {
+                    continue;
+                }
+                let ResourceSet::Resource(values) = &statement.resources else {
+                    return None;
+                };
+                for value in values {
+                    for string in value.strings()? {
+                        names.push(super::permissions::name_key(string)?);
+                    }
+                }
+            }
+        }
+        Some(names)
+    }
+
     /// `lambda:InvokeFunction` on every target: the caller's policies with the function's
     /// `AWS::Lambda::Permission`s as its resource policy.
     pub fn decide_lambda(

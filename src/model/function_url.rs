@@ -16,7 +16,9 @@ use super::permissions::{self, LambdaPermission};
 use super::sam::globals;
 use crate::iam::eval::Decision;
 use crate::iam::pattern::Target;
-use crate::resolve::{Resolver, StackId, Value};
+use std::collections::HashMap;
+
+use crate::resolve::{Resolver, StackId, SymStr, Value};
 use crate::source::Span;
 use crate::template::Template;
 
@@ -87,17 +89,77 @@ pub struct UrlCaller {
 /// The action a function URL request is authorized with first.
 pub const INVOKE_FUNCTION_URL: &str = "lambda:InvokeFunctionUrl";
 
+/// Which principals' identity policies may allow `lambda:InvokeFunctionUrl` on which functions, built
+/// once: a URL meets only the principals that may concern it (checking every principal against
+/// every URL grows with the square of the deployment).
+pub struct UrlCallerIndex {
+    by_name: HashMap<SymStr, Vec<usize>>,
+    anywhere: Vec<usize>,
+}
+
+impl UrlCallerIndex {
+    pub fn new(access: &Access) -> UrlCallerIndex {
+        let mut index = UrlCallerIndex {
+            by_name: HashMap::new(),
+            anywhere: Vec::new(),
+        };
+        for principal in 0..access.principals.len() {
+            match access.function_reach(principal, INVOKE_FUNCTION_URL) {
+                None => index.anywhere.push(principal),
+                Some(names) => {
+                    for name in names {
+                        let entry = index.by_name.entry(name).or_default();
+                        if !entry.contains(&principal) {
+                            entry.push(principal);
+                        }
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The principals that may be granted the URL by their own policies, in order.
+    fn candidates(&self, url: &FunctionUrl) -> Vec<usize> {
+        let keys: Option<Vec<SymStr>> = url
+            .arn
+            .as_ref()
+            .and_then(Value::strings)
+            .and_then(|s| s.into_iter().map(permissions::name_key).collect());
+        let mut out = self.anywhere.clone();
+        match keys {
+            Some(keys) => {
+                for key in keys {
+                    out.extend(self.by_name.get(&key).into_iter().flatten());
+                }
+            }
+            None => out.extend(self.by_name.values().flatten()),
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// The callers of an `AWS_IAM` URL: every principal whose `lambda:InvokeFunctionUrl` is not denied,
 /// with the function's permissions as its resource policy.
 pub fn callers(
     access: &Access,
+    index: &UrlCallerIndex,
     permissions: &[&LambdaPermission],
     url: &FunctionUrl,
 ) -> Vec<UrlCaller> {
     if url.auth != UrlAuth::AwsIam || url.targets.is_empty() {
         return Vec::new();
     }
-    (0..access.principals.len())
+    // A permission naming a role, an account or everyone may make any principal a caller.
+    let candidates = if permissions.iter().any(|p| !p.is_for_service()) {
+        (0..access.principals.len()).collect()
+    } else {
+        index.candidates(url)
+    };
+    candidates
+        .into_iter()
         .filter_map(|principal| {
             let invoke_url = access.decide_lambda_action(
                 principal,

@@ -99,9 +99,10 @@ impl Model {
             &api_policies,
         );
         let mut function_urls = function_url::function_urls(&r, &deployment.templates);
+        let url_callers = function_url::UrlCallerIndex::new(&access);
         for url in &mut function_urls {
             let grants = permission_index.for_target(&lambda_permissions, url.arn.as_ref());
-            url.callers = function_url::callers(&access, &grants, url);
+            url.callers = function_url::callers(&access, &url_callers, &grants, url);
         }
         let mut cors = cors::apis(deployment, &routes);
         cors.extend(cors::function_urls(deployment, &function_urls));

@@ -330,7 +330,7 @@ impl PermissionIndex {
 
 /// The function-name segment of a Lambda ARN when it can only equal the same segment: plain text
 /// without wildcards, or one generated unique id.
-fn name_key(arn: &SymStr) -> Option<SymStr> {
+pub fn name_key(arn: &SymStr) -> Option<SymStr> {
     let name = FunctionArn::parse(arn)?.function;
     let (_, name) = super::function_arn::split_once_literal(&name, ":function:")?;
     let keyable = match name.parts() {
