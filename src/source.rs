@@ -167,53 +167,6 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// Converts character indices (what saphyr's markers count) into byte offsets.
-///
-/// ASCII text converts for free; other text uses a checkpoint every 64 characters, so a conversion
-/// walks at most 63 characters and the table costs one `usize` per 64 characters.
-pub struct CharToByte<'a> {
-    text: &'a str,
-    ascii: bool,
-    checkpoints: Vec<usize>,
-}
-
-const CHECKPOINT_EVERY: usize = 64;
-
-impl<'a> CharToByte<'a> {
-    pub fn new(text: &'a str) -> Self {
-        let ascii = text.is_ascii();
-        let checkpoints = if ascii {
-            Vec::new()
-        } else {
-            text.char_indices()
-                .step_by(CHECKPOINT_EVERY)
-                .map(|(byte, _)| byte)
-                .collect()
-        };
-        CharToByte {
-            text,
-            ascii,
-            checkpoints,
-        }
-    }
-
-    /// The byte offset of character `char_index` (the text length past the end).
-    pub fn byte(&self, char_index: usize) -> usize {
-        if self.ascii {
-            return char_index.min(self.text.len());
-        }
-        let slot = char_index / CHECKPOINT_EVERY;
-        let Some(&base) = self.checkpoints.get(slot) else {
-            return self.text.len();
-        };
-        let rest = char_index % CHECKPOINT_EVERY;
-        self.text
-            .get(base..)
-            .and_then(|tail| tail.char_indices().nth(rest).map(|(b, _)| base + b))
-            .unwrap_or(self.text.len())
-    }
-}
-
 /// All files of a run, indexed by [`FileId`].
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
@@ -270,16 +223,5 @@ mod tests {
     fn bom_is_not_a_column() {
         let f = SourceFile::new("t.yaml", "\u{feff}a: 1\n".to_string());
         assert_eq!(f.line_col(3), LineCol { line: 1, column: 1 });
-    }
-
-    #[test]
-    fn char_to_byte_matches_char_indices() {
-        let text = "日本語のテキスト".repeat(40) + "abc";
-        let conv = CharToByte::new(&text);
-        for (ci, (bi, _)) in text.char_indices().enumerate() {
-            assert_eq!(conv.byte(ci), bi);
-        }
-        assert_eq!(conv.byte(text.chars().count()), text.len());
-        assert_eq!(conv.byte(usize::MAX / 2), text.len());
     }
 }

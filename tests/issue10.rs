@@ -19,24 +19,34 @@ fn rules(path: &str) -> (Vec<String>, i32) {
     (rules, run.code)
 }
 
+/// A copy of `fixtures/IAM011/bad-stacks` in a fresh temporary folder with `from` replaced by `to`
+/// (which `roles.yaml` must contain).
+fn bad_stacks_variant(name: &str, from: &str, to: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("iamlint-issue10-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["function.yaml", "roles.yaml"] {
+        let text =
+            std::fs::read_to_string(root().join("fixtures/IAM011/bad-stacks").join(file)).unwrap();
+        if file == "roles.yaml" {
+            assert!(text.contains(from), "roles.yaml changed: {from:?}");
+        }
+        std::fs::write(dir.join(file), text.replace(from, to)).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn a_role_granted_only_the_url_action_gets_iam011_and_both_clear_it() {
     assert_eq!(
         rules("fixtures/IAM011/bad-stacks"),
         (vec!["IAM011".to_string()], 1)
     );
-    let dir = std::env::temp_dir().join(format!("iamlint-issue10-both-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).unwrap();
-    for file in ["function.yaml", "roles.yaml"] {
-        let text =
-            std::fs::read_to_string(root().join("fixtures/IAM011/bad-stacks").join(file)).unwrap();
-        let text = text.replace(
-            "Action: lambda:InvokeFunctionUrl\n",
-            "Action: [lambda:InvokeFunctionUrl, lambda:InvokeFunction]\n",
-        );
-        std::fs::write(dir.join(file), text).unwrap();
-    }
+    let dir = bad_stacks_variant(
+        "both",
+        "Action: lambda:InvokeFunctionUrl\n",
+        "Action: [lambda:InvokeFunctionUrl, lambda:InvokeFunction]\n",
+    );
     assert_eq!(rules(dir.to_str().unwrap()), (vec![], 0));
 }
 
@@ -81,20 +91,11 @@ fn an_oac_origin_needs_both_cloudfront_permissions_and_is_no_edge001() {
 
 #[test]
 fn a_wildcard_grant_makes_a_url_caller_too() {
-    let dir = std::env::temp_dir().join(format!("iamlint-issue10-wild-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).unwrap();
-    for file in ["function.yaml", "roles.yaml"] {
-        let text =
-            std::fs::read_to_string(root().join("fixtures/IAM011/bad-stacks").join(file)).unwrap();
-        let text = text.replace(
-            "Resource: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:report\n",
-            "Resource: '*'\n",
-        );
-        std::fs::write(dir.join(file), text).unwrap();
-    }
-    let roles = std::fs::read_to_string(dir.join("roles.yaml")).unwrap();
-    assert!(roles.contains("Resource: '*'"), "{roles}");
+    let dir = bad_stacks_variant(
+        "wild",
+        "Resource: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:report\n",
+        "Resource: '*'\n",
+    );
     assert_eq!(
         rules(dir.to_str().unwrap()),
         (vec!["IAM011".to_string()], 1)

@@ -99,18 +99,7 @@ impl FunctionEvents<'_> {
     /// `{Function}{Event}Permission`.
     fn http_permission(&self, event: &Entry, function_name: &Value) -> Option<LambdaPermission> {
         let properties = event.value.get("Properties");
-        let path = properties
-            .and_then(|p| p.get("Path"))
-            .and_then(Node::as_str);
-        let method = properties
-            .and_then(|p| p.get("Method"))
-            .and_then(Node::as_str);
-        // implicit_http_api_plugin.py:69-73: neither means the catch-all `$default`, any method.
-        let (path, method) = match (path, method) {
-            (None, None) => ("$default", "x-amazon-apigateway-any-method"),
-            (Some(p), Some(m)) => (p, m),
-            _ => return None,
-        };
+        let (path, method) = super::http_event_path_and_method(event)?;
         let api_node = properties.and_then(|p| p.get("ApiId"));
         let api_id = match api_node {
             None => self.r.reference(self.stack, IMPLICIT_HTTP_API),

@@ -410,12 +410,7 @@ impl Context<'_> {
         event: &Entry,
         target: Option<LambdaTarget>,
     ) -> Option<Route> {
-        let properties = event.value.get("Properties")?;
-        let path = properties.get("Path")?.as_str()?.to_string();
-        let method = event_method(properties.get("Method")?.as_str()?);
-        let method_auth = properties
-            .get("Auth")
-            .filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
+        let (path, method, method_auth) = rest_event_parts(event)?;
         let api_auth = api.auth();
         let mut route = self.route(api, method, path, event.key.span);
         let (authorization, auth_span) = rest_authorization(method_auth, api_auth);
@@ -475,18 +470,8 @@ impl Context<'_> {
         target: Option<LambdaTarget>,
     ) -> Option<EventOutcome> {
         let properties = event.value.get("Properties");
-        let path = properties
-            .and_then(|p| p.get("Path"))
-            .and_then(Node::as_str);
-        let method = properties
-            .and_then(|p| p.get("Method"))
-            .and_then(Node::as_str);
-        let (method, path) = match (method, path) {
-            // SAM writes the catch-all route `$default` with any method (implicit_http_api_plugin.py:69-73).
-            (None, None) => ("ANY".to_string(), "$default".to_string()),
-            (Some(m), Some(p)) => (event_method(m), p.to_string()),
-            _ => return None,
-        };
+        let (path, method) = http_event_path_and_method(event)?;
+        let (method, path) = (event_method(method), path.to_string());
         let operations = api.body().map(openapi::operations).unwrap_or_default();
         let operation = operations
             .iter()
@@ -525,12 +510,7 @@ impl Context<'_> {
         event: &Entry,
         machine: &Resource,
     ) -> Option<Route> {
-        let properties = event.value.get("Properties")?;
-        let path = properties.get("Path")?.as_str()?.to_string();
-        let method = event_method(properties.get("Method")?.as_str()?);
-        let method_auth = properties
-            .get("Auth")
-            .filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
+        let (path, method, method_auth) = rest_event_parts(event)?;
         let mut route = self.route(api, method, path, event.key.span);
         let (authorization, auth_span) = rest_authorization(method_auth, api.auth());
         route.authorization = authorization;
@@ -691,6 +671,34 @@ fn ignored_setting(
             span: entry.key.span,
         })
     })
+}
+
+/// An `HttpApi` event's `Path` and `Method` as written; neither means the catch-all `$default` with
+/// any method (implicit_http_api_plugin.py:69-73); one without the other is no route.
+pub(super) fn http_event_path_and_method(event: &Entry) -> Option<(&str, &str)> {
+    let properties = event.value.get("Properties");
+    let path = properties
+        .and_then(|p| p.get("Path"))
+        .and_then(Node::as_str);
+    let method = properties
+        .and_then(|p| p.get("Method"))
+        .and_then(Node::as_str);
+    match (path, method) {
+        (None, None) => Some(("$default", "x-amazon-apigateway-any-method")),
+        (Some(p), Some(m)) => Some((p, m)),
+        _ => None,
+    }
+}
+
+/// A REST `Api` event's `Path`, `Method` (upper case) and non-empty `Auth`.
+fn rest_event_parts(event: &Entry) -> Option<(String, String, Option<&Node>)> {
+    let properties = event.value.get("Properties")?;
+    let path = properties.get("Path")?.as_str()?.to_string();
+    let method = event_method(properties.get("Method")?.as_str()?);
+    let method_auth = properties
+        .get("Auth")
+        .filter(|a| a.as_map().is_some_and(|m| !m.is_empty()));
+    Some((path, method, method_auth))
 }
 
 /// `get` → `GET`; `any` → `ANY`.
