@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use super::api_policy::ApiPolicy;
 use super::permissions::{LambdaPermission, PermissionIndex};
 use super::principals::{Attachment, Principal, principals};
-use super::route::{Invocation, Route, execute_api_arn};
+use super::resource_policies::ServicePolicies;
+use super::route::{Integration, Invocation, Route, ServiceRequest, execute_api_arn};
 use crate::deployment::Deployment;
 use crate::iam::eval::{
     Caller, Decision, DenialReason, PolicyOrigin, PolicySource, ResourcePolicy, StatementRef,
@@ -59,6 +60,8 @@ pub struct Access {
     boundaries: Vec<Option<Vec<LoadedPolicy>>>,
     /// Per route (same order as the model's routes): its callers and possible callers.
     table: Vec<Vec<CallerAccess>>,
+    /// Per route: its integration's credentials role, when one of the deployment.
+    roles: Vec<Option<RoleAccess>>,
     /// The deployment's account (callers and APIs are in it unless configured otherwise).
     account: SymStr,
 }
@@ -77,6 +80,19 @@ pub struct CallerAccess {
     pub stages: Vec<Decision>,
     /// `lambda:InvokeFunction` on the target, when the route passes the caller's credentials.
     pub lambda_invoke: Option<Decision>,
+    /// The AWS service call of the integration ([`ServiceRequest`]), when the route passes the
+    /// caller's credentials to an AWS service whose action iamlint knows.
+    pub service_call: Option<Decision>,
+}
+
+/// The fixed role of a route's integration credentials, when it is a principal of the deployment.
+#[derive(Debug, Clone)]
+pub struct RoleAccess {
+    /// Index into [`Access::principals`].
+    pub principal: usize,
+    /// The AWS service call of the integration ([`ServiceRequest`]), when iamlint knows its action
+    /// and the role is not one SAM writes.
+    pub service_call: Option<Decision>,
 }
 
 /// A part of a principal's policy that could not be read (see [`Access::unread_policies`]).
@@ -110,6 +126,7 @@ impl Access {
         lambda_grants: &[LambdaPermission],
         permission_index: &PermissionIndex,
         api_policies: &HashMap<(StackId, String), ApiPolicy>,
+        service_policies: &ServicePolicies,
     ) -> Access {
         let (principals, attachments) = principals(deployment, r);
         let load_all = |p: &Principal, a: &[Attachment]| -> Vec<LoadedPolicy> {
@@ -139,6 +156,7 @@ impl Access {
             identity,
             boundaries,
             table: Vec::new(),
+            roles: Vec::new(),
             account,
         };
         let index = access.reach_index();
@@ -156,11 +174,74 @@ impl Access {
                 grants.retain(|p| !p.is_for_service());
                 candidates
                     .into_iter()
-                    .filter_map(|p| access.route_access(p, route, policy, &grants))
+                    .filter_map(|p| {
+                        access.route_access(p, route, policy, &grants, service_policies)
+                    })
                     .collect()
             })
             .collect();
+        access.roles = routes
+            .iter()
+            .map(|route| access.role_access(route, service_policies))
+            .collect();
         access
+    }
+
+    /// The integration's credentials role of route `route`, when one of the deployment.
+    pub fn role(&self, route: usize) -> Option<&RoleAccess> {
+        self.roles.get(route)?.as_ref()
+    }
+
+    /// The principal that is `route`'s credentials role, with its service call decided.
+    fn role_access(&self, route: &Route, service_policies: &ServicePolicies) -> Option<RoleAccess> {
+        let Invocation::Role { arn, .. } = &route.invocation else {
+            return None;
+        };
+        let principal = self
+            .principals
+            .iter()
+            .position(|p| p.arn.equals(arn) == Some(true))?;
+        let service_call = match &route.integration {
+            Integration::AwsService(service) if !service.role_by_sam => service
+                .request
+                .as_ref()
+                .map(|request| self.decide_service_call(principal, request, service_policies)),
+            _ => None,
+        };
+        Some(RoleAccess {
+            principal,
+            service_call,
+        })
+    }
+
+    /// A service call for principal `index`: its identity policies, with the service's resource
+    /// policies of the deployment (queue, topic, bucket) as the resource policy, on every target.
+    pub fn decide_service_call(
+        &self,
+        index: usize,
+        request: &ServiceRequest,
+        service_policies: &ServicePolicies,
+    ) -> Decision {
+        let policies = service_policies.for_action(&request.action);
+        let sources: Vec<PolicySource<'_>> = policies
+            .iter()
+            .map(|p| PolicySource::Known {
+                document: &p.document,
+                origin: PolicyOrigin::new(format!("resource policy {}", p.logical_id), None),
+            })
+            .collect();
+        let decisions = request
+            .targets()
+            .iter()
+            .map(|target| {
+                if sources.is_empty() {
+                    self.decide(index, &request.action, target)
+                } else {
+                    self.decide_with_resource_policy(index, &sources, &request.action, target)
+                }
+            })
+            .collect();
+        every_target(decisions)
     }
 
     /// The callers and possible callers of route `route` (an index into the model's routes).
@@ -175,6 +256,7 @@ impl Access {
         route: &Route,
         policy: Option<&ApiPolicy>,
         lambda_grants: &[&LambdaPermission],
+        service_policies: &ServicePolicies,
     ) -> Option<CallerAccess> {
         let stages: Vec<Decision> = route
             .execute_api
@@ -205,12 +287,20 @@ impl Access {
             }),
             _ => None,
         };
+        let service_call = match (&route.invocation, &route.integration) {
+            (Invocation::CallerCredentials, Integration::AwsService(service)) => service
+                .request
+                .as_ref()
+                .map(|request| self.decide_service_call(principal, request, service_policies)),
+            _ => None,
+        };
         Some(CallerAccess {
             principal,
             definite: best.is_allowed(),
             execute_api: best,
             stages,
             lambda_invoke,
+            service_call,
         })
     }
 

@@ -9,6 +9,8 @@
 //! - AppSync GraphQL APIs that authorize with `AWS_IAM` (as the default or an additional mode):
 //!   callers need `appsync:GraphQL`, which iamlint does not evaluate. An AppSync API without IAM
 //!   auth is outside what iamlint checks (no IAM caller), so it is not listed.
+//! - AWS service integrations whose IAM action iamlint does not know (a `path/` URI of a service other
+//!   than S3, SQS and SageMaker, an SQS path without a readable `Action`): IAM013 cannot check them.
 //! - Policies that cannot be read: statements or documents the policy reader skips, managed policies
 //!   whose ARN is not a literal, and `Policies`/`ManagedPolicyArns` that are not lists (or hold an
 //!   intrinsic where a policy should be).
@@ -16,6 +18,7 @@
 use std::collections::HashSet;
 
 use super::access::Access;
+use super::route::{Integration, Route};
 use crate::definitions::NotReadKind;
 use crate::deployment::Deployment;
 use crate::load::Node;
@@ -30,6 +33,7 @@ pub enum Gap {
     Definition(NotReadKind),
     WebSocketApi,
     AppSyncIamApi,
+    UnknownServiceAction,
     UnreadablePolicy,
 }
 
@@ -40,6 +44,7 @@ impl Gap {
             Gap::Definition(kind) => kind.as_str(),
             Gap::WebSocketApi => "websocket-api",
             Gap::AppSyncIamApi => "appsync-iam-api",
+            Gap::UnknownServiceAction => "unknown-service-action",
             Gap::UnreadablePolicy => "unreadable-policy",
         }
     }
@@ -67,6 +72,7 @@ pub fn not_analysed(
     deployment: &Deployment,
     r: &Resolver<'_>,
     access: &Access,
+    routes: &[Route],
 ) -> Vec<NotAnalysed> {
     let mut out: Vec<NotAnalysed> = deployment
         .definitions
@@ -94,10 +100,41 @@ pub fn not_analysed(
         }
     }
     out.extend(unread_policies(deployment, access));
+    out.extend(
+        routes
+            .iter()
+            .filter_map(|route| unknown_service_action(deployment, route)),
+    );
     let mut seen = HashSet::new();
     out.retain(|n| seen.insert((n.location, n.why.clone())));
     out.sort_by_key(|n| n.location);
     out
+}
+
+/// A route that calls an AWS service with an action iamlint does not know.
+fn unknown_service_action(deployment: &Deployment, route: &Route) -> Option<NotAnalysed> {
+    let Integration::AwsService(service) = &route.integration else {
+        return None;
+    };
+    if service.request.is_some() {
+        return None;
+    }
+    let file = match route.definition_file {
+        Some(file) => file,
+        None => deployment.template(route.stack)?.file,
+    };
+    Some(NotAnalysed {
+        stack: route.stack,
+        resource: Some(route.api.clone()),
+        location: Location {
+            file,
+            span: route.span,
+        },
+        what: format!("the service call of {} (`{}`)", route.name(), service.describe()),
+        why: "iamlint does not know which IAM action this AWS service integration needs, so whether its credentials allow the call is not checked".to_string(),
+        gap: Gap::UnknownServiceAction,
+        related: None,
+    })
 }
 
 /// A WebSocket API: one record per API.

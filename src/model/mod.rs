@@ -17,6 +17,7 @@ pub mod function_arn;
 pub mod function_url;
 pub mod permissions;
 pub mod principals;
+pub mod resource_policies;
 pub mod route;
 pub mod sam;
 
@@ -90,6 +91,7 @@ impl Model {
         }
         let api_policies = api_policy::api_policies(&r, &deployment.templates);
         let permission_index = permissions::PermissionIndex::new(&lambda_permissions);
+        let service_policies = resource_policies::ServicePolicies::read(&r, &deployment.templates);
         let access = Access::build(
             deployment,
             &r,
@@ -97,6 +99,7 @@ impl Model {
             &lambda_permissions,
             &permission_index,
             &api_policies,
+            &service_policies,
         );
         let mut function_urls = function_url::function_urls(&r, &deployment.templates);
         let url_callers = function_url::UrlCallerIndex::new(&access);
@@ -106,7 +109,7 @@ impl Model {
         }
         let mut cors = cors::apis(deployment, &routes);
         cors.extend(cors::function_urls(deployment, &function_urls));
-        let not_analysed = coverage::not_analysed(deployment, &r, &access);
+        let not_analysed = coverage::not_analysed(deployment, &r, &access, &routes);
         Model {
             partition: deployment.config.partition.clone(),
             stacks: stacks(deployment),

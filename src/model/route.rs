@@ -6,8 +6,8 @@
 //! builders beneath the model ([`crate::model::Model::build`] completes each route with its
 //! request targets). Access checks and `iamlint routes` read only this model.
 
-use crate::iam::pattern::Target;
-use crate::resolve::{Resolver, StackId, Value};
+use crate::iam::pattern::{Target, TargetPart};
+use crate::resolve::{Resolver, StackId, Symbol, Value};
 use crate::source::{FileId, Span};
 
 /// REST (API Gateway v1) or HTTP (v2).
@@ -77,7 +77,7 @@ pub enum Integration {
     /// is [`Route::function`] (with [`Route::alias`] and [`Route::target`]).
     Lambda,
     /// An AWS service (`type: aws`, an HTTP API first-class integration, a SAM state-machine event).
-    AwsService(ServiceIntegration),
+    AwsService(Box<ServiceIntegration>),
     /// An HTTP endpoint (`HTTP`, `HTTP_PROXY`), directly or through a VPC link.
     Http {
         /// The endpoint URL (or, through a VPC link of an HTTP API, the load balancer listener or
@@ -122,12 +122,67 @@ pub struct ServiceIntegration {
     pub http_method: Option<String>,
     /// The integration URI, resolved (none for a subtype).
     pub uri: Option<Value>,
-    /// The logical id of the resource the integration acts on, when the template says so plainly
-    /// (the state machine of a SAM `Api` event); `None` means not read, not none.
-    pub resource: Option<String>,
-    /// SAM writes the credentials role itself, with exactly this action on [`Self::resource`]
+    /// What the call needs from IAM: the action and the resource it acts on; `None` when iamlint
+    /// does not know the action (see [`crate::model::apigw::service_request`]).
+    pub request: Option<ServiceRequest>,
+    /// SAM writes the credentials role itself, with exactly the [`Self::request`] it needs
     /// (a state-machine `Api` event: samtranslator/model/stepfunctions/events.py:54-85).
     pub role_by_sam: bool,
+}
+
+/// The IAM side of an AWS service call: the identity API Gateway calls with (the route's
+/// [`Invocation`]) needs `action` on `resource`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRequest {
+    /// `states:StartExecution`, `sqs:SendMessage`, `s3:GetObject`.
+    pub action: String,
+    pub resource: ServiceResource,
+}
+
+/// The resource a service call acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceResource {
+    /// The template names it.
+    Named {
+        /// Its ARN as request targets (several when a condition decides; holes for what the
+        /// request decides, as an S3 object key).
+        targets: Vec<Target>,
+        /// The resource of the stack it is (`OrderWorkflow`), when one.
+        logical_id: Option<String>,
+        /// The ARN as a policy writes it (`!GetAtt Queue.Arn`, `!Sub ${Bucket.Arn}/*`).
+        written: String,
+    },
+    /// The request decides it at run time, or iamlint cannot tell: why.
+    Unknown { why: String },
+}
+
+impl ServiceRequest {
+    /// The targets to decide `action` on: the named ones, or one that stands for any resource.
+    pub fn targets(&self) -> Vec<Target> {
+        match &self.resource {
+            ServiceResource::Named { targets, .. } => targets.clone(),
+            // A symbol that may be any text: only `*`-like grants cover it.
+            ServiceResource::Unknown { .. } => vec![Target::new().with(TargetPart::Symbol(
+                Symbol::Parameter("the resource the request names".into()),
+            ))],
+        }
+    }
+
+    /// `OrderWorkflow`, the ARN, or `the resource the request names`: how messages name it.
+    pub fn resource_name(&self) -> String {
+        match &self.resource {
+            ServiceResource::Named {
+                logical_id: Some(id),
+                ..
+            } => id.clone(),
+            ServiceResource::Named { targets, .. } => targets
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" | "),
+            ServiceResource::Unknown { .. } => "the resource the request names".to_string(),
+        }
+    }
 }
 
 /// What an AWS service integration asks the service for.
@@ -140,8 +195,17 @@ pub enum ServiceOperation {
 }
 
 impl ServiceIntegration {
-    /// `states:StartExecution`, `s3 GET path/{bucket}/{key}`: how messages and reports name it.
+    /// `states:StartExecution → OrderWorkflow`: the IAM action and its resource when known, else how
+    /// the URI names the call (`kinesis GET path/…`). How reports name the integration.
     pub fn describe(&self) -> String {
+        if let Some(request) = &self.request {
+            return match &request.resource {
+                ServiceResource::Named { .. } => {
+                    format!("{} → {}", request.action, request.resource_name())
+                }
+                ServiceResource::Unknown { .. } => request.action.clone(),
+            };
+        }
         match &self.operation {
             ServiceOperation::Action(action) => format!("{}:{action}", self.service),
             ServiceOperation::Path(path) => match &self.http_method {

@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use crate::model::Model;
-use crate::model::route::{Integration, Invocation, Route, ServiceOperation};
+use crate::model::route::{
+    Integration, Invocation, Route, ServiceOperation, ServiceRequest, ServiceResource,
+};
 use crate::source::SourceMap;
 use crate::value::Value;
 
@@ -136,6 +138,9 @@ struct JsonRoute {
     function: Option<String>,
     qualifier: Option<String>,
     integration: JsonIntegration,
+    /// The integration's credentials role, when one of the deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials_role: Option<JsonRole>,
     callers: Vec<JsonCaller>,
 }
 
@@ -162,9 +167,12 @@ struct JsonIntegration {
     /// The integration URI (AWS service, HTTP).
     #[serde(skip_serializing_if = "Option::is_none")]
     uri: Option<String>,
-    /// The resource it acts on, when the template says so plainly (a SAM state machine).
+    /// AWS service: the resource of the deployment it acts on (its logical id), when one.
     #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<String>,
+    /// AWS service: what the call needs from IAM, when iamlint knows the action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permission: Option<JsonPermission>,
     /// AWS service: SAM writes the credentials role (a state-machine event).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     role_by_sam: bool,
@@ -174,6 +182,31 @@ struct JsonIntegration {
     /// `apigateway` (no credentials: API Gateway's own identity), `caller` or `role {ARN}`; none for
     /// a mock or an HTTP endpoint, which are called without AWS credentials.
     credentials: Option<String>,
+}
+
+/// The IAM action a service call needs, on what.
+#[derive(Serialize)]
+struct JsonPermission {
+    /// `sqs:SendMessage`.
+    action: String,
+    /// The resource's ARN as a policy writes it (`!GetAtt Queue.Arn`); none when not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
+    /// Why the resource is not known (the request names it at run time, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_unknown: Option<String>,
+}
+
+fn json_permission(request: &ServiceRequest) -> JsonPermission {
+    let (resource, resource_unknown) = match &request.resource {
+        ServiceResource::Named { written, .. } => (Some(written.clone()), None),
+        ServiceResource::Unknown { why } => (None, Some(why.clone())),
+    };
+    JsonPermission {
+        action: request.action.clone(),
+        resource,
+        resource_unknown,
+    }
 }
 
 fn json_integration(route: &Route) -> JsonIntegration {
@@ -186,6 +219,7 @@ fn json_integration(route: &Route) -> JsonIntegration {
         http_method: None,
         uri: None,
         resource: None,
+        permission: None,
         role_by_sam: false,
         vpc_link: false,
         credentials: match route.integration {
@@ -203,7 +237,16 @@ fn json_integration(route: &Route) -> JsonIntegration {
             out.subtype = service.subtype.clone();
             out.http_method = service.http_method.clone();
             out.uri = service.uri.as_ref().map(ToString::to_string);
-            out.resource = service.resource.clone();
+            if let Some(request) = &service.request {
+                if let ServiceResource::Named {
+                    logical_id: Some(id),
+                    ..
+                } = &request.resource
+                {
+                    out.resource = Some(id.clone());
+                }
+                out.permission = Some(json_permission(request));
+            }
             out.role_by_sam = service.role_by_sam;
         }
         Integration::Http { uri, vpc_link } => {
@@ -232,10 +275,7 @@ fn target_cell(route: &Route) -> String {
             (Some(f), None) => f.clone(),
             _ => "lambda (function not found)".to_string(),
         },
-        Integration::AwsService(service) => match &service.resource {
-            Some(resource) => format!("{} → {resource}", service.describe()),
-            None => service.describe(),
-        },
+        Integration::AwsService(service) => service.describe(),
         Integration::Http { uri, vpc_link } => {
             let uri = uri.as_ref().map_or("-".to_string(), ToString::to_string);
             if *vpc_link {
@@ -258,6 +298,32 @@ pub struct JsonCaller {
     pub file: String,
     pub execute_api: &'static str,
     pub lambda_invoke: &'static str,
+    /// The integration's AWS service call with the caller's credentials (`allowed`, `denied`,
+    /// `conditional` or `not_required`).
+    pub service_call: &'static str,
+}
+
+/// The integration's credentials role, when one of the deployment.
+#[derive(Serialize)]
+struct JsonRole {
+    principal: String,
+    file: String,
+    /// Its AWS service call: `allowed`, `denied`, `conditional`, or `not_checked` (a role SAM
+    /// writes, a call whose action iamlint does not know, a Lambda integration).
+    service_call: &'static str,
+}
+
+fn json_role(model: &Model, sources: &SourceMap, index: usize) -> Option<JsonRole> {
+    let role = model.access.role(index)?;
+    let principal = model.access.principals.get(role.principal)?;
+    Some(JsonRole {
+        principal: principal.logical_id.clone(),
+        file: file_of(model, sources, principal.stack),
+        service_call: role
+            .service_call
+            .as_ref()
+            .map_or("not_checked", |d| d.as_str()),
+    })
 }
 
 /// The callers of route `index` as the report shows them.
@@ -275,6 +341,10 @@ fn callers(model: &Model, sources: &SourceMap, index: usize) -> Vec<JsonCaller> 
                 execute_api: caller.execute_api.as_str(),
                 lambda_invoke: caller
                     .lambda_invoke
+                    .as_ref()
+                    .map_or("not_required", |d| d.as_str()),
+                service_call: caller
+                    .service_call
                     .as_ref()
                     .map_or("not_required", |d| d.as_str()),
             })
@@ -315,6 +385,7 @@ pub fn json(model: &Model, sources: &SourceMap) -> String {
                 function: route.function.clone(),
                 qualifier: route.qualifier.clone(),
                 integration: json_integration(route),
+                credentials_role: json_role(model, sources, i),
                 callers: callers(model, sources, i),
             })
             .collect(),
@@ -375,9 +446,31 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
         }
         out.push_str(&line(row));
         out.push('\n');
+        let service_action = match &route.integration {
+            Integration::AwsService(service) => service.request.as_ref().map(|r| &r.action),
+            _ => None,
+        };
+        if let (Some(role), Some(action)) = (json_role(model, sources, i), service_action)
+            && role.service_call != "not_checked"
+        {
+            {
+                out.push_str(&format!(
+                    "    credentials role {} ({}): {action} {}\n",
+                    role.principal,
+                    role.file,
+                    mark(role.service_call)
+                ));
+            }
+        }
         for caller in callers(model, sources, i) {
+            let downstream = match service_action {
+                Some(action) if caller.service_call != "not_required" => {
+                    format!("{action} {}", mark(caller.service_call))
+                }
+                _ => format!("lambda invoke {}", mark(caller.lambda_invoke)),
+            };
             out.push_str(&format!(
-                "    {} {} ({}): execute-api {} · lambda invoke {}\n",
+                "    {} {} ({}): execute-api {} · {downstream}\n",
                 if caller.definite {
                     "caller"
                 } else {
@@ -386,7 +479,6 @@ pub fn table(model: &Model, sources: &SourceMap) -> String {
                 caller.principal,
                 caller.file,
                 mark(caller.execute_api),
-                mark(caller.lambda_invoke)
             ));
         }
     }

@@ -49,6 +49,15 @@ pub fn reference(r: &Resolver<'_>, stack: StackId, logical_id: &str) -> Value {
             name(r, stack, resource, "StateMachineName"),
             "stateMachine:",
         ),
+        "AWS::Kinesis::Stream" => name(r, stack, resource, "Name"),
+        "AWS::KinesisFirehose::DeliveryStream" => name(r, stack, resource, "DeliveryStreamName"),
+        "AWS::Events::EventBus" => name(r, stack, resource, "Name"),
+        "AWS::SageMaker::Endpoint" => regional_arn(
+            r,
+            "sagemaker",
+            name(r, stack, resource, "EndpointName"),
+            "endpoint/",
+        ),
         other => physical_id(stack, logical_id, generates_unique_id(other)),
     })
 }
@@ -122,6 +131,34 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
             "",
         )),
         ("AWS::SQS::Queue", "QueueName") => Some(name(r, stack, resource, "QueueName")),
+        ("AWS::SQS::Queue", "QueueUrl")
+        | ("AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine", "Arn")
+        | ("AWS::SageMaker::Endpoint", "Arn") => Some(r.reference(stack, logical_id)),
+        ("AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine", "Name") => {
+            Some(name(r, stack, resource, "StateMachineName"))
+        }
+        ("AWS::Kinesis::Stream", "Arn") => Some(regional_arn(
+            r,
+            "kinesis",
+            r.reference(stack, logical_id),
+            "stream/",
+        )),
+        ("AWS::KinesisFirehose::DeliveryStream", "Arn") => Some(regional_arn(
+            r,
+            "firehose",
+            r.reference(stack, logical_id),
+            "deliverystream/",
+        )),
+        ("AWS::Events::EventBus", "Arn") => Some(regional_arn(
+            r,
+            "events",
+            r.reference(stack, logical_id),
+            "event-bus/",
+        )),
+        ("AWS::Events::EventBus", "Name") => Some(r.reference(stack, logical_id)),
+        ("AWS::SageMaker::Endpoint", "EndpointName") => {
+            Some(name(r, stack, resource, "EndpointName"))
+        }
         _ => None,
     };
     value.unwrap_or_else(|| attribute_symbol(stack, logical_id, attribute))
@@ -178,8 +215,8 @@ fn name(r: &Resolver<'_>, stack: StackId, resource: &Resource, property: &str) -
     }
 }
 
-/// `arn:{partition}:{service}:{region}:{account}:{prefix}{resource}`.
-fn regional_arn(r: &Resolver<'_>, service: &str, resource: Value, prefix: &str) -> Value {
+/// `arn:{partition}:{service}:{region}:{account}:{prefix}{resource}` (the deployment's region and account).
+pub fn regional_arn(r: &Resolver<'_>, service: &str, resource: Value, prefix: &str) -> Value {
     let region = r.region();
     let account = r.account_id();
     Value::concat(vec![

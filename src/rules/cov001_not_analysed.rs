@@ -66,6 +66,9 @@ fn help(gap: Gap) -> &'static str {
         Gap::AppSyncIamApi => {
             "review by hand that each IAM caller has `appsync:GraphQL` on the fields it uses, and no caller has more"
         }
+        Gap::UnknownServiceAction => {
+            "check by hand that the integration's credentials allow the service action it calls (the Service Authorization Reference lists the action of each API operation)"
+        }
         Gap::UnreadablePolicy => {
             "write the policy as a mapping with `Effect`, `Action` and `Resource` iamlint can resolve (give parameter values with `--param`), or review it by hand"
         }

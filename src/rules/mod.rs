@@ -40,6 +40,7 @@ mod iam009_ignored_invoke_role;
 mod iam010_stage_not_covered;
 mod iam011_url_caller_missing_invoke_function;
 mod iam012_public_url_missing_invoke_function;
+mod iam013_integration_missing_service_permission;
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
 mod ref003_duplicate_export;
@@ -96,6 +97,7 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &iam010_stage_not_covered::StageNotCovered,
     &iam011_url_caller_missing_invoke_function::UrlCallerMissingInvokeFunction,
     &iam012_public_url_missing_invoke_function::PublicUrlMissingInvokeFunction,
+    &iam013_integration_missing_service_permission::IntegrationMissingServicePermission,
     &cors001_credentials_with_wildcard_origin::CredentialsWithWildcardOrigin,
     &cors002_credentials_with_wildcard_list::CredentialsWithWildcardList,
     &cors003_iam_auth_on_preflight::IamAuthOnPreflight,

@@ -34,7 +34,34 @@ const RELEVANT_ACTIONS = [
   'execute-api:ManageConnections',
   'lambda:InvokeFunction',
   'lambda:InvokeFunctionUrl',
-  'lambda:InvokeAsync'
+  'lambda:InvokeAsync',
+  // The calls of AWS service integrations (IAM013), see src/model/apigw/service_request.rs.
+  'states:StartExecution',
+  'states:StartSyncExecution',
+  'sqs:SendMessage',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:PurgeQueue',
+  'sns:Publish',
+  'events:PutEvents',
+  'kinesis:PutRecord',
+  'kinesis:PutRecords',
+  'firehose:PutRecord',
+  'firehose:PutRecordBatch',
+  'dynamodb:PutItem',
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:ListBucket',
+  'sagemaker:InvokeEndpoint',
+  'ses:SendEmail',
+  'comprehend:DetectSentiment',
+  'appconfig:GetConfiguration'
 ]
 
 const PREFIX = 'arn:aws:iam::aws:policy/'

@@ -93,10 +93,10 @@ fn a_policy_without_invoke_statements_makes_no_one_a_caller() {
     let func = function("aws");
     for name in [
         "AWSXRayDaemonWriteAccess",
-        "AmazonS3ReadOnlyAccess",
-        "AmazonDynamoDBFullAccess",
+        "AmazonEC2ReadOnlyAccess",
+        "AmazonRoute53ReadOnlyAccess",
         "CloudWatchLambdaInsightsExecutionRolePolicy",
-        "service-role/AWSLambdaSQSQueueExecutionRole",
+        "service-role/AWSLambdaVPCAccessExecutionRole",
     ] {
         let policy = managed_policy(&format!("arn:aws:iam::aws:policy/{name}")).unwrap();
         assert!(policy.document.statements.is_empty(), "{name}");
@@ -237,7 +237,8 @@ fn abbreviated_documents_are_unknown_outside_their_scope() {
     let read_only = managed_policy("arn:aws:iam::aws:policy/ReadOnlyAccess").unwrap();
     assert!(read_only.is_exact_for(INVOKE_API));
     assert!(read_only.is_exact_for("lambda:InvokeAsync"));
-    assert!(!read_only.is_exact_for("s3:GetObject"));
+    assert!(read_only.is_exact_for("s3:GetObject"));
+    assert!(!read_only.is_exact_for("s3:PutBucketPolicy"));
     let power = managed_policy("arn:aws:iam::aws:policy/PowerUserAccess").unwrap();
     assert!(power.is_exact_for(INVOKE_FN));
     assert!(!power.is_exact_for("iam:PassRole"));
@@ -246,4 +247,45 @@ fn abbreviated_documents_are_unknown_outside_their_scope() {
         decide("PowerUserAccess", "aws", "iam:PassRole", &target),
         Decision::Conditional { .. }
     ));
+}
+
+#[test]
+fn the_calls_of_service_integrations_are_decided_exactly() {
+    let object = Target::literal("arn:aws:s3:::reports/2026/q1.csv");
+    assert!(decide("AmazonS3ReadOnlyAccess", "aws", "s3:GetObject", &object).is_allowed());
+    assert_eq!(
+        decide("AmazonS3ReadOnlyAccess", "aws", "s3:PutObject", &object),
+        no_allow()
+    );
+    let queue = Target::literal("arn:aws:sqs:us-east-1:123456789012:orders");
+    assert!(decide("AmazonSQSFullAccess", "aws", "sqs:SendMessage", &queue).is_allowed());
+    let table = Target::literal("arn:aws:dynamodb:us-east-1:123456789012:table/t");
+    assert!(
+        decide(
+            "AmazonDynamoDBReadOnlyAccess",
+            "aws",
+            "dynamodb:GetItem",
+            &table
+        )
+        .is_allowed()
+    );
+    assert_eq!(
+        decide(
+            "AmazonDynamoDBReadOnlyAccess",
+            "aws",
+            "dynamodb:PutItem",
+            &table
+        ),
+        no_allow()
+    );
+    let machine = Target::literal("arn:aws:states:us-east-1:123456789012:stateMachine:m");
+    assert!(
+        decide(
+            "AWSStepFunctionsFullAccess",
+            "aws",
+            "states:StartExecution",
+            &machine
+        )
+        .is_allowed()
+    );
 }

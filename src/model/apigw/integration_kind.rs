@@ -7,6 +7,7 @@
 //! (API Gateway's `Integration.uri` reference); HTTP API subtypes: `{Service}-{Action}`
 //! (`SQS-SendMessage`, API Gateway's integration subtype reference).
 
+use super::service_request::{self, RequestNodes};
 use crate::load::Node;
 use crate::model::route::{ApiKind, Integration, ServiceIntegration, ServiceOperation};
 use crate::resolve::{Resolver, StackId};
@@ -23,6 +24,9 @@ pub struct IntegrationSettings<'n> {
     pub connection_type: Option<&'n Node>,
     /// `httpMethod` / `IntegrationHttpMethod` / `IntegrationMethod`.
     pub http_method: Option<&'n Node>,
+    /// `requestTemplates` / `RequestTemplates` and `requestParameters` / `RequestParameters`: what
+    /// the request to an AWS service names (its resource, an SQS action).
+    pub request: RequestNodes<'n>,
 }
 
 impl<'n> IntegrationSettings<'n> {
@@ -34,6 +38,10 @@ impl<'n> IntegrationSettings<'n> {
             subtype: integration.get("integrationSubtype"),
             connection_type: integration.get("connectionType"),
             http_method: integration.get("httpMethod"),
+            request: RequestNodes {
+                templates: integration.get("requestTemplates"),
+                parameters: integration.get("requestParameters"),
+            },
         }
     }
 
@@ -45,6 +53,10 @@ impl<'n> IntegrationSettings<'n> {
             subtype: None,
             connection_type: integration.get("ConnectionType"),
             http_method: integration.get("IntegrationHttpMethod"),
+            request: RequestNodes {
+                templates: integration.get("RequestTemplates"),
+                parameters: integration.get("RequestParameters"),
+            },
         }
     }
 
@@ -56,12 +68,31 @@ impl<'n> IntegrationSettings<'n> {
             subtype: properties.get("IntegrationSubtype"),
             connection_type: properties.get("ConnectionType"),
             http_method: properties.get("IntegrationMethod"),
+            request: RequestNodes {
+                templates: properties.get("RequestTemplates"),
+                parameters: properties.get("RequestParameters"),
+            },
         }
     }
 }
 
-/// What the integration calls.
+/// What the integration calls; for an AWS service, with what its call needs from IAM.
 pub fn classify(
+    r: &Resolver<'_>,
+    stack: StackId,
+    kind: ApiKind,
+    settings: &IntegrationSettings<'_>,
+) -> Integration {
+    match integration(r, stack, kind, settings) {
+        Integration::AwsService(mut service) => {
+            service.request = service_request::request(r, stack, &service, &settings.request);
+            Integration::AwsService(service)
+        }
+        other => other,
+    }
+}
+
+fn integration(
     r: &Resolver<'_>,
     stack: StackId,
     kind: ApiKind,
@@ -85,15 +116,15 @@ pub fn classify(
         Some("aws") => match uri_text.as_deref() {
             Some(text) if is_lambda_uri(text) => Integration::Lambda,
             Some(text) => service_uri(text).map_or(Integration::Unknown, |(service, operation)| {
-                Integration::AwsService(ServiceIntegration {
+                Integration::AwsService(Box::new(ServiceIntegration {
                     service,
                     operation,
                     subtype: None,
                     http_method,
                     uri: settings.uri.map(|u| r.resolve(stack, u)),
-                    resource: None,
+                    request: None,
                     role_by_sam: false,
-                })
+                }))
             }),
             None => Integration::Unknown,
         },
@@ -138,15 +169,15 @@ fn subtype_integration(
         "EventBridge" => "events".to_string(),
         other => other.to_ascii_lowercase(),
     };
-    Integration::AwsService(ServiceIntegration {
+    Integration::AwsService(Box::new(ServiceIntegration {
         service,
         operation: ServiceOperation::Action(action.to_string()),
         subtype: Some(text),
         http_method,
         uri: None,
-        resource: None,
+        request: None,
         role_by_sam: false,
-    })
+    }))
 }
 
 /// `…:apigateway:{region}:lambda:path/2015-03-31/functions/…`, or a Lambda ARN.

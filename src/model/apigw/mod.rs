@@ -5,6 +5,7 @@
 pub mod integration;
 pub mod integration_kind;
 pub mod openapi;
+pub mod service_request;
 
 use crate::definitions::Definitions;
 use crate::load::Node;

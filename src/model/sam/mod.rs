@@ -7,12 +7,14 @@ pub mod event_permissions;
 pub mod globals;
 
 use crate::definitions::{Definitions, IncludedDocument};
+use crate::iam::pattern::Target;
 use crate::load::{Entry, Node};
 use crate::model::apigw::integration::{self, LambdaTarget};
 use crate::model::apigw::integration_kind::{self, IntegrationSettings};
 use crate::model::apigw::openapi;
 use crate::model::route::{
     ApiKind, Authorization, Integration, Invocation, Route, ServiceIntegration, ServiceOperation,
+    ServiceRequest, ServiceResource,
 };
 use crate::resolve::{Resolver, StackId, Symbol, Value};
 use crate::source::{FileId, Span};
@@ -529,15 +531,38 @@ impl Context<'_> {
             self.r.region(),
             Value::literal(":states:action/StartExecution"),
         ]);
-        route.integration = Integration::AwsService(ServiceIntegration {
+        // With `UseAliasAsEventTarget`, the event starts the alias SAM writes (generators.py:289, 353-357).
+        let use_alias = machine
+            .property("UseAliasAsEventTarget")
+            .and_then(Node::as_bool)
+            .unwrap_or(false);
+        let target = match machine.property("AutoPublishAlias").and_then(Node::as_str) {
+            Some(alias) if use_alias => format!("{}Alias{alias}", machine.logical_id),
+            _ => machine.logical_id.clone(),
+        };
+        route.integration = Integration::AwsService(Box::new(ServiceIntegration {
             service: "states".to_string(),
             operation: ServiceOperation::Action("StartExecution".to_string()),
             subtype: None,
             http_method: Some("POST".to_string()),
             uri: Some(uri),
-            resource: Some(machine.logical_id.clone()),
+            request: Some(ServiceRequest {
+                action: "states:StartExecution".to_string(),
+                resource: ServiceResource::Named {
+                    targets: self
+                        .r
+                        .reference(self.stack, &target)
+                        .strings()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(Target::from_sym_str)
+                        .collect(),
+                    written: format!("!Ref {target}"),
+                    logical_id: Some(target),
+                },
+            }),
             role_by_sam: true,
-        });
+        }));
         Some(route)
     }
 
