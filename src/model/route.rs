@@ -152,8 +152,9 @@ pub enum ServiceResource {
         /// The ARN as a policy writes it (`!GetAtt Queue.Arn`, `!Sub ${Bucket.Arn}/*`).
         written: String,
     },
-    /// The request decides it at run time, or iamlint cannot tell: why.
-    Unknown { why: String },
+    /// The request decides it at run time, or iamlint cannot tell: why, and the ARNs it may have
+    /// when its kind is known (`arn:…:stream/{name}` for a stream named at run time).
+    Unknown { why: String, within: Option<Target> },
 }
 
 impl ServiceRequest {
@@ -161,10 +162,16 @@ impl ServiceRequest {
     pub fn targets(&self) -> Vec<Target> {
         match &self.resource {
             ServiceResource::Named { targets, .. } => targets.clone(),
+            ServiceResource::Unknown {
+                within: Some(within),
+                ..
+            } => vec![within.clone()],
             // A symbol that may be any text: only `*`-like grants cover it.
-            ServiceResource::Unknown { .. } => vec![Target::new().with(TargetPart::Symbol(
-                Symbol::Parameter("the resource the request names".into()),
-            ))],
+            ServiceResource::Unknown { within: None, .. } => {
+                vec![Target::new().with(TargetPart::Symbol(Symbol::Parameter(
+                    "the resource the request names".into(),
+                )))]
+            }
         }
     }
 

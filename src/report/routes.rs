@@ -200,7 +200,7 @@ struct JsonPermission {
 fn json_permission(request: &ServiceRequest) -> JsonPermission {
     let (resource, resource_unknown) = match &request.resource {
         ServiceResource::Named { written, .. } => (Some(written.clone()), None),
-        ServiceResource::Unknown { why } => (None, Some(why.clone())),
+        ServiceResource::Unknown { why, .. } => (None, Some(why.clone())),
     };
     JsonPermission {
         action: request.action.clone(),

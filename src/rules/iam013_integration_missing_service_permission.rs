@@ -193,7 +193,7 @@ fn lacks(decision: &Decision, request: &ServiceRequest) -> String {
         Decision::Denied { .. } => format!("lacks `{}` {on}", request.action),
         Decision::Conditional { reasons, .. } => {
             let mut why = reasons.clone();
-            if let ServiceResource::Unknown { why: unknown } = &request.resource {
+            if let ServiceResource::Unknown { why: unknown, .. } = &request.resource {
                 why.insert(0, format!("the resource is not known: {unknown}"));
             }
             format!(

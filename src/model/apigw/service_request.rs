@@ -387,6 +387,12 @@ fn push_segment(target: &mut Target, segment: &[Atom<'_>], hole: TargetPart) {
     }
 }
 
+/// A name the request gives at run time, as a target part: a symbol that may be any text (not a
+/// hole: a hole is assumed never to spell a generated id, and a bucket or stream name may be one).
+fn named_by_request() -> TargetPart {
+    TargetPart::Symbol(Symbol::Parameter("the name the request gives".into()))
+}
+
 fn has_placeholder(segment: &[Atom<'_>]) -> bool {
     segment.contains(&Atom::Char('{'))
 }
@@ -493,12 +499,14 @@ impl Cx<'_, '_> {
     fn named_resource(&self, service: &str, action: &str, input: &RequestInput) -> ServiceResource {
         let Some(kind) = resource_kind(service, action) else {
             return ServiceResource::Unknown {
+                within: None,
                 why: format!("iamlint does not know which resource `{service}:{action}` acts on"),
             };
         };
         match input.field(kind.fields) {
             Some(Field::Static(values)) => self.named(kind, service, action, &values, input),
             Some(Field::RunTime(text)) => ServiceResource::Unknown {
+                within: self.any_named(kind),
                 why: format!("it is computed when the request runs (`{text}`)"),
             },
             None if service == "events" => {
@@ -506,6 +514,7 @@ impl Cx<'_, '_> {
                 self.named(kind, service, action, &default, input)
             }
             None => ServiceResource::Unknown {
+                within: None,
                 why: format!(
                     "no `{}` is found in the integration's request parameters or templates",
                     kind.fields.join("`/`")
@@ -532,6 +541,7 @@ impl Cx<'_, '_> {
             .collect::<Option<Vec<SymStr>>>()
         else {
             return ServiceResource::Unknown {
+                within: None,
                 why: "the queue URL is not of the form https://sqs.{region}.amazonaws.com/{account}/{name}"
                     .to_string(),
             };
@@ -580,6 +590,16 @@ impl Cx<'_, '_> {
             logical_id,
             written,
         }
+    }
+
+    /// Any resource of a kind named by name, in the deployment's region and account
+    /// (`arn:…:stream/{name}`); none for a kind named by ARN or URL, which may be anywhere.
+    fn any_named(&self, kind: &ResourceKind) -> Option<Target> {
+        let NameForm::Name { service, prefix } = kind.form else {
+            return None;
+        };
+        let arn = regional_arn(self.r, service, Value::literal(""), prefix);
+        Some(Target::from_sym_str(arn.as_str()?).with(named_by_request()))
     }
 
     /// The ARN a field's value stands for.
@@ -679,7 +699,7 @@ impl Cx<'_, '_> {
             _ => return None,
         };
         let mut target = Target::literal(&format!("arn:{partition}:s3:::"));
-        push_segment(&mut target, bucket, TargetPart::AnySegment);
+        push_segment(&mut target, bucket, named_by_request());
         for segment in key {
             target.push(TargetPart::Literal("/".to_string()));
             push_segment(&mut target, segment, TargetPart::AnyPath);
@@ -767,11 +787,13 @@ impl Cx<'_, '_> {
                         }
                     }
                     None => ServiceResource::Unknown {
+                        within: None,
                         why: "the queue's ARN cannot be built from the URI".to_string(),
                     },
                 }
             }
             _ => ServiceResource::Unknown {
+                within: None,
                 why: "the URI's path is not `{account}/{queue}` as written text".to_string(),
             },
         };
@@ -793,7 +815,11 @@ impl Cx<'_, '_> {
             return None;
         }
         let resource = if has_placeholder(name) {
+            let any = regional_arn(self.r, "sagemaker", Value::literal(""), "endpoint/");
             ServiceResource::Unknown {
+                within: any
+                    .as_str()
+                    .map(|arn| Target::from_sym_str(arn).with(named_by_request())),
                 why: "the request names the endpoint at run time".to_string(),
             }
         } else {
@@ -811,6 +837,7 @@ impl Cx<'_, '_> {
                     }
                 }
                 None => ServiceResource::Unknown {
+                    within: None,
                     why: "the endpoint's ARN cannot be built from the URI".to_string(),
                 },
             }
