@@ -180,10 +180,16 @@ impl Access {
                     .collect()
             })
             .collect();
-        access.roles = routes
+        let mut by_arn: HashMap<&Value, usize> = HashMap::new();
+        for (i, p) in access.principals.iter().enumerate() {
+            by_arn.entry(&p.arn).or_insert(i);
+        }
+        let roles = routes
             .iter()
-            .map(|route| access.role_access(route, service_policies))
+            .map(|route| access.role_access(route, &by_arn, service_policies))
             .collect();
+        drop(by_arn);
+        access.roles = roles;
         access
     }
 
@@ -193,14 +199,23 @@ impl Access {
     }
 
     /// The principal that is `route`'s credentials role, with its service call decided.
-    fn role_access(&self, route: &Route, service_policies: &ServicePolicies) -> Option<RoleAccess> {
+    fn role_access(
+        &self,
+        route: &Route,
+        by_arn: &HashMap<&Value, usize>,
+        service_policies: &ServicePolicies,
+    ) -> Option<RoleAccess> {
         let Invocation::Role { arn, .. } = &route.invocation else {
             return None;
         };
-        let principal = self
-            .principals
-            .iter()
-            .position(|p| p.arn.equals(arn) == Some(true))?;
+        // The same value is the same role; another spelling of it is found by comparing.
+        let principal = match by_arn.get(arn) {
+            Some(&i) => i,
+            None => self
+                .principals
+                .iter()
+                .position(|p| p.arn.equals(arn) == Some(true))?,
+        };
         let service_call = match &route.integration {
             Integration::AwsService(service) if !service.role_by_sam => service
                 .request

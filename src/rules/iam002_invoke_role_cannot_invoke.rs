@@ -20,16 +20,12 @@ impl Rule for InvokeRoleCannotInvoke {
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         let model = input.model;
         let access = &model.access;
-        for route in &input.model.routes {
-            let Invocation::Role { arn, span } = &route.invocation else {
+        for (route_index, route) in input.model.routes.iter().enumerate() {
+            let Invocation::Role { span, .. } = &route.invocation else {
                 continue;
             };
             // Only a role of the deployment can be checked.
-            let Some(index) = access
-                .principals
-                .iter()
-                .position(|p| p.arn.equals(arn) == Some(true))
-            else {
+            let Some(index) = access.role(route_index).map(|r| r.principal) else {
                 continue;
             };
             let Some(role) = access.principals.get(index) else {
