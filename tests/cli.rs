@@ -293,7 +293,13 @@ fn no_templates_found_is_a_warning_on_stderr() {
 /// documents and state-machine events; integrations that are not a Lambda.
 #[test]
 fn routes_of_sam_and_plain_cloudformation() {
-    for fixture in ["sam-matrix", "cfn-apigw", "sam-events", "integrations"] {
+    for fixture in [
+        "sam-matrix",
+        "cfn-apigw",
+        "sam-events",
+        "integrations",
+        "service-calls",
+    ] {
         let path = format!("fixtures/routes/{fixture}.yaml");
         let table = iamlint(&["routes", &path]);
         assert_eq!(table.code, 0, "{}", table.stderr);

@@ -371,19 +371,27 @@ fn push_segment(target: &mut Target, segment: &[Atom<'_>], hole: TargetPart) {
         match atom {
             Atom::Char('{') => {
                 let close = (i..segment.len()).find(|&j| segment.get(j) == Some(&Atom::Char('}')));
-                match close {
-                    Some(close) => {
-                        target.push(hole.clone());
-                        i = close + 1;
-                        continue;
+                let Some(close) = close else {
+                    // No `}` after this one: the rest is text (and no later `{` can close either).
+                    for atom in segment.get(i..).unwrap_or_default() {
+                        push_atom(target, atom);
                     }
-                    None => target.push(TargetPart::Literal("{".to_string())),
-                }
+                    return;
+                };
+                target.push(hole.clone());
+                i = close + 1;
+                continue;
             }
-            Atom::Char(c) => target.push(TargetPart::Literal(c.to_string())),
-            Atom::Symbol(symbol) => target.push(TargetPart::Symbol((*symbol).clone())),
+            other => push_atom(target, other),
         }
         i += 1;
+    }
+}
+
+fn push_atom(target: &mut Target, atom: &Atom<'_>) {
+    match atom {
+        Atom::Char(c) => target.push(TargetPart::Literal(c.to_string())),
+        Atom::Symbol(symbol) => target.push(TargetPart::Symbol((*symbol).clone())),
     }
 }
 
