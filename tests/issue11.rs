@@ -406,3 +406,30 @@ fn a_bucket_named_by_the_request_is_a_note_not_an_error() {
         (vec![("IAM013".to_string(), "note".to_string())], 0)
     );
 }
+
+/// The templates of review (fixtures/regressions/iam013, with their `.iamlint.yaml`): each is right,
+/// or undecided, never a definite IAM013 error.
+#[test]
+fn the_false_errors_found_in_review_stay_fixed() {
+    let dir = root().join("fixtures/regressions/iam013");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 10);
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let run = common::iamlint_in(dir.to_str().unwrap(), &["check", "--format", "json", &name]);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let errors: Vec<&serde_json::Value> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+}

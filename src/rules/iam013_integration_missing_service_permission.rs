@@ -206,7 +206,7 @@ fn lacks(decision: &Decision, request: &ServiceRequest) -> String {
                 why.join("; ")
             )
         }
-        Decision::Allowed { .. } => String::new(),
+        Decision::Allowed { .. } => format!("is allowed `{}` {on}", request.action),
     }
 }
 
@@ -215,7 +215,7 @@ fn service_name(service: &ServiceIntegration) -> String {
     match service.service.as_str() {
         "states" => "Step Functions".to_string(),
         "events" => "EventBridge".to_string(),
-        "email" | "ses" => "SES".to_string(),
+        "email" => "SES".to_string(),
         "dynamodb" => "DynamoDB".to_string(),
         "kinesis" => "Kinesis".to_string(),
         "firehose" => "Firehose".to_string(),
@@ -228,12 +228,12 @@ fn service_name(service: &ServiceIntegration) -> String {
 /// What the client sees and what never happens.
 fn symptom(route: &Route, service: &ServiceIntegration, request: &ServiceRequest) -> String {
     let refused = format!(
-        "{} refuses the call with AccessDenied (in the API's execution log) and `{}` never happens",
+        "{} refuses the call with an access-denied error and `{}` never happens",
         service_name(service),
         request.action
     );
     match route.api_kind {
-        ApiKind::Http => format!("{refused}; the client gets HTTP 500"),
+        ApiKind::Http => format!("{refused}; the client gets that error response"),
         ApiKind::Rest => format!(
             "{refused}; the client gets HTTP 500, or the integration's default response (often a 200 with the error body)"
         ),

@@ -4,7 +4,9 @@
 //! **Action** (API Gateway's "Integration.uri" and "integration subtype" references; the Service
 //! Authorization Reference for IAM prefixes):
 //! - `…:{service}:action/{Action}` → `{prefix}:{Action}`, with the service's IAM prefix (the endpoint
-//!   prefix but `email` → `ses`, `monitoring` → `cloudwatch`, `runtime.sagemaker` → `sagemaker`).
+//!   prefix but `email` → `ses`, `monitoring` → `cloudwatch`; a subdomain is dropped:
+//!   `runtime.sagemaker` → `sagemaker`); batch operations need their single action
+//!   (`SendMessageBatch` → `sqs:SendMessage`), DynamoDB transactions and PartiQL are not checked.
 //! - `…:s3:path/{bucket}/{key}` by the integration's HTTP method: `GET`/`HEAD` → `s3:GetObject`, `PUT`/`POST`
 //!   → `s3:PutObject`, `DELETE` → `s3:DeleteObject`; on a bucket alone `GET`/`HEAD` → `s3:ListBucket`;
 //!   on the root `GET` → `s3:ListAllMyBuckets`. The bucket may be the subdomain (`{bucket}.s3:path/{key}`).
@@ -24,10 +26,13 @@
 //! account's `default` bus. A value that comes from the request (`$input…`, `method.request…`,
 //! `$request…`) is decided at run time: [`ServiceResource::Unknown`].
 //!
-//! Approximations: request templates are scanned as text, not run as Velocity (a field inside a
-//! `#if` counts as always set; the first occurrence of a field in each template is read); symbols
-//! (parameters, attributes) are never split, so a parameter holding `/` inside an S3 or SQS path is
-//! read as one segment; the region of the call is the deployment's, not a literal region in the URI.
+//! The call goes to the URI's region when it is literal, an HTTP API's `Region` parameter, else the
+//! deployment's region.
+//!
+//! Approximations: request templates are scanned as text without their Velocity comments, not run
+//! (a field inside a `#if` counts as always set; the first occurrence of a field in each template is
+//! read, every template's counted); symbols (parameters, attributes) are never split, so a parameter
+//! holding `/` inside an S3 or SQS path is read as one segment.
 
 use crate::iam::pattern::{Target, TargetPart};
 use crate::load::Node;
@@ -52,19 +57,33 @@ pub fn request(
     nodes: &RequestNodes<'_>,
 ) -> Option<ServiceRequest> {
     let input = RequestInput::read(r, stack, nodes);
-    let cx = Cx { r, stack };
+    let region = input
+        .static_literal("Region")
+        .map(Value::literal)
+        .or_else(|| {
+            service
+                .uri
+                .as_ref()
+                .and_then(uri_region)
+                .map(Value::literal)
+        })
+        .unwrap_or_else(|| r.region());
+    let cx = Cx {
+        r,
+        stack,
+        region,
+        subtype: service.subtype.is_some(),
+    };
     match &service.operation {
-        ServiceOperation::Action(action) => {
-            let action = action
+        ServiceOperation::Action(operation) => {
+            let operation = operation
                 .split(['&', '?', '/'])
                 .next()
                 .filter(|a| !a.is_empty())?;
-            let prefix = iam_prefix(&service.service);
-            let resource = cx.named_resource(&service.service, action, &input);
-            Some(ServiceRequest {
-                action: format!("{prefix}:{action}"),
-                resource,
-            })
+            let action = iam_action(&service.service, operation)?;
+            let name = action.split_once(':').map_or(operation, |(_, name)| name);
+            let resource = cx.named_resource(&service.service, name, &input);
+            Some(ServiceRequest { action, resource })
         }
         ServiceOperation::Path(_) => {
             let path = service.uri.as_ref().and_then(resolved_path)?;
@@ -85,6 +104,45 @@ fn iam_prefix(service: &str) -> &str {
         "monitoring" => "cloudwatch",
         other => other,
     }
+}
+
+/// The IAM action that authorizes API operation `operation` of `service`: the same name but for
+/// batch operations authorized by their single action (`SendMessageBatch` → `sqs:SendMessage`);
+/// `None` for operations authorized by other actions per item or statement (DynamoDB transactions
+/// and PartiQL), which iamlint does not check.
+fn iam_action(service: &str, operation: &str) -> Option<String> {
+    let prefix = iam_prefix(service);
+    let action = match (prefix, operation) {
+        ("sqs", "SendMessageBatch") => "SendMessage",
+        ("sqs", "DeleteMessageBatch") => "DeleteMessage",
+        ("sqs", "ChangeMessageVisibilityBatch") => "ChangeMessageVisibility",
+        ("sns", "PublishBatch") => "Publish",
+        (
+            "dynamodb",
+            "TransactWriteItems"
+            | "TransactGetItems"
+            | "ExecuteStatement"
+            | "BatchExecuteStatement"
+            | "ExecuteTransaction",
+        ) => return None,
+        (_, other) => other,
+    };
+    Some(format!("{prefix}:{action}"))
+}
+
+/// The literal region of `arn:{partition}:apigateway:{region}:…`: API Gateway calls the service
+/// there. `None` when it is not literal (`${AWS::Region}`: the deployment's).
+fn uri_region(uri: &Value) -> Option<String> {
+    let uri = match uri.strings()?.as_slice() {
+        [one] => (*one).clone(),
+        _ => return None,
+    };
+    let Some(Part::Literal(first)) = uri.parts().first() else {
+        return None;
+    };
+    let (_, rest) = first.split_once(":apigateway:")?;
+    let (region, _) = rest.split_once(':')?;
+    (!region.is_empty()).then(|| region.to_string())
 }
 
 /// The request parameters and templates of an integration, resolved.
@@ -126,7 +184,8 @@ impl RequestInput {
         }
     }
 
-    /// The first of `fields` the request names: a request parameter, else a field of a template.
+    /// The first of `fields` the request names: a request parameter, else a field of the templates
+    /// (every content type's: a field each names differently is every value it may have).
     fn field(&self, fields: &[&str]) -> Option<Field> {
         for field in fields {
             let parameter = self
@@ -137,21 +196,49 @@ impl RequestInput {
                 return Some(parameter_field(value));
             }
         }
-        for template in &self.templates {
-            let Some(strings) = template.strings() else {
-                continue;
-            };
-            for field in fields {
-                let found: Vec<Field> = strings
-                    .iter()
-                    .filter_map(|s| template_field(s, field))
-                    .collect();
-                if let Some(field) = one_field(found) {
-                    return Some(field);
-                }
+        for field in fields {
+            let found: Vec<Field> = self
+                .templates
+                .iter()
+                .filter_map(Value::strings)
+                .flatten()
+                .filter_map(|s| template_field(s, field))
+                .collect();
+            if let Some(field) = one_field(found) {
+                return Some(field);
             }
         }
         None
+    }
+
+    /// A field's value when the request names one literal text.
+    fn static_literal(&self, field: &str) -> Option<String> {
+        match self.field(&[field])? {
+            Field::Static(values) => match values.as_slice() {
+                [one] => one.as_literal().map(str::to_string),
+                _ => None,
+            },
+            Field::RunTime(_) => None,
+        }
+    }
+
+    /// Whether the client's body may reach the service as it is: no template (passthrough), or a
+    /// template that inserts the body or a part of it outside a string (`$input.body`,
+    /// `"Entries": $input.json('$.Entries')`).
+    fn passes_body_through(&self) -> bool {
+        if self.templates.is_empty() {
+            return true;
+        }
+        self.templates.iter().any(|t| {
+            t.strings().is_none_or(|strings| {
+                strings.iter().any(|s| {
+                    let text = s.to_string();
+                    text.contains("$input.body")
+                        || text.contains(": $input.json(")
+                        || text.contains(":$input.json(")
+                })
+            })
+        })
     }
 }
 
@@ -190,7 +277,7 @@ fn parameter_field(value: &Value) -> Field {
             .and_then(|rest| rest.strip_suffix("'"))
         {
             out.push(inner);
-        } else if text.starts_with('$')
+        } else if literal_text(s).contains('$')
             || text.starts_with("method.request.")
             || text.starts_with("context.")
             || text.starts_with("stageVariables.")
@@ -201,6 +288,17 @@ fn parameter_field(value: &Value) -> Field {
         }
     }
     Field::Static(out)
+}
+
+/// The literal parts of `s` (a symbol displays as `${…}`, which is not the request's `$`).
+fn literal_text(s: &SymStr) -> String {
+    s.parts()
+        .iter()
+        .filter_map(|p| match p {
+            Part::Literal(text) => Some(text.as_str()),
+            Part::Symbol(_) => None,
+        })
+        .collect()
 }
 
 /// A character or a symbol of a resolved string, to scan request templates.
@@ -246,7 +344,7 @@ fn starts_with_at(haystack: &[Atom<'_>], at: usize, needle: &str) -> bool {
 /// The value of `field` in a request template: a JSON member `"field": "value"` or a form field
 /// `field=value` (also `field=$util.urlEncode('value')`); the first occurrence.
 fn template_field(template: &SymStr, field: &str) -> Option<Field> {
-    let text = atoms(template);
+    let text = without_velocity_comments(atoms(template));
     let quoted = format!("\"{field}\"");
     let form = format!("{field}=");
     for at in 0..text.len() {
@@ -271,6 +369,31 @@ fn template_field(template: &SymStr, field: &str) -> Option<Field> {
         }
     }
     None
+}
+
+/// The template without Velocity comments (`## …` to the end of the line, `#* … *#`), in one pass.
+fn without_velocity_comments(text: Vec<Atom<'_>>) -> Vec<Atom<'_>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(atom) = text.get(i) {
+        if starts_with_at(&text, i, "##") {
+            while !matches!(text.get(i), None | Some(Atom::Char('\n'))) {
+                i += 1;
+            }
+            continue;
+        }
+        if starts_with_at(&text, i, "#*") {
+            i += 2;
+            while text.get(i).is_some() && !starts_with_at(&text, i, "*#") {
+                i += 1;
+            }
+            i += 2;
+            continue;
+        }
+        out.push(*atom);
+        i += 1;
+    }
+    out
 }
 
 /// A JSON value at `at`: a string is static unless it holds Velocity (`$…`); anything else
@@ -405,9 +528,34 @@ fn has_placeholder(segment: &[Atom<'_>]) -> bool {
     segment.contains(&Atom::Char('{'))
 }
 
+/// The DynamoDB index a query names.
+enum Index {
+    /// `/index/{name}`.
+    Named(String),
+    /// The request decides it.
+    Any,
+}
+
+impl Index {
+    /// The ARN's suffix as a policy writes it.
+    fn text(&self) -> &str {
+        match self {
+            Index::Named(suffix) => suffix,
+            Index::Any => "/index/*",
+        }
+    }
+}
+
+/// Most resources of a kind compared by value to name the resource a call acts on.
+const MAX_NAME_SCAN: usize = 64;
+
 struct Cx<'a, 'd> {
     r: &'a Resolver<'d>,
     stack: StackId,
+    /// The region API Gateway calls the service in.
+    region: Value,
+    /// An HTTP API subtype: its parameters are the whole request (no body passes through).
+    subtype: bool,
 }
 
 /// How a service names the resource an action acts on.
@@ -517,10 +665,15 @@ impl Cx<'_, '_> {
                 within: self.any_named(kind),
                 why: format!("it is computed when the request runs (`{text}`)"),
             },
-            None if service == "events" => {
+            // Without `EventBusName` the default bus, unless the client's body may name one.
+            None if service == "events" && (self.subtype || !input.passes_body_through()) => {
                 let default = vec![SymStr::literal("default")];
                 self.named(kind, service, action, &default, input)
             }
+            None if service == "events" => ServiceResource::Unknown {
+                within: self.any_named(kind),
+                why: "the client's request body may name the event bus".to_string(),
+            },
             None => ServiceResource::Unknown {
                 within: None,
                 why: format!(
@@ -550,48 +703,62 @@ impl Cx<'_, '_> {
         else {
             return ServiceResource::Unknown {
                 within: None,
-                why: "the queue URL is not of the form https://sqs.{region}.amazonaws.com/{account}/{name}"
-                    .to_string(),
+                why: match kind.form {
+                    NameForm::QueueUrl => "the queue URL is not of the form https://sqs.{region}.amazonaws.com/{account}/{name}".to_string(),
+                    _ => "its ARN cannot be built from the value the request names".to_string(),
+                },
             };
         };
         // A DynamoDB query on an index is authorized on the index.
         let index = (service == "dynamodb" && matches!(action, "Query" | "Scan"))
             .then(|| input.field(&["IndexName"]))
             .flatten();
+        // The index's name, or `*` when the request decides it.
         let index_suffix = match &index {
             Some(Field::Static(names)) if names.len() == 1 => {
-                names.first().map(|n| format!("/index/{n}"))
+                names.first().map(|n| Index::Named(format!("/index/{n}")))
             }
-            Some(_) => Some("/index/*".to_string()),
+            Some(_) => Some(Index::Any),
             None => None,
         };
-        let logical_id = match arns.as_slice() {
-            [arn] => self.resource_named(kind, arn),
+        let logical_ids: Vec<Option<String>> = arns
+            .iter()
+            .map(|arn| self.resource_named(kind, arn))
+            .collect();
+        let logical_id = match logical_ids.as_slice() {
+            [one] => one.clone(),
             _ => None,
         };
         let mut targets: Vec<Target> = arns.iter().map(Target::from_sym_str).collect();
-        if let Some(suffix) = &index_suffix {
-            for target in &mut targets {
-                if suffix == "/index/*" {
+        for target in &mut targets {
+            match &index_suffix {
+                Some(Index::Named(suffix)) => target.push(TargetPart::Literal(suffix.clone())),
+                Some(Index::Any) => {
                     target.push(TargetPart::Literal("/index/".to_string()));
                     target.push(TargetPart::AnySegment);
-                } else {
-                    target.push(TargetPart::Literal(suffix.clone()));
                 }
+                None => {}
             }
         }
-        let written = match (&logical_id, kind.form, &index_suffix) {
-            (Some(id), NameForm::Arn, None) => format!("!Ref {id}"),
-            (Some(id), _, None) => format!("!GetAtt {id}.Arn"),
-            (Some(id), _, Some(suffix)) => format!("!Sub ${{{id}.Arn}}{suffix}"),
-            (None, _, suffix) => {
-                let text = arns
-                    .iter()
-                    .map(ToString::to_string)
+        let suffix = index_suffix.as_ref().map_or("", Index::text);
+        let entry = |arn: &SymStr, id: &Option<String>, quote: bool| match (id, kind.form) {
+            (Some(id), NameForm::Arn) if suffix.is_empty() => format!("!Ref {id}"),
+            (Some(id), _) if suffix.is_empty() => format!("!GetAtt {id}.Arn"),
+            (Some(id), _) => format!("!Sub ${{{id}.Arn}}{suffix}"),
+            (None, _) if quote => written_sub(&format!("'{arn}{suffix}'")),
+            (None, _) => written_sub(&format!("{arn}{suffix}")),
+        };
+        let written = match (arns.as_slice(), logical_ids.as_slice()) {
+            ([arn], [id]) => entry(arn, id, false),
+            // Several ARNs (a condition decides): a list, one entry each.
+            _ => format!(
+                "[{}]",
+                arns.iter()
+                    .zip(&logical_ids)
+                    .map(|(arn, id)| entry(arn, id, true))
                     .collect::<Vec<_>>()
-                    .join(" | ");
-                written_sub(&format!("{text}{}", suffix.as_deref().unwrap_or("")))
-            }
+                    .join(", ")
+            ),
         };
         ServiceResource::Named {
             targets,
@@ -600,13 +767,28 @@ impl Cx<'_, '_> {
         }
     }
 
+    /// `arn:{partition}:{service}:{region}:{account}:{prefix}{resource}` in the call's region.
+    fn regional_arn(&self, service: &str, resource: Value, prefix: &str) -> Value {
+        if self.region == self.r.region() {
+            return regional_arn(self.r, service, resource, prefix);
+        }
+        Value::concat(vec![
+            Value::literal(format!("arn:{}:{service}:", self.r.config().partition)),
+            self.region.clone(),
+            Value::literal(":"),
+            self.r.account_id(),
+            Value::literal(format!(":{prefix}")),
+            resource,
+        ])
+    }
+
     /// Any resource of a kind named by name, in the deployment's region and account
     /// (`arn:…:stream/{name}`); none for a kind named by ARN or URL, which may be anywhere.
     fn any_named(&self, kind: &ResourceKind) -> Option<Target> {
         let NameForm::Name { service, prefix } = kind.form else {
             return None;
         };
-        let arn = regional_arn(self.r, service, Value::literal(""), prefix);
+        let arn = self.regional_arn(service, Value::literal(""), prefix);
         Some(Target::from_sym_str(arn.as_str()?).with(named_by_request()))
     }
 
@@ -617,7 +799,7 @@ impl Cx<'_, '_> {
             NameForm::Arn => Value::Str(value.clone()),
             NameForm::Name { .. } if is_arn => Value::Str(value.clone()),
             NameForm::Name { service, prefix } => {
-                regional_arn(self.r, service, Value::Str(value.clone()), prefix)
+                self.regional_arn(service, Value::Str(value.clone()), prefix)
             }
             NameForm::QueueUrl => self.queue_arn(value),
         }
@@ -653,18 +835,46 @@ impl Cx<'_, '_> {
 
     /// The resource of the stack of one of `kind`'s types whose ARN `arn` surely is.
     fn resource_named(&self, kind: &ResourceKind, arn: &SymStr) -> Option<String> {
+        self.find_resource(kind.types, arn, |id| match kind.form {
+            NameForm::Arn => self.r.reference(self.stack, id),
+            _ => self.r.attribute(self.stack, id, "Arn"),
+        })
+    }
+
+    /// The resource of one of `types` whose `own` value (its ARN, its name) surely is `value`: first
+    /// those whose logical id the value's symbols name, then, for a value of plain text, at most
+    /// [`MAX_NAME_SCAN`] others (the name only shapes messages, so the search stays linear in routes).
+    fn find_resource(
+        &self,
+        types: &[&str],
+        value: &SymStr,
+        own: impl Fn(&str) -> Value,
+    ) -> Option<String> {
         let template = self.r.template(self.stack)?;
-        let arn = Value::Str(arn.clone());
-        kind.types
+        let wanted = Value::Str(value.clone());
+        let is = |id: &str| {
+            template
+                .resource(id)
+                .is_some_and(|r| types.contains(&r.type_name()))
+                && own(id).equals(&wanted) == Some(true)
+        };
+        let named = value.symbols().find_map(|symbol| match symbol {
+            Symbol::PhysicalId {
+                stack, logical_id, ..
+            }
+            | Symbol::Attribute {
+                stack, logical_id, ..
+            } if *stack == self.stack && is(logical_id) => Some(logical_id.to_string()),
+            _ => None,
+        });
+        if named.is_some() {
+            return named;
+        }
+        types
             .iter()
             .flat_map(|t| template.resources_of_type(t))
-            .find(|resource| {
-                let own = match kind.form {
-                    NameForm::Arn => self.r.reference(self.stack, &resource.logical_id),
-                    _ => self.r.attribute(self.stack, &resource.logical_id, "Arn"),
-                };
-                own.equals(&arn) == Some(true)
-            })
+            .take(MAX_NAME_SCAN)
+            .find(|resource| is(&resource.logical_id))
             .map(|resource| resource.logical_id.clone())
     }
 
@@ -674,7 +884,8 @@ impl Cx<'_, '_> {
         service: &ServiceIntegration,
         path: &ResolvedPath,
     ) -> Option<ServiceRequest> {
-        let method = service.http_method.as_deref().unwrap_or("GET");
+        // An unknown method is an unknown action.
+        let method = service.http_method.as_deref()?;
         let mut parts = segments(&path.path);
         // `{bucket}.s3:path/{key}`: the bucket is the subdomain.
         let label = atoms(&path.label);
@@ -747,36 +958,27 @@ impl Cx<'_, '_> {
     }
 
     fn bucket_named(&self, name: &SymStr) -> Option<String> {
-        let template = self.r.template(self.stack)?;
-        let name = Value::Str(name.clone());
-        template
-            .resources_of_type("AWS::S3::Bucket")
-            .find(|b| self.r.reference(self.stack, &b.logical_id).equals(&name) == Some(true))
-            .map(|b| b.logical_id.clone())
+        self.find_resource(&["AWS::S3::Bucket"], name, |id| {
+            self.r.reference(self.stack, id)
+        })
     }
 
     /// `sqs:path/{account}/{queue}` with the action the request names.
     fn sqs_request(&self, path: &SymStr, input: &RequestInput) -> Option<ServiceRequest> {
-        let action = match input.field(&["Action"]) {
-            Some(Field::Static(values)) => match values.as_slice() {
-                [one] => one.as_literal()?.to_string(),
-                _ => return None,
-            },
-            _ => match input.field(&["X-Amz-Target"]) {
-                Some(Field::Static(values)) => values
-                    .first()?
-                    .as_literal()?
-                    .strip_prefix("AmazonSQS.")?
-                    .to_string(),
-                _ => return None,
-            },
+        let operation = match input.static_literal("Action") {
+            Some(action) => action,
+            None => input
+                .static_literal("X-Amz-Target")?
+                .strip_prefix("AmazonSQS.")?
+                .to_string(),
         };
+        let action = iam_action("sqs", &operation)?;
         let parts = segments(path);
         let resource = match parts.as_slice() {
             [account, queue] if !has_placeholder(account) && !has_placeholder(queue) => {
                 let arn = Value::concat(vec![
                     Value::literal(format!("arn:{}:sqs:", self.r.config().partition)),
-                    self.r.region(),
+                    self.region.clone(),
                     Value::literal(":"),
                     Value::Str(sym_str(account)),
                     Value::literal(":"),
@@ -800,15 +1002,16 @@ impl Cx<'_, '_> {
                     },
                 }
             }
+            [_, _] => ServiceResource::Unknown {
+                within: None,
+                why: "the request names the queue at run time".to_string(),
+            },
             _ => ServiceResource::Unknown {
                 within: None,
-                why: "the URI's path is not `{account}/{queue}` as written text".to_string(),
+                why: "the URI's path is not `{account}/{queue}`".to_string(),
             },
         };
-        Some(ServiceRequest {
-            action: format!("sqs:{action}"),
-            resource,
-        })
+        Some(ServiceRequest { action, resource })
     }
 
     /// `runtime.sagemaker:path/endpoints/{name}/invocations` → `sagemaker:InvokeEndpoint`.
@@ -823,7 +1026,7 @@ impl Cx<'_, '_> {
             return None;
         }
         let resource = if has_placeholder(name) {
-            let any = regional_arn(self.r, "sagemaker", Value::literal(""), "endpoint/");
+            let any = self.regional_arn("sagemaker", Value::literal(""), "endpoint/");
             ServiceResource::Unknown {
                 within: any
                     .as_str()
@@ -831,12 +1034,22 @@ impl Cx<'_, '_> {
                 why: "the request names the endpoint at run time".to_string(),
             }
         } else {
-            let arn = regional_arn(self.r, "sagemaker", Value::Str(sym_str(name)), "endpoint/");
+            // SageMaker writes resource names into ARNs in lower case; a name written otherwise is
+            // also tried as written, so that only a grant matching both is definite.
+            let written_name = sym_str(name);
+            let lower = lowercase(&written_name);
+            let arn = self.regional_arn("sagemaker", Value::Str(lower.clone()), "endpoint/");
+            let as_written =
+                self.regional_arn("sagemaker", Value::Str(written_name.clone()), "endpoint/");
             match arn.as_str() {
                 Some(arn) => {
-                    let logical_id = self.endpoint_named(&sym_str(name));
+                    let logical_id = self.endpoint_named(&written_name);
+                    let mut targets = vec![Target::from_sym_str(arn)];
+                    if let Some(other) = as_written.as_str().filter(|_| lower != written_name) {
+                        targets.push(Target::from_sym_str(other));
+                    }
                     ServiceResource::Named {
-                        targets: vec![Target::from_sym_str(arn)],
+                        targets,
                         written: match &logical_id {
                             Some(id) => format!("!Ref {id}"),
                             None => written_sub(&arn.to_string()),
@@ -857,18 +1070,22 @@ impl Cx<'_, '_> {
     }
 
     fn endpoint_named(&self, name: &SymStr) -> Option<String> {
-        let template = self.r.template(self.stack)?;
-        let name = Value::Str(name.clone());
-        template
-            .resources_of_type("AWS::SageMaker::Endpoint")
-            .find(|e| {
-                self.r
-                    .attribute(self.stack, &e.logical_id, "EndpointName")
-                    .equals(&name)
-                    == Some(true)
-            })
-            .map(|e| e.logical_id.clone())
+        self.find_resource(&["AWS::SageMaker::Endpoint"], name, |id| {
+            self.r.attribute(self.stack, id, "EndpointName")
+        })
     }
+}
+
+/// The literal text of `s` in lower case (symbols kept).
+fn lowercase(s: &SymStr) -> SymStr {
+    let mut out = SymStr::default();
+    for part in s.parts() {
+        match part {
+            Part::Literal(text) => out.push_literal(&text.to_lowercase()),
+            Part::Symbol(symbol) => out.push_symbol(symbol.clone()),
+        }
+    }
+    out
 }
 
 /// A bucket segment for a help text: `{bucket}` placeholders as `*`.
