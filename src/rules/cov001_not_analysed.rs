@@ -81,7 +81,7 @@ fn help(gap: Gap) -> &'static str {
 fn nested_stack_help(kind: NotReadKind) -> &'static str {
     match kind {
         NotReadKind::Remote => {
-            "iamlint reads local files only: keep the child template next to its parent (`TemplateURL: ./child.yaml`, SAM `Location: ./child.yaml`) and let `sam deploy` or `aws cloudformation package` upload it, or check the child template on its own (its parameters then take their `Default` or `--param` values)"
+            "iamlint reads local files only: keep a child template of your own next to its parent (`TemplateURL: ./child.yaml`, SAM `Location: ./child.yaml`) and let `sam deploy` or `aws cloudformation package` upload it; else check the child template on its own (for a Serverless Application Repository application, its published template)"
         }
         NotReadKind::Unreadable => {
             "write the template location as a literal local path (`TemplateURL: ./child.yaml`), or check the child template on its own"
