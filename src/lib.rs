@@ -140,7 +140,11 @@ pub fn build_deployment_with(
     }
     let canonical = roots
         .iter()
-        .map(|(file, _)| sources.get(*file).and_then(|f| files.canonical(f.path()).ok()))
+        .map(|(file, _)| {
+            sources
+                .get(*file)
+                .and_then(|f| files.canonical(f.path()).ok())
+        })
         .collect();
     let mut templates: Vec<Template> = roots
         .into_iter()

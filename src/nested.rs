@@ -28,9 +28,9 @@ use std::path::{Path, PathBuf};
 use crate::definitions::{NotReadKind, Unread};
 use crate::load::file::{FileSource, normalize};
 use crate::load::{self, LoadError, Node};
-use crate::resolve::StackId;
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 use crate::template::{Resource, Template};
+use crate::value::StackId;
 
 /// Deepest chain of stacks nesting the next one (the root stack is depth 0).
 pub const MAX_NESTING_DEPTH: usize = 8;
@@ -450,7 +450,11 @@ mod tests {
         let sar = "Resources:\n  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x, SemanticVersion: 1.0.0}\n";
         let (nesting, _, _) = nest(sar, &[]);
         assert_eq!(nesting.unread[0].kind, NotReadKind::Remote);
-        assert!(nesting.unread[0].why.contains("Serverless Application Repository"));
+        assert!(
+            nesting.unread[0]
+                .why
+                .contains("Serverless Application Repository")
+        );
         let (nesting, _, _) = nest(&stack("./missing.yaml"), &[]);
         assert_eq!(nesting.unread[0].kind, NotReadKind::MissingFile);
     }
@@ -468,7 +472,9 @@ mod tests {
         assert_eq!(nesting.unread[0].stack, 1);
         // A chain of 10 files: the 9th nesting is refused.
         let names: Vec<String> = (0..10).map(|i| format!("app/c{i}.yaml")).collect();
-        let bodies: Vec<String> = (0..10).map(|i| stack(&format!("./c{}.yaml", i + 1))).collect();
+        let bodies: Vec<String> = (0..10)
+            .map(|i| stack(&format!("./c{}.yaml", i + 1)))
+            .collect();
         let files: Vec<(&str, &str)> = names
             .iter()
             .zip(&bodies)

@@ -84,7 +84,10 @@ fn a_child_parameter_is_what_the_parent_passes_resolved_in_the_parent() {
     // Control: the child on its own takes its Default and leaves QueueArn a symbol.
     let alone = deployment(CHILD, &[]);
     let described = output(&alone, 0, "Described");
-    assert!(described.contains("dev") && !described.contains("orders"), "{described}");
+    assert!(
+        described.contains("dev") && !described.contains("orders"),
+        "{described}"
+    );
 }
 
 #[test]

@@ -100,21 +100,15 @@ pub fn not_analysed(
             related: unread.related,
         })
         .collect();
-    out.extend(
-        deployment
-            .nesting
-            .unread
-            .iter()
-            .map(|unread| NotAnalysed {
-                stack: unread.stack,
-                resource: Some(unread.resource.clone()),
-                location: unread.location,
-                what: unread.what.clone(),
-                why: unread.why.clone(),
-                gap: Gap::NestedStack(unread.kind),
-                related: unread.related,
-            }),
-    );
+    out.extend(deployment.nesting.unread.iter().map(|unread| NotAnalysed {
+        stack: unread.stack,
+        resource: Some(unread.resource.clone()),
+        location: unread.location,
+        what: unread.what.clone(),
+        why: unread.why.clone(),
+        gap: Gap::NestedStack(unread.kind),
+        related: unread.related,
+    }));
     for (stack, template) in deployment.templates.iter().enumerate() {
         for resource in &template.resources {
             let at = |span: Span| Location {

@@ -1,7 +1,8 @@
-//! REF001 `undefined-reference`: a reference names nothing the template defines. See
-//! rules/REF001-undefined-reference.md.
+//! REF001 `undefined-reference`: a reference names nothing the template defines (or an output its
+//! nested stack does not define). See rules/REF001-undefined-reference.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::deployment::Deployment;
 use crate::references::{RefKind, Reference, edit_distance};
 use crate::source::Location;
 use crate::template::Template;
@@ -35,6 +36,7 @@ impl Rule for UndefinedReference {
             let mut suggestions = 0;
             for reference in input.deployment.references(stack) {
                 let Some(what) = undefined(template, reference) else {
+                    missing_nested_output(input.deployment, stack, reference, cx);
                     continue;
                 };
                 if !candidate_lists
@@ -85,6 +87,52 @@ impl Rule for UndefinedReference {
             }
         }
     }
+}
+
+/// `!GetAtt Child.Outputs.Name` where the nested stack `Child` is read and defines no output `Name`:
+/// CloudFormation fails the stack operation.
+fn missing_nested_output(
+    deployment: &Deployment,
+    stack: usize,
+    reference: &Reference,
+    cx: &mut RuleContext,
+) {
+    let Some(output) = reference
+        .attribute
+        .as_deref()
+        .and_then(|a| a.strip_prefix("Outputs."))
+    else {
+        return;
+    };
+    let Some(child) = deployment.nesting.child(stack, &reference.target) else {
+        return;
+    };
+    let (Some(parent), Some(template)) = (deployment.template(stack), deployment.template(child))
+    else {
+        return;
+    };
+    if template.outputs.iter().any(|o| o.name == output) {
+        return;
+    }
+    let child_name = deployment.stack_name(child);
+    let names: Vec<&str> = template.outputs.iter().map(|o| o.name.as_str()).collect();
+    let help = match closest(output, &names) {
+        Some(name) => format!("did you mean `{name}`?"),
+        None => format!("add the output `{output}` to {child_name}, or fix the name"),
+    };
+    cx.report(
+        Location {
+            file: parent.file,
+            span: reference.span,
+        },
+        format!(
+            "{} names `{}.Outputs.{output}`, but the nested stack {child_name} has no output `{output}`: CloudFormation fails the stack operation",
+            reference.kind.label(),
+            reference.target
+        ),
+    )
+    .help(help)
+    .resource(reference.owner.resource());
 }
 
 fn display_target(reference: &Reference) -> String {
