@@ -216,8 +216,8 @@ impl Loader<'_> {
         }
         let template = match self.read(&path) {
             Ok(template) => template,
-            Err((why, related)) => {
-                self.unread(site, value.span, NotReadKind::InvalidFile, why, related);
+            Err((kind, why, related)) => {
+                self.unread(site, value.span, kind, why, related);
                 return None;
             }
         };
@@ -234,6 +234,14 @@ impl Loader<'_> {
         value: &'v Node,
     ) -> Result<&'v str, (NotReadKind, String)> {
         if let Some(text) = value.as_str() {
+            if text.contains("{{resolve:") {
+                return Err((
+                    NotReadKind::Unreadable,
+                    format!(
+                        "its template location `{text}` is a dynamic reference, resolved only at deploy time"
+                    ),
+                ));
+            }
             if is_remote(text) {
                 return Err((
                     NotReadKind::Remote,
@@ -323,12 +331,12 @@ impl Loader<'_> {
     }
 
     /// Reads and parses a child template; its duplicate keys go to the load errors.
-    fn read(&mut self, path: &Path) -> Result<Template, (String, Option<Location>)> {
+    fn read(&mut self, path: &Path) -> Result<Template, (NotReadKind, String, Option<Location>)> {
         let shown = path.display().to_string();
-        let bytes = self
-            .files
-            .read(path)
-            .map_err(|e| (format!("`{shown}` cannot be read ({e})"), None))?;
+        let bytes = self.files.read(path).map_err(|e| {
+            let why = format!("`{shown}` cannot be read ({e})");
+            (NotReadKind::MissingFile, why, None)
+        })?;
         let (text, encoding_error) = load::decode(bytes);
         let is_json = path
             .extension()
@@ -351,7 +359,7 @@ impl Loader<'_> {
                 };
                 let why = format!("`{shown}` is not a readable template ({})", error.message);
                 self.load_errors.push((file, error));
-                Err((why, Some(related)))
+                Err((NotReadKind::InvalidFile, why, Some(related)))
             }
         }
     }
@@ -457,6 +465,14 @@ mod tests {
         );
         let (nesting, _, _) = nest(&stack("./missing.yaml"), &[]);
         assert_eq!(nesting.unread[0].kind, NotReadKind::MissingFile);
+        let (nesting, _, _) = nest(&stack("'{{resolve:ssm:/app/template-url}}'"), &[]);
+        assert_eq!(nesting.unread[0].kind, NotReadKind::Unreadable);
+        assert!(nesting.unread[0].why.contains("dynamic reference"));
+        let (nesting, templates, _) =
+            nest(&stack("./broken.yaml"), &[("app/broken.yaml", "a: [\n")]);
+        assert_eq!(templates.len(), 1);
+        assert_eq!(nesting.unread[0].kind, NotReadKind::InvalidFile);
+        assert!(nesting.unread[0].related.is_some());
     }
 
     #[test]
