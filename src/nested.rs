@@ -293,11 +293,18 @@ impl Loader<'_> {
             self.unread(site, location.span, NotReadKind::IncludeLoop, why, None);
             return;
         }
-        if self.nesting.parent(child).is_some() {
-            // Nested twice: one stack per file, with the parameters of its first parent.
+        if let Some(first) = self.nesting.parent(child) {
+            // Nested twice: one stack per file, analysed with the parameters of its first parent; its
+            // outputs still answer this resource's `!GetAtt`.
+            let why = format!(
+                "`{}` is analysed once, as the nested stack {} with the parameters it passes, not with the parameters passed here",
+                path.display(),
+                first.resource
+            );
             self.nesting
                 .children
                 .insert((site.stack, site.resource.to_string()), child);
+            self.unread(site, location.span, NotReadKind::AlreadyNested, why, None);
             return;
         }
         if let Err(why) = self.check_depth(site.stack) {
@@ -473,6 +480,21 @@ mod tests {
         assert_eq!(templates.len(), 1);
         assert_eq!(nesting.unread[0].kind, NotReadKind::InvalidFile);
         assert!(nesting.unread[0].related.is_some());
+    }
+
+    #[test]
+    fn a_template_nested_twice_is_one_stack_and_the_second_says_so() {
+        let twice = "Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./child.yaml}\n  B:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: child.yaml}\n";
+        let (nesting, templates, _) = nest(twice, &[("app/child.yaml", LEAF)]);
+        assert_eq!(templates.len(), 2);
+        assert_eq!(
+            (nesting.child(0, "A"), nesting.child(0, "B")),
+            (Some(1), Some(1))
+        );
+        assert_eq!(nesting.parent(1).unwrap().resource, "A");
+        assert_eq!(nesting.unread.len(), 1);
+        assert_eq!(nesting.unread[0].kind, NotReadKind::AlreadyNested);
+        assert_eq!(nesting.unread[0].resource, "B");
     }
 
     #[test]

@@ -54,6 +54,7 @@ impl Gap {
             Gap::NestedStack(NotReadKind::IncludeLoop | NotReadKind::NestedTransform) => {
                 "nested-stack-loop"
             }
+            Gap::NestedStack(NotReadKind::AlreadyNested) => "nested-stack-twice",
             Gap::WebSocketApi => "websocket-api",
             Gap::AppSyncIamApi => "appsync-iam-api",
             Gap::UnknownServiceAction => "unknown-service-action",

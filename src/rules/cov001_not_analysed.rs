@@ -58,6 +58,9 @@ fn help(gap: Gap) -> &'static str {
         Gap::Definition(NotReadKind::IncludeLoop) => {
             "make the chain of includes end in an OpenAPI document"
         }
+        Gap::Definition(NotReadKind::AlreadyNested) => {
+            nested_stack_help(NotReadKind::AlreadyNested)
+        }
         Gap::Definition(NotReadKind::NestedTransform) => {
             "write that part inline, or include the whole document from `DefinitionBody`/`Body`"
         }
@@ -92,6 +95,9 @@ fn nested_stack_help(kind: NotReadKind) -> &'static str {
         NotReadKind::InvalidFile => "fix the child template so that it is a YAML or JSON mapping",
         NotReadKind::IncludeLoop | NotReadKind::NestedTransform => {
             "make the nesting end: a stack cannot nest itself or a stack above it, and iamlint follows at most 8 levels"
+        }
+        NotReadKind::AlreadyNested => {
+            "check the template with this stack's parameters too: run iamlint on the child alone with `--param NAME=VALUE` for each value this resource passes"
         }
     }
 }
