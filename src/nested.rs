@@ -115,10 +115,18 @@ pub fn load(
     files: &dyn FileSource,
     load_errors: &mut Vec<(FileId, LoadError)>,
 ) -> Nesting {
+    let mut by_path = HashMap::new();
+    for (stack, path) in canonical.into_iter().enumerate() {
+        if let Some(path) = path {
+            // The first template of a path (a file named twice is two stacks, as before).
+            by_path.entry(path).or_insert(stack);
+        }
+    }
     let mut loader = Loader {
         sources,
         files,
-        canonical,
+        by_path,
+        failed: HashMap::new(),
         load_errors,
         nesting: Nesting::default(),
     };
@@ -168,11 +176,16 @@ impl Site<'_> {
     }
 }
 
+/// Why a child template is not read, and the parse error when there is one.
+type ReadFailure = (NotReadKind, String, Option<Location>);
+
 struct Loader<'l> {
     sources: &'l mut SourceMap,
     files: &'l dyn FileSource,
-    /// Per stack, its canonical path when known.
-    canonical: Vec<Option<PathBuf>>,
+    /// The stack of each canonical path known.
+    by_path: HashMap<PathBuf, StackId>,
+    /// Child templates that could not be read, by canonical path: each is read (and reported) once.
+    failed: HashMap<PathBuf, ReadFailure>,
     load_errors: &'l mut Vec<(FileId, LoadError)>,
     nesting: Nesting,
 }
@@ -206,7 +219,7 @@ impl Loader<'_> {
                 return None;
             }
         };
-        if let Some(child) = self.known(&canonical) {
+        if let Some(child) = self.by_path.get(&canonical).copied() {
             self.link_known(site, child, location, &path);
             return None;
         }
@@ -214,15 +227,20 @@ impl Loader<'_> {
             self.unread(site, value.span, NotReadKind::IncludeLoop, why, None);
             return None;
         }
-        let template = match self.read(&path) {
+        let read = match self.failed.get(&canonical) {
+            Some(failure) => Err(failure.clone()),
+            None => self.read(&path),
+        };
+        let template = match read {
             Ok(template) => template,
-            Err((kind, why, related)) => {
+            Err(failure) => {
+                self.failed.insert(canonical, failure.clone());
+                let (kind, why, related) = failure;
                 self.unread(site, value.span, kind, why, related);
                 return None;
             }
         };
-        self.canonical.resize(next, None);
-        self.canonical.push(Some(canonical));
+        self.by_path.insert(canonical, next);
         self.link(site, next, location);
         Some(template)
     }
@@ -275,12 +293,6 @@ impl Loader<'_> {
                 value.kind_name()
             ),
         ))
-    }
-
-    fn known(&self, canonical: &Path) -> Option<StackId> {
-        self.canonical
-            .iter()
-            .position(|c| c.as_deref() == Some(canonical))
     }
 
     /// A child that is already a stack (found by discovery, or nested by another resource).
@@ -338,7 +350,7 @@ impl Loader<'_> {
     }
 
     /// Reads and parses a child template; its duplicate keys go to the load errors.
-    fn read(&mut self, path: &Path) -> Result<Template, (NotReadKind, String, Option<Location>)> {
+    fn read(&mut self, path: &Path) -> Result<Template, ReadFailure> {
         let shown = path.display().to_string();
         let bytes = self.files.read(path).map_err(|e| {
             let why = format!("`{shown}` cannot be read ({e})");
@@ -480,6 +492,27 @@ mod tests {
         assert_eq!(templates.len(), 1);
         assert_eq!(nesting.unread[0].kind, NotReadKind::InvalidFile);
         assert!(nesting.unread[0].related.is_some());
+        // Named twice, read and reported once (one parse error), noted at both places.
+        let twice = "Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: broken.yaml}\n  B:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./broken.yaml}\n";
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new("app/template.yaml", twice.to_string()));
+        let mut templates = vec![Template::new(
+            file,
+            load::parse_template(twice, false).unwrap(),
+        )];
+        let mut errors = Vec::new();
+        let files = MemoryFiles::new(&[("app/broken.yaml", "a: [\n")]);
+        let nesting = load(
+            &mut sources,
+            &mut templates,
+            vec![None],
+            &files,
+            &mut errors,
+        );
+        assert_eq!(
+            (nesting.unread.len(), errors.len(), sources.len()),
+            (2, 1, 2)
+        );
     }
 
     #[test]
