@@ -15,13 +15,16 @@ use iamlint::resolve::ResolveConfig;
 use iamlint::{Input, build_deployment_with};
 
 fn deployment(parent: &str, files: &[(&str, &str)]) -> Deployment {
+    deployment_with(parent, files, &ResolveConfig::default())
+}
+
+fn deployment_with(parent: &str, files: &[(&str, &str)], config: &ResolveConfig) -> Deployment {
     let inputs = vec![Input {
         path: "app/template.yaml".into(),
         bytes: parent.as_bytes().to_vec(),
         explicit: true,
     }];
-    let (deployment, errors) =
-        build_deployment_with(inputs, &ResolveConfig::default(), &MemoryFiles::new(files));
+    let (deployment, errors) = build_deployment_with(inputs, config, &MemoryFiles::new(files));
     assert!(errors.is_empty(), "{errors:?}");
     deployment
 }
@@ -80,6 +83,14 @@ fn a_child_parameter_is_what_the_parent_passes_resolved_in_the_parent() {
     assert!(described.contains("prd:arn:aws:sqs:"), "{described}");
     assert!(described.contains("orders-prd"), "{described}");
     // Not passed: the child's Default (a list parameter split as usual).
+    assert!(output(&d, 1, "ZoneCount").contains("\"b\""));
+    // `--param` values are for the top-level stack: the parent's value still wins in the child, and a
+    // parameter the parent does not pass keeps the child's Default.
+    let mut config = ResolveConfig::default();
+    config.parameters.insert("Stage".into(), "cli".into());
+    config.parameters.insert("Zones".into(), "x,y".into());
+    let d = deployment_with(PARENT, &[("app/child.yaml", CHILD)], &config);
+    assert!(output(&d, 1, "Described").contains("prd:"));
     assert!(output(&d, 1, "ZoneCount").contains("\"b\""));
     // Control: the child on its own takes its Default and leaves QueueArn a symbol.
     let alone = deployment(CHILD, &[]);
@@ -161,4 +172,22 @@ fn nested_stack_findings_in_human_output() {
     let run = iamlint(&["check", "fixtures/COV001/bad-nested-stacks.yaml"]);
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("nested_unread_human", run.stdout);
+}
+
+#[test]
+fn a_nesting_loop_is_one_note_whichever_file_is_named() {
+    for paths in [
+        vec!["fixtures/nested/loop"],
+        vec!["fixtures/nested/loop/a.yaml"],
+        vec!["fixtures/nested/loop/b.yaml"],
+    ] {
+        let (json, code) = check_json(&paths);
+        assert_eq!(code, 0, "{paths:?}");
+        let found = locations(&json);
+        assert_eq!(found.len(), 1, "{paths:?}: {found:?}");
+        assert_eq!(found[0].0, "COV001");
+        assert_eq!(json["summary"]["files"], 2, "{paths:?}");
+        let message = json["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains("nesting loop"), "{message}");
+    }
 }
