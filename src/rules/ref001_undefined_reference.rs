@@ -1,5 +1,5 @@
-//! REF001 `undefined-reference`: a reference names nothing the template defines (or an output its
-//! nested stack does not define). See rules/REF001-undefined-reference.md.
+//! REF001 `undefined-reference`: a reference names nothing the template defines (or an output or a
+//! parameter its nested stack does not define). See rules/REF001-undefined-reference.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::deployment::Deployment;
@@ -32,6 +32,7 @@ impl Rule for UndefinedReference {
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         for (stack, template) in input.deployment.templates.iter().enumerate() {
+            undeclared_nested_parameters(input.deployment, stack, cx);
             let mut candidate_lists: Vec<(RefKind, Vec<&str>)> = Vec::new();
             let mut suggestions = 0;
             for reference in input.deployment.references(stack) {
@@ -85,6 +86,56 @@ impl Rule for UndefinedReference {
                 .help(help)
                 .resource(reference.owner.resource());
             }
+        }
+    }
+}
+
+/// A name in the `Parameters` of a nested stack that is read, which the child template does not
+/// declare: CloudFormation fails the stack operation.
+fn undeclared_nested_parameters(deployment: &Deployment, stack: usize, cx: &mut RuleContext) {
+    let Some(parent) = deployment.template(stack) else {
+        return;
+    };
+    for resource in &parent.resources {
+        let Some(child) = deployment.nesting.child(stack, &resource.logical_id) else {
+            continue;
+        };
+        let passed = resource
+            .property("Parameters")
+            .filter(|p| p.as_intrinsic().is_none())
+            .and_then(|p| p.as_map());
+        let (Some(template), Some(passed)) = (deployment.template(child), passed) else {
+            continue;
+        };
+        let child_name = deployment.stack_name(child);
+        let names: Vec<&str> = template
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        for entry in passed.iter().take(MAX_CANDIDATES) {
+            let name = entry.key.text.as_str();
+            if template.parameter(name).is_some() {
+                continue;
+            }
+            let help = match closest(name, &names) {
+                Some(declared) => format!("did you mean `{declared}`?"),
+                None => {
+                    format!("declare the parameter `{name}` in {child_name}, or stop passing it")
+                }
+            };
+            cx.report(
+                Location {
+                    file: parent.file,
+                    span: entry.key.span,
+                },
+                format!(
+                    "{} passes the parameter `{name}` to the nested stack {child_name}, which declares no parameter of that name: CloudFormation fails the stack operation",
+                    resource.logical_id
+                ),
+            )
+            .help(help)
+            .resource(Some(resource.logical_id.as_str()));
         }
     }
 }
