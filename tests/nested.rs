@@ -191,3 +191,12 @@ fn a_nesting_loop_is_one_note_whichever_file_is_named() {
         assert!(message.contains("nesting loop"), "{message}");
     }
 }
+
+#[test]
+fn a_parameter_fed_by_the_childs_own_output_is_unknown_not_a_hang() {
+    let parent = "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n      Parameters:\n        Name: !GetAtt Child.Outputs.Echo\n";
+    let child = "Parameters:\n  Name: {Type: String}\nResources: {}\nOutputs:\n  Echo:\n    Value: !Sub '${Name}-x'\n";
+    let d = deployment(parent, &[("app/child.yaml", child)]);
+    let echo = output(&d, 1, "Echo");
+    assert!(echo.contains("circular"), "{echo}");
+}
