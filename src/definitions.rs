@@ -50,6 +50,8 @@ pub enum NotReadKind {
     IncludeLoop,
     /// A `Fn::Transform` inside a definition that is read.
     NestedTransform,
+    /// A nested stack whose template another nested stack already reads (nested stacks only).
+    AlreadyNested,
 }
 
 impl NotReadKind {
@@ -62,6 +64,7 @@ impl NotReadKind {
             NotReadKind::InvalidFile => "invalid-file",
             NotReadKind::IncludeLoop => "include-loop",
             NotReadKind::NestedTransform => "nested-transform",
+            NotReadKind::AlreadyNested => "already-nested",
         }
     }
 }

@@ -4,13 +4,16 @@
 //! and builds one petgraph graph over stacks' resources, parameters, outputs and exports, with the
 //! location of every reference on its edge: the graph that `iamlint graph` prints and that the
 //! reference rules (`REF004` import cycles, `REF005` circular dependencies) walk. It also holds the API
-//! definitions the templates include from other files ([`crate::definitions`]), read once.
+//! definitions the templates include from other files ([`crate::definitions`]), read once, and which
+//! stacks nest which ([`crate::nested`]): a child's parameters and its parent's `Outputs` lookups
+//! resolve through it.
 
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::definitions::Definitions;
+use crate::nested::Nesting;
 use crate::references::{IntrinsicProblem, Owner, RefKind, Reference};
 use crate::resolve::{ExportSite, ResolveConfig, Resolver, StackId, Value};
 use crate::source::{Location, SourceMap, Span};
@@ -113,6 +116,8 @@ pub struct Deployment {
     pub templates: Vec<Template>,
     /// API definitions read from other files (`AWS::Include`, `DefinitionUri`), and those not read.
     pub definitions: Definitions,
+    /// Which stacks nest which (local `TemplateURL`/`Location`), and the nested stacks not read.
+    pub nesting: Nesting,
     pub config: ResolveConfig,
     symbolic_config: ResolveConfig,
     /// Every export definition, duplicates included, in file order.
@@ -133,9 +138,10 @@ impl Deployment {
         sources: SourceMap,
         templates: Vec<Template>,
         definitions: Definitions,
+        nesting: Nesting,
         config: ResolveConfig,
     ) -> Deployment {
-        let export_defs = collect_exports(&templates, &config);
+        let export_defs = collect_exports(&templates, &nesting, &config);
         let mut exports = HashMap::new();
         for def in &export_defs {
             if let Some(name) = def.literal_name() {
@@ -167,6 +173,7 @@ impl Deployment {
             sources,
             templates,
             definitions,
+            nesting,
             config,
             symbolic_config,
             export_defs,
@@ -181,13 +188,14 @@ impl Deployment {
     }
 
     pub fn resolver(&self) -> Resolver<'_> {
-        Resolver::new(&self.templates, &self.exports, &self.config)
+        Resolver::new(&self.templates, &self.exports, &self.config).with_nesting(&self.nesting)
     }
 
     /// A resolver that leaves parameters without a given value symbolic (`${Env}`), for showing
     /// values in help texts the way a user writes them.
     pub fn symbolic_resolver(&self) -> Resolver<'_> {
         Resolver::new(&self.templates, &self.exports, &self.symbolic_config)
+            .with_nesting(&self.nesting)
     }
 
     /// The references of a stack's template.
@@ -404,9 +412,13 @@ impl Deployment {
     }
 }
 
-fn collect_exports(templates: &[Template], config: &ResolveConfig) -> Vec<ExportDef> {
+fn collect_exports(
+    templates: &[Template],
+    nesting: &Nesting,
+    config: &ResolveConfig,
+) -> Vec<ExportDef> {
     let no_exports = HashMap::new();
-    let resolver = Resolver::new(templates, &no_exports, config);
+    let resolver = Resolver::new(templates, &no_exports, config).with_nesting(nesting);
     let mut defs = Vec::new();
     for (stack, template) in templates.iter().enumerate() {
         for (index, output) in template.outputs.iter().enumerate() {

@@ -1,7 +1,8 @@
 //! iamlint: a static analyzer for AWS SAM and CloudFormation deployments.
 //!
 //! The pipeline, as the CLI and the tests run it: discover files → load (spans kept) → typed
-//! templates → the API definitions they include (`AWS::Include`, `DefinitionUri`) → one deployment
+//! templates → their local nested stacks ([`nested`]) → the API definitions they include
+//! (`AWS::Include`, `DefinitionUri`) → one deployment
 //! (exports, imports, reference graph) → the model, built once (routes, principals, access decisions,
 //! what is not analysed) → rules → findings → reports.
 
@@ -14,6 +15,7 @@ pub mod finding;
 pub mod iam;
 pub mod load;
 pub mod model;
+pub mod nested;
 pub mod references;
 pub mod report;
 pub mod resolve;
@@ -92,7 +94,7 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
-/// the templates include (`AWS::Include`, `DefinitionUri`) are read from disk.
+/// the templates include (`AWS::Include`, `DefinitionUri`) and local nested stacks are read from disk.
 pub fn build_deployment(
     inputs: Vec<Input>,
     config: &ResolveConfig,
@@ -136,13 +138,28 @@ pub fn build_deployment_with(
             }
         }
     }
-    let templates: Vec<Template> = roots
+    let canonical = roots
+        .iter()
+        .map(|(file, _)| {
+            sources
+                .get(*file)
+                .and_then(|f| files.canonical(f.path()).ok())
+        })
+        .collect();
+    let mut templates: Vec<Template> = roots
         .into_iter()
         .map(|(file, root)| Template::new(file, root))
         .collect();
+    let nesting = nested::load(
+        &mut sources,
+        &mut templates,
+        canonical,
+        files,
+        &mut load_errors,
+    );
     let definitions = definitions::load(&mut sources, &templates, files);
     (
-        Deployment::new(sources, templates, definitions, config.clone()),
+        Deployment::new(sources, templates, definitions, nesting, config.clone()),
         load_errors,
     )
 }

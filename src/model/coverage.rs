@@ -4,6 +4,9 @@
 //! - API definitions not read ([`crate::definitions`]): an S3 or remote location, a body written with
 //!   an intrinsic or macro, a missing or invalid local file, an include loop, a `Fn::Transform`
 //!   inside a definition.
+//! - Nested stacks not read ([`crate::nested`]): a `TemplateURL` in S3 or behind a URL, one built with
+//!   an intrinsic, an application of the Serverless Application Repository, a missing or invalid
+//!   local child template, a nesting loop or a chain too deep.
 //! - WebSocket APIs (`AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`,
 //!   `AWS::Serverless::WebSocketApi`): their routes and their IAM auth are not modelled.
 //! - AppSync GraphQL APIs that authorize with `AWS_IAM` (as the default or an additional mode):
@@ -31,6 +34,8 @@ use crate::template::Resource;
 pub enum Gap {
     /// An API definition, or a part of one, that is not read.
     Definition(NotReadKind),
+    /// A nested stack whose template is not read.
+    NestedStack(NotReadKind),
     WebSocketApi,
     AppSyncIamApi,
     UnknownServiceAction,
@@ -42,6 +47,14 @@ impl Gap {
     pub fn as_str(self) -> &'static str {
         match self {
             Gap::Definition(kind) => kind.as_str(),
+            Gap::NestedStack(NotReadKind::Remote) => "remote-nested-stack",
+            Gap::NestedStack(NotReadKind::Unreadable) => "unreadable-nested-stack",
+            Gap::NestedStack(NotReadKind::MissingFile) => "missing-nested-stack",
+            Gap::NestedStack(NotReadKind::InvalidFile) => "invalid-nested-stack",
+            Gap::NestedStack(NotReadKind::IncludeLoop | NotReadKind::NestedTransform) => {
+                "nested-stack-loop"
+            }
+            Gap::NestedStack(NotReadKind::AlreadyNested) => "nested-stack-twice",
             Gap::WebSocketApi => "websocket-api",
             Gap::AppSyncIamApi => "appsync-iam-api",
             Gap::UnknownServiceAction => "unknown-service-action",
@@ -88,6 +101,15 @@ pub fn not_analysed(
             related: unread.related,
         })
         .collect();
+    out.extend(deployment.nesting.unread.iter().map(|unread| NotAnalysed {
+        stack: unread.stack,
+        resource: Some(unread.resource.clone()),
+        location: unread.location,
+        what: unread.what.clone(),
+        why: unread.why.clone(),
+        gap: Gap::NestedStack(unread.kind),
+        related: unread.related,
+    }));
     for (stack, template) in deployment.templates.iter().enumerate() {
         for resource in &template.resources {
             let at = |span: Span| Location {

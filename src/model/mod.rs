@@ -39,6 +39,8 @@ pub struct Stack {
     pub name: String,
     /// SAM transforms it.
     pub sam: bool,
+    /// The stack that nests it and the nesting resource's logical id (`None` for a top-level stack).
+    pub nested_in: Option<(StackId, String)>,
 }
 
 /// Everything the rules check, built once.
@@ -171,6 +173,12 @@ impl Model {
         self.stacks.get(stack).map_or("another stack", |s| &s.name)
     }
 
+    /// The stack that nests `stack`, with the nesting resource's logical id.
+    pub fn nested_in(&self, stack: StackId) -> Option<(StackId, &str)> {
+        let (parent, resource) = self.stacks.get(stack)?.nested_in.as_ref()?;
+        Some((*parent, resource.as_str()))
+    }
+
     /// Whether SAM transforms the stack.
     pub fn is_sam(&self, stack: StackId) -> bool {
         self.stacks.get(stack).is_some_and(|s| s.sam)
@@ -254,6 +262,10 @@ fn stacks(deployment: &Deployment) -> Vec<Stack> {
             file: template.file,
             name: deployment.stack_name(stack),
             sam: template.is_sam(),
+            nested_in: deployment
+                .nesting
+                .parent(stack)
+                .map(|link| (link.parent, link.resource.clone())),
         })
         .collect()
 }

@@ -2,7 +2,8 @@
 //!
 //! `Ref`, `Fn::Sub`, `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::If`, `Fn::FindInMap` and
 //! `Fn::ImportValue` are followed as far as the deployment allows: parameters take their value from
-//! `--param`/config, else their `Default`, else stay symbols; resources get canonical names and ARNs
+//! `--param`/config, else their `Default`, else stay symbols (a nested stack's parameters take the
+//! value its parent passes, resolved in the parent, else their `Default`); resources get canonical names and ARNs
 //! (see [`resources`]); imports resolve through the exporting stack's output. Anything that cannot be
 //! built is `Unknown`, never a guess; a reference cycle is `Unknown` too, never a hang.
 
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 pub use crate::value::{Part, StackId, SymStr, Symbol, Unknown, Value};
 
 use crate::load::{Node, NodeKind};
+use crate::nested::Nesting;
 use crate::references::{SubPart, sub_parts};
 use crate::template::Template;
 
@@ -61,6 +63,8 @@ pub struct Resolver<'d> {
     templates: &'d [Template],
     exports: &'d HashMap<String, ExportSite>,
     config: &'d ResolveConfig,
+    /// Which stacks nest which: a child's parameters come from its parent.
+    nesting: Option<&'d Nesting>,
     /// What is being resolved right now: a repeat is a cycle.
     active: RefCell<Vec<String>>,
     /// Results of `Ref`, `Fn::GetAtt` and conditions already resolved, so each is resolved once.
@@ -79,11 +83,18 @@ impl<'d> Resolver<'d> {
             templates,
             exports,
             config,
+            nesting: None,
             active: RefCell::new(Vec::new()),
             cache: RefCell::new(HashMap::new()),
             depth: Cell::new(0),
             work: Cell::new(0),
         }
+    }
+
+    /// Resolves nested stacks' parameters and outputs through `nesting`.
+    pub fn with_nesting(mut self, nesting: &'d Nesting) -> Self {
+        self.nesting = Some(nesting);
+        self
     }
 
     pub fn template(&self, stack: StackId) -> Option<&'d Template> {
@@ -235,6 +246,9 @@ impl<'d> Resolver<'d> {
     }
 
     fn parameter(&self, stack: StackId, name: &str) -> Value {
+        if let Some(value) = self.nested_parameter(stack, name) {
+            return value;
+        }
         let template = self.template(stack);
         let parameter = template.and_then(|t| t.parameter(name));
         let is_list = parameter.is_some_and(|p| p.is_list());
@@ -259,6 +273,60 @@ impl<'d> Resolver<'d> {
             Some(value) => value,
             None => Value::symbol(Symbol::Parameter(name.into())),
         }
+    }
+
+    /// A parameter of a nested stack: the value its parent passes in `Parameters`, resolved in the
+    /// parent stack (it wins over everything, as in CloudFormation), else its `Default`. `None` for a
+    /// stack that no stack of the deployment nests.
+    fn nested_parameter(&self, stack: StackId, name: &str) -> Option<Value> {
+        let link = self.nesting?.parent(stack)?;
+        let parameter = self.template(stack)?.parameter(name);
+        let is_list = parameter.is_some_and(|p| p.is_list());
+        let passed = self
+            .template(link.parent)
+            .and_then(|t| t.resource(&link.resource))
+            .and_then(|r| r.property("Parameters"));
+        let value = match passed.map(|p| (p.as_intrinsic().is_some(), p.get(name))) {
+            Some((true, _)) => Value::unknown(format!(
+                "the parameters {} passes are written with an intrinsic",
+                link.resource
+            )),
+            Some((false, Some(node))) => self.memo(format!("Passed {stack} {name}"), || {
+                self.resolve(link.parent, node)
+            }),
+            _ => match parameter
+                .filter(|_| self.config.use_defaults)
+                .and_then(|p| p.default.as_ref())
+            {
+                Some(default) => self.resolve(stack, default),
+                None => Value::symbol(Symbol::Parameter(name.into())),
+            },
+        };
+        Some(match value {
+            Value::Str(s) if is_list => match s.as_literal() {
+                Some(text) => {
+                    Value::List(text.split(',').map(|v| Value::literal(v.trim())).collect())
+                }
+                None => Value::Str(s),
+            },
+            value => value,
+        })
+    }
+
+    /// The value of output `output` of the stack that resource `resource` of stack `stack` nests,
+    /// resolved in that stack: `None` when the nested stack is not read.
+    pub fn nested_output(&self, stack: StackId, resource: &str, output: &str) -> Option<Value> {
+        let child = self.nesting?.child(stack, resource)?;
+        let template = self.template(child)?;
+        let Some(found) = template.outputs.iter().find(|o| o.name == output) else {
+            return Some(Value::unknown(format!(
+                "the nested stack {resource} has no output {output}"
+            )));
+        };
+        Some(match &found.value {
+            Some(node) => self.resolve(child, node),
+            None => Value::unknown(format!("the output {output} of {resource} has no Value")),
+        })
     }
 
     /// `Fn::GetAtt resource.attribute` in stack `stack`.

@@ -71,6 +71,14 @@ pub fn attribute(r: &Resolver<'_>, stack: StackId, logical_id: &str, attribute: 
         return sam_generated_attribute(r, stack, logical_id, attribute);
     };
     let kind = resource.type_name();
+    // `!GetAtt Child.Outputs.Name` of a nested stack: the child's output (see [`crate::nested`]).
+    if let (Some(_), Some(output)) = (
+        crate::nested::template_property(kind),
+        attribute.strip_prefix("Outputs."),
+    ) && let Some(value) = r.nested_output(stack, logical_id, output)
+    {
+        return value;
+    }
     let value = match (kind, attribute) {
         ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => {
             Some(function_arn(r, stack, resource))

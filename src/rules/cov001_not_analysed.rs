@@ -1,4 +1,5 @@
-//! COV001 `not-analysed`: something iamlint skips (an API definition it cannot read, a WebSocket API,
+//! COV001 `not-analysed`: something iamlint skips (an API definition it cannot read, a nested stack
+//! whose template it does not read, a WebSocket API,
 //! an AppSync API with IAM auth, a policy it cannot read), one note per occurrence with why. See
 //! rules/COV001-not-analysed.md.
 
@@ -57,9 +58,13 @@ fn help(gap: Gap) -> &'static str {
         Gap::Definition(NotReadKind::IncludeLoop) => {
             "make the chain of includes end in an OpenAPI document"
         }
+        Gap::Definition(NotReadKind::AlreadyNested) => {
+            nested_stack_help(NotReadKind::AlreadyNested)
+        }
         Gap::Definition(NotReadKind::NestedTransform) => {
             "write that part inline, or include the whole document from `DefinitionBody`/`Body`"
         }
+        Gap::NestedStack(kind) => nested_stack_help(kind),
         Gap::WebSocketApi => {
             "review the WebSocket routes' authorization and their Lambda permissions by hand"
         }
@@ -71,6 +76,28 @@ fn help(gap: Gap) -> &'static str {
         }
         Gap::UnreadablePolicy => {
             "write the policy as a mapping with `Effect`, `Action` and `Resource` iamlint can resolve (give parameter values with `--param`), or review it by hand"
+        }
+    }
+}
+
+/// What to do about a nested stack whose template is not read.
+fn nested_stack_help(kind: NotReadKind) -> &'static str {
+    match kind {
+        NotReadKind::Remote => {
+            "iamlint reads local files only: keep a child template of your own next to its parent (`TemplateURL: ./child.yaml`, SAM `Location: ./child.yaml`) and let `sam deploy` or `aws cloudformation package` upload it; else check the child template on its own (for a Serverless Application Repository application, its published template)"
+        }
+        NotReadKind::Unreadable => {
+            "write the template location as a literal local path (`TemplateURL: ./child.yaml`), or check the child template on its own"
+        }
+        NotReadKind::MissingFile => {
+            "fix the path (relative to the parent template's folder) or add the file; it must be a regular file"
+        }
+        NotReadKind::InvalidFile => "fix the child template so that it is a YAML or JSON mapping",
+        NotReadKind::IncludeLoop | NotReadKind::NestedTransform => {
+            "make the nesting end: a stack cannot nest itself or a stack above it, and iamlint follows at most 8 levels"
+        }
+        NotReadKind::AlreadyNested => {
+            "check the template with this stack's parameters too: run iamlint on the child alone with `--param NAME=VALUE` for each value this resource passes"
         }
     }
 }

@@ -163,6 +163,28 @@ fn unqualified_hint(model: &Model, principal: usize, route: &Route) -> &'static 
     }
 }
 
+/// How the caller's stack gets the ARN when one of the two stacks nests the other (the ARN below is
+/// written in the function's stack).
+fn nesting_note(model: &Model, route: &Route, caller_stack: usize) -> Option<String> {
+    let function_stack = route.stack;
+    if let Some((parent, resource)) = model.nested_in(caller_stack)
+        && parent == function_stack
+    {
+        let function = route.function.as_deref().unwrap_or("<Function>");
+        return Some(format!(
+            " (written as in {}: pass the function's ARN to the nested stack {resource} in its `Parameters`, such as `FunctionArn: !GetAtt {function}.Arn`, and grant `!Ref FunctionArn`)",
+            model.stack_name(function_stack)
+        ));
+    }
+    let (parent, resource) = model.nested_in(function_stack)?;
+    (parent == caller_stack).then(|| {
+        format!(
+            " (written as in {}: return the function's ARN in its `Outputs` and grant `!GetAtt {resource}.Outputs.<Name>`)",
+            model.stack_name(function_stack)
+        )
+    })
+}
+
 /// Both fixes, with the exact ARN to grant as the user writes it in the caller's stack.
 fn help(model: &Model, route: &Route, caller_stack: usize, by_boundary: bool) -> String {
     let written = match route.written_target.as_ref().and_then(Value::as_str) {
@@ -173,7 +195,21 @@ fn help(model: &Model, route: &Route, caller_stack: usize, by_boundary: bool) ->
     let foreign_name = route.written_target.as_ref().and_then(Value::as_str).is_some_and(|s| {
         s.symbols().any(|sym| matches!(sym, Symbol::PhysicalId { stack, .. } | Symbol::Attribute { stack, .. } if *stack != caller_stack))
     });
-    let note = if foreign_name {
+    // Names of the function's stack (its parameters, ids) mean nothing in a nested or nesting stack.
+    let stack_bound = route
+        .written_target
+        .as_ref()
+        .and_then(Value::as_str)
+        .is_some_and(|s| {
+            s.symbols()
+                .any(|sym| !matches!(sym, Symbol::Region | Symbol::AccountId))
+        });
+    let nesting = stack_bound
+        .then(|| nesting_note(model, route, caller_stack))
+        .flatten();
+    let note = if let Some(note) = nesting {
+        note
+    } else if foreign_name {
         format!(
             " (the function has no FunctionName: give it one, or export its ARN from {} and import it)",
             model.stack_name(route.stack)

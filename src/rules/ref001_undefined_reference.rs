@@ -1,7 +1,8 @@
-//! REF001 `undefined-reference`: a reference names nothing the template defines. See
-//! rules/REF001-undefined-reference.md.
+//! REF001 `undefined-reference`: a reference names nothing the template defines (or an output or a
+//! parameter its nested stack does not define). See rules/REF001-undefined-reference.md.
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
+use crate::deployment::Deployment;
 use crate::references::{RefKind, Reference, edit_distance};
 use crate::source::Location;
 use crate::template::Template;
@@ -31,10 +32,12 @@ impl Rule for UndefinedReference {
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         for (stack, template) in input.deployment.templates.iter().enumerate() {
+            undeclared_nested_parameters(input.deployment, stack, cx);
             let mut candidate_lists: Vec<(RefKind, Vec<&str>)> = Vec::new();
             let mut suggestions = 0;
             for reference in input.deployment.references(stack) {
                 let Some(what) = undefined(template, reference) else {
+                    missing_nested_output(input.deployment, stack, reference, cx);
                     continue;
                 };
                 if !candidate_lists
@@ -85,6 +88,102 @@ impl Rule for UndefinedReference {
             }
         }
     }
+}
+
+/// A name in the `Parameters` of a nested stack that is read, which the child template does not
+/// declare: CloudFormation fails the stack operation.
+fn undeclared_nested_parameters(deployment: &Deployment, stack: usize, cx: &mut RuleContext) {
+    let Some(parent) = deployment.template(stack) else {
+        return;
+    };
+    for resource in &parent.resources {
+        let Some(child) = deployment.nesting.child(stack, &resource.logical_id) else {
+            continue;
+        };
+        let passed = resource
+            .property("Parameters")
+            .filter(|p| p.as_intrinsic().is_none())
+            .and_then(|p| p.as_map());
+        let (Some(template), Some(passed)) = (deployment.template(child), passed) else {
+            continue;
+        };
+        let child_name = deployment.stack_name(child);
+        let names: Vec<&str> = template
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        for entry in passed.iter().take(MAX_CANDIDATES) {
+            let name = entry.key.text.as_str();
+            if template.parameter(name).is_some() {
+                continue;
+            }
+            let help = match closest(name, &names) {
+                Some(declared) => format!("did you mean `{declared}`?"),
+                None => {
+                    format!("declare the parameter `{name}` in {child_name}, or stop passing it")
+                }
+            };
+            cx.report(
+                Location {
+                    file: parent.file,
+                    span: entry.key.span,
+                },
+                format!(
+                    "{} passes the parameter `{name}` to the nested stack {child_name}, which declares no parameter of that name: CloudFormation fails the stack operation",
+                    resource.logical_id
+                ),
+            )
+            .help(help)
+            .resource(Some(resource.logical_id.as_str()));
+        }
+    }
+}
+
+/// `!GetAtt Child.Outputs.Name` where the nested stack `Child` is read and defines no output `Name`:
+/// CloudFormation fails the stack operation.
+fn missing_nested_output(
+    deployment: &Deployment,
+    stack: usize,
+    reference: &Reference,
+    cx: &mut RuleContext,
+) {
+    let Some(output) = reference
+        .attribute
+        .as_deref()
+        .and_then(|a| a.strip_prefix("Outputs."))
+    else {
+        return;
+    };
+    let Some(child) = deployment.nesting.child(stack, &reference.target) else {
+        return;
+    };
+    let (Some(parent), Some(template)) = (deployment.template(stack), deployment.template(child))
+    else {
+        return;
+    };
+    if template.outputs.iter().any(|o| o.name == output) {
+        return;
+    }
+    let child_name = deployment.stack_name(child);
+    let names: Vec<&str> = template.outputs.iter().map(|o| o.name.as_str()).collect();
+    let help = match closest(output, &names) {
+        Some(name) => format!("did you mean `{name}`?"),
+        None => format!("add the output `{output}` to {child_name}, or fix the name"),
+    };
+    cx.report(
+        Location {
+            file: parent.file,
+            span: reference.span,
+        },
+        format!(
+            "{} names `{}.Outputs.{output}`, but the nested stack {child_name} has no output `{output}`: CloudFormation fails the stack operation",
+            reference.kind.label(),
+            reference.target
+        ),
+    )
+    .help(help)
+    .resource(reference.owner.resource());
 }
 
 fn display_target(reference: &Reference) -> String {
