@@ -140,7 +140,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             "exclude" => config.exclude = Some(globs(value).map_err(|m| fail(&m))?),
             "parameters" => {
                 for (name, text, span) in parameter_values(value).map_err(|(span, m)| {
-                    if span == value.span { fail(&m) } else { error(span, m) }
+                    if span == value.span {
+                        fail(&m)
+                    } else {
+                        error(span, m)
+                    }
                 })? {
                     config.parameter_spans.insert(name.clone(), span);
                     config.parameters.insert(name, text);
@@ -148,7 +152,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             }
             "stacks" => {
                 config.stacks = stack_settings(value).map_err(|(span, m)| {
-                    if span == value.span { fail(&m) } else { error(span, m) }
+                    if span == value.span {
+                        fail(&m)
+                    } else {
+                        error(span, m)
+                    }
                 })?
             }
             "sam-config-env" => config.sam_config_env = Some(string(value).map_err(|m| fail(&m))?),
@@ -203,9 +211,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 fn parameter_values(
     node: &Node,
 ) -> Result<Vec<(String, String, crate::source::Span)>, (crate::source::Span, String)> {
-    let entries = node
-        .as_map()
-        .ok_or_else(|| (node.span, "expected a mapping of names to values".to_string()))?;
+    let entries = node.as_map().ok_or_else(|| {
+        (
+            node.span,
+            "expected a mapping of names to values".to_string(),
+        )
+    })?;
     entries
         .iter()
         .map(|parameter| {

@@ -69,10 +69,7 @@ pub fn stack_parameters(deployment: &Deployment) -> Vec<StackParameters> {
                 })
                 .collect();
             let supplied = match deployment.config.stack_parameters.get(stack) {
-                Some(values) => values
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                Some(values) => values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 None => deployment
                     .config
                     .parameters

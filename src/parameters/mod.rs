@@ -30,7 +30,7 @@ impl Source {
     /// How a message names it, as "given …".
     pub fn describe(self) -> &'static str {
         match self {
-            Source::CommandLine => "on the command line (`--param`)",
+            Source::CommandLine => "on the command line",
             Source::ParameterFile => "in the parameter file",
             Source::Samconfig => "in samconfig",
             Source::Config => "in the config",
@@ -139,11 +139,19 @@ fn command_line(value: &str) -> SuppliedValue {
 fn insert_config(stack: &mut StackValues, config: &Config, file: FileId, template: &Path) {
     let at = |span: Span| Some(Location { file, span });
     for (name, value) in &config.parameters {
-        let span = config.parameter_spans.get(name).copied().unwrap_or_default();
+        let span = config
+            .parameter_spans
+            .get(name)
+            .copied()
+            .unwrap_or_default();
         stack.insert(name.clone(), supplied(value, Source::Config, at(span)));
     }
     let relative = config.relative_path(template);
-    for entry in config.stacks.iter().filter(|e| e.matcher.is_match(&relative)) {
+    for entry in config
+        .stacks
+        .iter()
+        .filter(|e| e.matcher.is_match(&relative))
+    {
         for (name, value, span) in &entry.parameters {
             stack.insert(name.clone(), supplied(value, Source::Config, at(*span)));
         }

@@ -12,14 +12,20 @@ fn splits_like_a_shell() {
     assert_eq!(words(r#"A=1 B="x y""#), ["A=1", "B=x y"]);
     assert_eq!(words(r#"  A='it is'  C=a\ b "#), ["A=it is", "C=a b"]);
     assert_eq!(words(r#"D="say \"hi\"""#), [r#"D=say "hi""#]);
-    assert_eq!(words("ParameterKey=E,ParameterValue=prd"), ["ParameterKey=E,ParameterValue=prd"]);
+    assert_eq!(
+        words("ParameterKey=E,ParameterValue=prd"),
+        ["ParameterKey=E,ParameterValue=prd"]
+    );
     assert!(words("   ").is_empty());
 }
 
 #[test]
 fn word_ranges_are_in_the_text() {
     let text = r#"A=1  B="x y""#;
-    let ranges: Vec<_> = split_shell(text).into_iter().map(|(_, s, e)| &text[s..e]).collect();
+    let ranges: Vec<_> = split_shell(text)
+        .into_iter()
+        .map(|(_, s, e)| &text[s..e])
+        .collect();
     assert_eq!(ranges, ["A=1", r#"B="x y""#]);
 }
 

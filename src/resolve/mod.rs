@@ -245,7 +245,11 @@ impl<'d> Resolver<'d> {
         let is_list = parameter.is_some_and(|p| p.is_list());
         let given = match self.config.stack_parameters.get(stack) {
             Some(supplied) => supplied.get(name).map(|s| Value::literal(s.value.clone())),
-            None => self.config.parameters.get(name).map(|v| Value::literal(v.clone())),
+            None => self
+                .config
+                .parameters
+                .get(name)
+                .map(|v| Value::literal(v.clone())),
         };
         let value = given.or_else(|| {
             parameter

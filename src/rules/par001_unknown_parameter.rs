@@ -45,7 +45,10 @@ impl Rule for UnknownParameter {
                 }));
             let Some(at) = at else { continue };
             let templates = if stacks.len() == 1 {
-                format!("template {}", model.stack_name(stacks.first().map_or(0, |s| s.stack)))
+                format!(
+                    "template {}",
+                    model.stack_name(stacks.first().map_or(0, |s| s.stack))
+                )
             } else {
                 format!("any of the {} templates it applies to", stacks.len())
             };

@@ -6,7 +6,12 @@ use std::collections::BTreeSet;
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::model::parameters::{DeclaredParameter, SuppliedValue};
 
-declare_rule!(ParameterNotAllowed, "PAR002", "parameter-not-allowed", Error);
+declare_rule!(
+    ParameterNotAllowed,
+    "PAR002",
+    "parameter-not-allowed",
+    Error
+);
 
 /// Largest compiled `AllowedPattern` (bytes of the regex program): a pattern past it is not checked.
 const MAX_PATTERN_SIZE: usize = 1 << 20;
