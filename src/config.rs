@@ -65,7 +65,7 @@ pub struct StackSettings {
     pub pattern: String,
     pub matcher: globset::GlobMatcher,
     /// `(name, value, span of the value)`.
-    pub parameters: Vec<(String, String, crate::source::Span)>,
+    pub parameters: ParameterValues,
 }
 
 /// A config error, at its place in the file.
@@ -207,10 +207,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
-/// A mapping of parameter names to scalar values: `(name, value, span of the value)`.
-fn parameter_values(
-    node: &Node,
-) -> Result<Vec<(String, String, crate::source::Span)>, (crate::source::Span, String)> {
+/// `(name, value, span of the value)` of each configured parameter.
+pub type ParameterValues = Vec<(String, String, crate::source::Span)>;
+
+/// A message at its span.
+type SpannedError = (crate::source::Span, String);
+
+/// A mapping of parameter names to scalar values.
+fn parameter_values(node: &Node) -> Result<ParameterValues, SpannedError> {
     let entries = node.as_map().ok_or_else(|| {
         (
             node.span,
@@ -240,7 +244,7 @@ fn parameter_values(
 }
 
 /// `stacks: {<path or glob>: {parameters: {...}}}`.
-fn stack_settings(node: &Node) -> Result<Vec<StackSettings>, (crate::source::Span, String)> {
+fn stack_settings(node: &Node) -> Result<Vec<StackSettings>, SpannedError> {
     let entries = node.as_map().ok_or_else(|| {
         (
             node.span,
