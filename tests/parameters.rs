@@ -200,3 +200,47 @@ fn precedence() {
     let env = deployment.config.stack_parameters[0].get("Env").unwrap();
     assert_eq!((env.source, env.value.as_str()), (Source::Config, "dev"));
 }
+
+/// A fresh folder holding the PAR002 `good/` template and `samconfig.toml` with `samconfig`.
+fn project_with_samconfig(name: &str, samconfig: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("iamlint-params-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template =
+        std::fs::read_to_string(root().join("fixtures/PAR002/good/template.yaml")).unwrap();
+    std::fs::write(dir.join("template.yaml"), template).unwrap();
+    std::fs::write(dir.join("samconfig.toml"), samconfig).unwrap();
+    dir
+}
+
+/// A broken samconfig is a usage error at its line; `template_file` naming another template leaves
+/// this one without samconfig values; escapes in a TOML string still split like a shell.
+#[test]
+fn samconfig_edge_cases() {
+    let broken = project_with_samconfig("broken", "[prod.deploy.parameters\nx = 1\n");
+    let run = iamlint(&["check", "--config-env", "prod", broken.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("samconfig.toml:1:"), "{}", run.stderr);
+    let other = project_with_samconfig(
+        "other",
+        "[prod.deploy.parameters]\ntemplate_file = \"infra/other.yaml\"\nparameter_overrides = \"Env=prd\"\n",
+    );
+    let (json, code) = check_json(&["--config-env", "prod", other.to_str().unwrap()]);
+    assert_eq!((rules_of(&json), code), (vec![], 0));
+    let named = project_with_samconfig(
+        "named",
+        "[prod.deploy.parameters]\ntemplate_file = \"./template.yaml\"\nparameter_overrides = \"Team=\\\"a b\\\" Env=prd\"\n",
+    );
+    let (json, _) = check_json(&["--config-env", "prod", named.to_str().unwrap()]);
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`a b`")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`prd`")), "{messages:?}");
+    for dir in [broken, other, named] {
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

@@ -168,7 +168,7 @@ fn supplied(value: &str, source: Source, location: Option<Location>) -> Supplied
 
 /// Reads a file into the source map (so findings can point into it); `None` when unreadable.
 fn add_file(sources: &mut SourceMap, path: &Path) -> Option<FileId> {
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = crate::load::file::FileSource::read(&crate::load::file::DiskFiles, path).ok()?;
     let (text, _) = crate::load::decode(bytes);
     Some(sources.add(SourceFile::new(path, text)))
 }

@@ -1,23 +1,22 @@
 //! `--parameter-file F`: CloudFormation's `[{"ParameterKey": "A", "ParameterValue": "1"}]` (as
 //! `aws cloudformation deploy --parameter-overrides file://F` and `create-stack --parameters` read
 //! it) or CodePipeline's template configuration `{"Parameters": {"A": "1"}}`. JSON, read with
-//! iamlint's own loader so each value has its place; the file joins the source map.
+//! iamlint's own loader so each value has its place (a regular file of at most 16 MiB, like every
+//! file a template names); the file joins the source map.
 
 use std::path::Path;
 
 use super::{Source, SuppliedValue};
 use crate::load::Node;
+use crate::load::file::{DiskFiles, FileSource};
 use crate::source::{FileId, Location, SourceFile, SourceMap};
 
 /// The `(name, value)` pairs of the file at `path`, in file order; an error is one line.
 pub fn read(sources: &mut SourceMap, path: &Path) -> Result<Vec<(String, SuppliedValue)>, String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| {
-        format!(
-            "--parameter-file {shown}: cannot read: {}",
-            crate::discover::io_reason(&e)
-        )
-    })?;
+    let bytes = DiskFiles
+        .read(path)
+        .map_err(|reason| format!("--parameter-file {shown}: cannot read: {reason}"))?;
     let (text, encoding) = crate::load::decode(bytes);
     let parsed = match encoding {
         Some(error) => Err(error),

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Source, SuppliedValue};
 use crate::load::Node;
+use crate::load::file::{DiskFiles, FileSource};
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 
 /// The file names looked for, in SAM CLI's order.
@@ -168,14 +169,10 @@ fn read(sources: &mut SourceMap, folder: &Path, errors: &mut Vec<String>) -> Opt
         .iter()
         .map(|name| folder.join(name))
         .find(|p| p.is_file())?;
-    let bytes = match std::fs::read(&path) {
+    let bytes = match DiskFiles.read(&path) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            errors.push(format!(
-                "cannot read {}: {}",
-                path.display(),
-                crate::discover::io_reason(&e)
-            ));
+        Err(reason) => {
+            errors.push(format!("cannot read {}: {reason}", path.display()));
             return None;
         }
     };
