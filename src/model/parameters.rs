@@ -37,8 +37,8 @@ impl StackParameters {
     }
 }
 
-/// Builds each stack's [`StackParameters`]. Values given through `ResolveConfig.parameters` alone
-/// (the library API) count as given on the command line.
+/// Builds each stack's [`StackParameters`]. When no per-stack values were computed (the library
+/// API), the values of `ResolveConfig.parameters` count as given on the command line.
 pub fn stack_parameters(deployment: &Deployment) -> Vec<StackParameters> {
     deployment
         .templates
@@ -68,8 +68,12 @@ pub fn stack_parameters(deployment: &Deployment) -> Vec<StackParameters> {
                     is_list: p.is_list(),
                 })
                 .collect();
-            let supplied = match deployment.config.stack_parameters.get(stack) {
+            let computed = &deployment.config.stack_parameters;
+            let supplied = match computed.get(stack) {
                 Some(values) => values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                // A stack added after the values were computed (a nested stack's child) gets what
+                // its parent passes, not the deployment's inputs.
+                None if !computed.is_empty() => Vec::new(),
                 None => deployment
                     .config
                     .parameters
