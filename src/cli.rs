@@ -52,6 +52,15 @@ pub struct DeploymentArgs {
     /// A parameter value for every template that declares the parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+    /// A CloudFormation (`[{"ParameterKey", "ParameterValue"}]`) or CodePipeline
+    /// (`{"Parameters": {…}}`) JSON parameter file, for every template (repeatable; a later file
+    /// wins).
+    #[arg(long = "parameter-file", value_name = "PATH")]
+    pub parameter_files: Vec<PathBuf>,
+    /// Read `[NAME.deploy.parameters]` of the `samconfig.toml` beside each template (as
+    /// `sam deploy --config-env NAME`).
+    #[arg(long = "config-env", value_name = "NAME")]
+    pub config_env: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -229,11 +238,17 @@ fn settings(args: &DeploymentArgs) -> Result<Settings, String> {
         external_exports = c.external_exports.clone();
     }
     resolve.parameters.extend(args.params.iter().cloned());
+    let parameters = crate::parameters::Inputs {
+        command_line: args.params.clone(),
+        parameter_files: args.parameter_files.clone(),
+        config_env: args.config_env.clone(),
+    };
     Ok(Settings {
         paths: args.paths.clone(),
         resolve,
         external_exports,
         config,
+        parameters,
     })
 }
 

@@ -4,6 +4,8 @@
 //! templates: ["infra/**/*.yaml"]     # which discovered files are templates (globs, from the config's folder)
 //! exclude: ["infra/generated/**"]    # and which are not
 //! parameters: {Env: prd}             # parameter values for every stack
+//! stacks: {"services/*/template.yaml": {parameters: {Env: dev}}}   # per stack (path or glob)
+//! sam-config-env: prod               # like --config-env: samconfig.toml next to each template
 //! partition: aws                     # region and account-id: known values instead of symbols
 //! region: eu-west-1
 //! account-id: "123456789012"
@@ -41,12 +43,29 @@ pub struct Config {
     pub templates: Option<GlobSet>,
     pub exclude: Option<GlobSet>,
     pub parameters: BTreeMap<String, String>,
+    /// The config file itself, and where each of `parameters` is written (the value's span).
+    pub file: PathBuf,
+    pub parameter_spans: BTreeMap<String, crate::source::Span>,
+    /// `stacks:` entries, in file order (a later entry matching the same template wins).
+    pub stacks: Vec<StackSettings>,
+    /// `sam-config-env`: the samconfig environment to read (`--config-env` overrides it).
+    pub sam_config_env: Option<String>,
     pub partition: Option<String>,
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub external_exports: Vec<String>,
     pub rules: Vec<(&'static RuleMeta, RuleSetting)>,
     pub fail_on: Option<Severity>,
+}
+
+/// One `stacks:` entry: the templates it names and the parameter values it gives them.
+#[derive(Debug, Clone)]
+pub struct StackSettings {
+    /// The path or glob as written, relative to the config's folder.
+    pub pattern: String,
+    pub matcher: globset::GlobMatcher,
+    /// `(name, value, span of the value)`.
+    pub parameters: ParameterValues,
 }
 
 /// A config error, at its place in the file.
@@ -96,6 +115,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Ok(None) => {
             return Ok(Config {
                 root: folder(path),
+                file: path.to_path_buf(),
                 ..Config::default()
             });
         }
@@ -109,6 +129,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     };
     let mut config = Config {
         root: folder(path),
+        file: path.to_path_buf(),
         ..Config::default()
     };
     for entry in root.as_map().unwrap_or(&[]) {
@@ -118,21 +139,27 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             "templates" => config.templates = Some(globs(value).map_err(|m| fail(&m))?),
             "exclude" => config.exclude = Some(globs(value).map_err(|m| fail(&m))?),
             "parameters" => {
-                for parameter in value
-                    .as_map()
-                    .ok_or_else(|| fail("expected a mapping of names to values"))?
-                {
-                    let text = parameter.value.as_str().ok_or_else(|| {
-                        error(
-                            parameter.value.span,
-                            format!("parameter `{}`: expected a value", parameter.key.text),
-                        )
-                    })?;
-                    config
-                        .parameters
-                        .insert(parameter.key.text.clone(), text.to_string());
+                for (name, text, span) in parameter_values(value).map_err(|(span, m)| {
+                    if span == value.span {
+                        fail(&m)
+                    } else {
+                        error(span, m)
+                    }
+                })? {
+                    config.parameter_spans.insert(name.clone(), span);
+                    config.parameters.insert(name, text);
                 }
             }
+            "stacks" => {
+                config.stacks = stack_settings(value).map_err(|(span, m)| {
+                    if span == value.span {
+                        fail(&m)
+                    } else {
+                        error(span, m)
+                    }
+                })?
+            }
+            "sam-config-env" => config.sam_config_env = Some(string(value).map_err(|m| fail(&m))?),
             "partition" => config.partition = Some(string(value).map_err(|m| fail(&m))?),
             "region" => config.region = Some(string(value).map_err(|m| fail(&m))?),
             "account-id" => config.account_id = Some(string(value).map_err(|m| fail(&m))?),
@@ -171,13 +198,90 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 return Err(error(
                     entry.key.span,
                     format!(
-                        "unknown key `{other}` (known: templates, exclude, parameters, partition, region, account-id, external-exports, rules, fail-on)"
+                        "unknown key `{other}` (known: templates, exclude, parameters, stacks, sam-config-env, partition, region, account-id, external-exports, rules, fail-on)"
                     ),
                 ));
             }
         }
     }
     Ok(config)
+}
+
+/// `(name, value, span of the value)` of each configured parameter.
+pub type ParameterValues = Vec<(String, String, crate::source::Span)>;
+
+/// A message at its span.
+type SpannedError = (crate::source::Span, String);
+
+/// A mapping of parameter names to scalar values.
+fn parameter_values(node: &Node) -> Result<ParameterValues, SpannedError> {
+    let entries = node.as_map().ok_or_else(|| {
+        (
+            node.span,
+            "expected a mapping of names to values".to_string(),
+        )
+    })?;
+    entries
+        .iter()
+        .map(|parameter| {
+            let text = parameter
+                .value
+                .as_str()
+                .filter(|_| parameter.value.as_scalar().is_some())
+                .ok_or_else(|| {
+                    (
+                        parameter.value.span,
+                        format!("parameter `{}`: expected a value", parameter.key.text),
+                    )
+                })?;
+            Ok((
+                parameter.key.text.clone(),
+                text.to_string(),
+                parameter.value.span,
+            ))
+        })
+        .collect()
+}
+
+/// `stacks: {<path or glob>: {parameters: {...}}}`.
+fn stack_settings(node: &Node) -> Result<Vec<StackSettings>, SpannedError> {
+    let entries = node.as_map().ok_or_else(|| {
+        (
+            node.span,
+            "expected a mapping of template paths or globs to settings".to_string(),
+        )
+    })?;
+    let mut stacks = Vec::new();
+    for entry in entries {
+        let pattern = entry.key.text.trim_start_matches("./").to_string();
+        let matcher = Glob::new(&pattern)
+            .map_err(|e| (entry.key.span, format!("bad glob `{pattern}`: {e}")))?
+            .compile_matcher();
+        let settings = entry.value.as_map().ok_or_else(|| {
+            (
+                entry.value.span,
+                format!("stack `{pattern}`: expected a mapping (known key: parameters)"),
+            )
+        })?;
+        let mut parameters = Vec::new();
+        for setting in settings {
+            match setting.key.text.as_str() {
+                "parameters" => parameters = parameter_values(&setting.value)?,
+                other => {
+                    return Err((
+                        setting.key.span,
+                        format!("stack `{pattern}`: unknown key `{other}` (known: parameters)"),
+                    ));
+                }
+            }
+        }
+        stacks.push(StackSettings {
+            pattern,
+            matcher,
+            parameters,
+        });
+    }
+    Ok(stacks)
 }
 
 fn folder(path: &Path) -> PathBuf {
@@ -225,6 +329,16 @@ impl Config {
         let included = self.templates.as_ref().is_none_or(|t| t.is_match(relative));
         let excluded = self.exclude.as_ref().is_some_and(|e| e.is_match(relative));
         included && !excluded
+    }
+
+    /// A path relative to the config's folder (for `stacks:` globs), as `includes` computes it.
+    pub fn relative_path(&self, path: &Path) -> PathBuf {
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        absolute
+            .strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or(absolute)
     }
 
     /// Applies the `rules` settings: drops findings of rules turned off, sets the others' severity.

@@ -16,6 +16,7 @@ pub mod iam;
 pub mod load;
 pub mod model;
 pub mod nested;
+pub mod parameters;
 pub mod references;
 pub mod report;
 pub mod resolve;
@@ -43,6 +44,9 @@ pub struct Settings {
     pub external_exports: Vec<String>,
     /// The project's `.iamlint.yaml`, when there is one (discovery filters, rule settings).
     pub config: Option<config::Config>,
+    /// `--param`, `--parameter-file`, `--config-env`: the values each stack is deployed with (with
+    /// the config's `parameters`, `stacks:` and `sam-config-env`; see [`parameters`]).
+    pub parameters: parameters::Inputs,
 }
 
 /// The outcome of analysing a deployment.
@@ -89,7 +93,14 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
             )),
         }
     }
-    let (deployment, load_errors) = build_deployment(inputs, &settings.resolve);
+    let supplied = (&settings.parameters, settings.config.as_ref());
+    let (deployment, load_errors, parameter_errors) = build_supplied(
+        inputs,
+        &settings.resolve,
+        &load::file::DiskFiles,
+        Some(supplied),
+    );
+    io_errors.extend(parameter_errors);
     (deployment, load_errors, io_errors)
 }
 
@@ -108,6 +119,19 @@ pub fn build_deployment_with(
     config: &ResolveConfig,
     files: &dyn load::file::FileSource,
 ) -> (Deployment, Vec<(FileId, LoadError)>) {
+    let (deployment, load_errors, _) = build_supplied(inputs, config, files, None);
+    (deployment, load_errors)
+}
+
+/// Like [`build_deployment_with`], with the values supplied to each stack computed from
+/// `parameters` (the inputs and the project config) once the templates are known; also returns the
+/// parameter inputs' errors (usage errors).
+fn build_supplied(
+    inputs: Vec<Input>,
+    config: &ResolveConfig,
+    files: &dyn load::file::FileSource,
+    parameters: Option<(&parameters::Inputs, Option<&config::Config>)>,
+) -> (Deployment, Vec<(FileId, LoadError)>, Vec<String>) {
     let mut sources = SourceMap::default();
     let mut roots = Vec::new();
     let mut load_errors = Vec::new();
@@ -157,10 +181,17 @@ pub fn build_deployment_with(
         files,
         &mut load_errors,
     );
+    let mut config = config.clone();
+    let mut parameter_errors = Vec::new();
+    if let Some((inputs, project)) = parameters {
+        (config.stack_parameters, parameter_errors) =
+            parameters::supply(&mut sources, &templates, inputs, project);
+    }
     let definitions = definitions::load(&mut sources, &templates, files);
     (
-        Deployment::new(sources, templates, definitions, nesting, config.clone()),
+        Deployment::new(sources, templates, definitions, nesting, config),
         load_errors,
+        parameter_errors,
     )
 }
 

@@ -45,6 +45,8 @@ pub struct Parameter {
     pub kind: Option<String>,
     pub default: Option<Node>,
     pub allowed_values: Vec<Node>,
+    /// `AllowedPattern`: a regular expression the whole value must match.
+    pub allowed_pattern: Option<Node>,
 }
 
 impl Parameter {
@@ -352,6 +354,7 @@ fn read_parameter((name, span, node): (String, Span, &Node)) -> Parameter {
             .and_then(Node::as_seq)
             .map(<[Node]>::to_vec)
             .unwrap_or_default(),
+        allowed_pattern: node.get("AllowedPattern").cloned(),
     }
 }
 

@@ -553,8 +553,8 @@ fn config_file_settings() {
         assert_eq!(run.code, 1, "{}", run.stderr);
         let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(
-            json["summary"]["files"], 2,
-            "the generated copy is excluded"
+            json["summary"]["files"], 3,
+            "the generated copy is excluded (2 templates, and the config, which gives a parameter)"
         );
         let findings: Vec<(String, String)> = json["findings"]
             .as_array()

@@ -1,6 +1,7 @@
 //! Every rule against its fixtures: each `fixtures/<CODE>/bad*` (file or folder of one deployment)
 //! must report that rule, each `good*` must report nothing at all. The JSON report of every bad
-//! fixture is snapshot-tested, so the exact lines and messages are reviewed.
+//! fixture is snapshot-tested, so the exact lines and messages are reviewed. A fixture folder with its
+//! own `.iamlint.yaml` is checked with it (`--config`), as the PAR fixtures need.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -18,6 +19,17 @@ fn fixtures_of(code: &str) -> Vec<String> {
         .collect();
     entries.sort();
     entries
+}
+
+/// `PATH`, preceded by `--config PATH/.iamlint.yaml` when the fixture folder has one.
+fn fixture_args(path: &str) -> Vec<String> {
+    let config = format!("{path}/.iamlint.yaml");
+    let mut args = Vec::new();
+    if root().join(&config).is_file() {
+        args.extend(["--config".to_string(), config]);
+    }
+    args.push(path.to_string());
+    args
 }
 
 #[test]
@@ -46,7 +58,9 @@ fn bad_fixtures_report_their_rule() {
         let code = rule.meta().code;
         for entry in fixtures_of(code).iter().filter(|e| e.starts_with("bad")) {
             let path = format!("fixtures/{code}/{entry}");
-            let (json, exit) = check_json(&[&path]);
+            let args = fixture_args(&path);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (json, exit) = check_json(&args);
             let rules: Vec<&str> = json["findings"]
                 .as_array()
                 .unwrap()
@@ -65,7 +79,8 @@ fn bad_fixtures_report_their_rule() {
                 .any(|f| f["severity"] != "note");
             assert_eq!(exit, i32::from(failing), "{path}: exit code");
             let name = format!("{code}_{}", entry.replace('.', "_"));
-            insta::assert_snapshot!(name, iamlint(&["check", "--format", "json", &path]).stdout);
+            let run = iamlint(&[&["check", "--format", "json"], args.as_slice()].concat());
+            insta::assert_snapshot!(name, run.stdout);
         }
     }
 }
@@ -76,7 +91,9 @@ fn good_fixtures_report_nothing() {
         let code = rule.meta().code;
         for entry in fixtures_of(code).iter().filter(|e| e.starts_with("good")) {
             let path = format!("fixtures/{code}/{entry}");
-            let (json, exit) = check_json(&[&path]);
+            let args = fixture_args(&path);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (json, exit) = check_json(&args);
             assert_eq!(
                 json["findings"].as_array().unwrap().len(),
                 0,

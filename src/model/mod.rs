@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod edge;
 pub mod function_arn;
 pub mod function_url;
+pub mod parameters;
 pub mod permissions;
 pub mod principals;
 pub mod resource_policies;
@@ -65,6 +66,8 @@ pub struct Model {
     /// What is not analysed (definitions not read, WebSocket and IAM-auth AppSync APIs, policies
     /// that cannot be read), each with why.
     pub not_analysed: Vec<NotAnalysed>,
+    /// Per stack: its declared parameters and the values supplied to it (the PAR rules).
+    pub parameters: Vec<parameters::StackParameters>,
 }
 
 impl Model {
@@ -123,6 +126,7 @@ impl Model {
             edge_origins: edge::origins(&r, &deployment.templates),
             routes,
             not_analysed,
+            parameters: parameters::stack_parameters(deployment),
         }
     }
 

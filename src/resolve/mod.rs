@@ -1,10 +1,11 @@
 //! The resolver: template nodes → symbolic [`Value`]s.
 //!
 //! `Ref`, `Fn::Sub`, `Fn::GetAtt`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::If`, `Fn::FindInMap` and
-//! `Fn::ImportValue` are followed as far as the deployment allows: parameters take their value from
-//! `--param`/config, else their `Default`, else stay symbols (a nested stack's parameters take the
-//! value its parent passes, resolved in the parent, else their `Default`); resources get canonical names and ARNs
-//! (see [`resources`]); imports resolve through the exporting stack's output. Anything that cannot be
+//! `Fn::ImportValue` are followed as far as the deployment allows: parameters take the value supplied
+//! to their stack ([`crate::parameters`]: command line, parameter file, samconfig, config), else
+//! their `Default`, else stay symbols (a nested stack's parameters take the value its parent passes,
+//! resolved in the parent, else their `Default`); resources get canonical names and ARNs (see
+//! [`resources`]); imports resolve through the exporting stack's output. Anything that cannot be
 //! built is `Unknown`, never a guess; a reference cycle is `Unknown` too, never a hang.
 
 pub mod resources;
@@ -24,6 +25,9 @@ use crate::template::Template;
 pub struct ResolveConfig {
     /// Parameter values by name (`--param K=V`, config `parameters`), for every stack.
     pub parameters: BTreeMap<String, String>,
+    /// Per stack (by [`StackId`]), every value supplied to it with where it came from, precedence
+    /// applied ([`crate::parameters`]). A stack past its end takes `parameters`.
+    pub stack_parameters: Vec<crate::parameters::StackValues>,
     pub partition: String,
     pub region: Option<String>,
     pub account_id: Option<String>,
@@ -36,6 +40,7 @@ impl Default for ResolveConfig {
     fn default() -> Self {
         ResolveConfig {
             parameters: BTreeMap::new(),
+            stack_parameters: Vec::new(),
             partition: "aws".to_string(),
             region: None,
             account_id: None,
@@ -252,11 +257,14 @@ impl<'d> Resolver<'d> {
         let template = self.template(stack);
         let parameter = template.and_then(|t| t.parameter(name));
         let is_list = parameter.is_some_and(|p| p.is_list());
-        let given = self
-            .config
-            .parameters
-            .get(name)
-            .map(|v| Value::literal(v.clone()));
+        let given = match self.config.stack_parameters.get(stack) {
+            Some(supplied) => supplied.get(name).map(|s| Value::literal(s.value.clone())),
+            None => self
+                .config
+                .parameters
+                .get(name)
+                .map(|v| Value::literal(v.clone())),
+        };
         let value = given.or_else(|| {
             parameter
                 .filter(|_| self.config.use_defaults)

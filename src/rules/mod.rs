@@ -41,6 +41,8 @@ mod iam010_stage_not_covered;
 mod iam011_url_caller_missing_invoke_function;
 mod iam012_public_url_missing_invoke_function;
 mod iam013_integration_missing_service_permission;
+mod par001_unknown_parameter;
+mod par002_parameter_not_allowed;
 mod ref001_undefined_reference;
 mod ref002_unresolved_import;
 mod ref003_duplicate_export;
@@ -106,6 +108,8 @@ pub static ALL_RULES: &[&dyn Rule] = &[
     &cors006_credentials_not_boolean::CredentialsNotBoolean,
     &edge001_cloudfront_breaks_sigv4::CloudfrontBreaksSigv4,
     &edge002_oac_missing_invoke_permission::OacMissingInvokePermission,
+    &par001_unknown_parameter::UnknownParameter,
+    &par002_parameter_not_allowed::ParameterNotAllowed,
     &cov001_not_analysed::NotAnalysed,
     &sup001_unused_suppression::UnusedSuppression,
 ];

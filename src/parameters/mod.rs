@@ -1,0 +1,214 @@
+//! Parameters as the team deploys them: the value each stack's parameters get, and where it came from.
+//!
+//! Per parameter, per stack, the first of: the command line (`--param NAME=VALUE`), a parameter file
+//! (`--parameter-file`, the last file giving the name wins), the samconfig environment
+//! (`--config-env`/`sam-config-env`, `samconfig.toml` in the template's folder, for the template it
+//! deploys), the config (`.iamlint.yaml`: a matching `stacks:` entry, then `parameters`); else the
+//! template's `Default`. The result is one [`StackValues`] per stack, which the resolver reads and
+//! the PAR rules check (through the model).
+
+pub mod parameter_file;
+pub mod samconfig;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
+use crate::template::Template;
+
+/// Which input supplied a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    CommandLine,
+    ParameterFile,
+    Samconfig,
+    Config,
+}
+
+impl Source {
+    /// How a message names it, as "given …".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::CommandLine => "on the command line",
+            Source::ParameterFile => "in the parameter file",
+            Source::Samconfig => "in samconfig",
+            Source::Config => "in the config",
+        }
+    }
+}
+
+/// One value supplied to a stack's parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppliedValue {
+    pub value: String,
+    pub source: Source,
+    /// Where it is written; `None` for the command line.
+    pub location: Option<Location>,
+}
+
+/// Every value supplied to one stack, by parameter name (declared or not).
+pub type StackValues = BTreeMap<String, SuppliedValue>;
+
+/// What the user gave besides the config, before the templates are known.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// `--param NAME=VALUE`, in order (a later one wins).
+    pub command_line: Vec<(String, String)>,
+    /// `--parameter-file F`, in order (a later file wins).
+    pub parameter_files: Vec<PathBuf>,
+    /// `--config-env NAME` (else the config's `sam-config-env`).
+    pub config_env: Option<String>,
+}
+
+impl Inputs {
+    /// Nothing beyond what `ResolveConfig.parameters` already holds.
+    pub fn is_empty(&self) -> bool {
+        self.command_line.is_empty() && self.parameter_files.is_empty() && self.config_env.is_none()
+    }
+}
+
+/// The values supplied to each template (`templates` order) and the errors on the way (an
+/// unreadable parameter file, an unknown config-env: usage errors, one line each).
+pub fn supply(
+    sources: &mut SourceMap,
+    templates: &[Template],
+    inputs: &Inputs,
+    config: Option<&Config>,
+) -> (Vec<StackValues>, Vec<String>) {
+    let mut errors = Vec::new();
+    let files: Vec<Vec<(String, SuppliedValue)>> = inputs
+        .parameter_files
+        .iter()
+        .filter_map(|path| match parameter_file::read(sources, path) {
+            Ok(values) => Some(values),
+            Err(message) => {
+                errors.push(message);
+                None
+            }
+        })
+        .collect();
+    let config_file = config.filter(|c| !c.parameters.is_empty() || !c.stacks.is_empty());
+    let config_id = config_file.and_then(|c| add_file(sources, &c.file));
+    let config_env = inputs
+        .config_env
+        .clone()
+        .or_else(|| config.and_then(|c| c.sam_config_env.clone()));
+    let mut samconfigs = samconfig::Samconfigs::default();
+    let mut values = Vec::new();
+    for template in templates {
+        let path = sources
+            .get(template.file)
+            .map(|f| f.path().to_path_buf())
+            .unwrap_or_default();
+        let mut stack = StackValues::new();
+        if let (Some(config), Some(file)) = (config_file, config_id) {
+            insert_config(&mut stack, config, file, &path);
+        }
+        if let Some(env) = &config_env {
+            stack.extend(samconfigs.values_for(sources, &path, env, &mut errors));
+        }
+        for file in &files {
+            stack.extend(file.iter().cloned());
+        }
+        for (name, value) in &inputs.command_line {
+            stack.insert(name.clone(), command_line(value));
+        }
+        values.push(stack);
+    }
+    if let Some(env) = &config_env
+        && !templates.is_empty()
+        && !samconfigs.any_found()
+    {
+        errors.push(format!(
+            "--config-env {env}: no samconfig.toml (or samconfig.yaml) beside any template"
+        ));
+    }
+    (values, errors)
+}
+
+fn command_line(value: &str) -> SuppliedValue {
+    SuppliedValue {
+        value: value.to_string(),
+        source: Source::CommandLine,
+        location: None,
+    }
+}
+
+/// The config's `parameters`, then every `stacks:` entry that names `template` (a later one wins).
+fn insert_config(stack: &mut StackValues, config: &Config, file: FileId, template: &Path) {
+    let at = |span: Span| Some(Location { file, span });
+    for (name, value) in &config.parameters {
+        let span = config
+            .parameter_spans
+            .get(name)
+            .copied()
+            .unwrap_or_default();
+        stack.insert(name.clone(), supplied(value, Source::Config, at(span)));
+    }
+    let relative = config.relative_path(template);
+    for entry in config
+        .stacks
+        .iter()
+        .filter(|e| e.matcher.is_match(&relative))
+    {
+        for (name, value, span) in &entry.parameters {
+            stack.insert(name.clone(), supplied(value, Source::Config, at(*span)));
+        }
+    }
+}
+
+fn supplied(value: &str, source: Source, location: Option<Location>) -> SuppliedValue {
+    SuppliedValue {
+        value: value.to_string(),
+        source,
+        location,
+    }
+}
+
+/// Reads a file into the source map (so findings can point into it); `None` when unreadable.
+fn add_file(sources: &mut SourceMap, path: &Path) -> Option<FileId> {
+    let bytes = crate::load::file::FileSource::read(&crate::load::file::DiskFiles, path).ok()?;
+    let (text, _) = crate::load::decode(bytes);
+    Some(sources.add(SourceFile::new(path, text)))
+}
+
+/// Levenshtein distance, for "did you mean" (short names only: quadratic in their length).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().take(256).collect();
+    let b: Vec<char> = b.chars().take(256).collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
+            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
+            let insertion = current.get(j).copied().unwrap_or(0) + 1;
+            current.push(substitution.min(deletion).min(insertion));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+/// The candidate closest to `name`, when close enough to be a typo (case-insensitive equality, or
+/// at most a third of the name's length in edits).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| {
+            let distance = if c.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                edit_distance(&name.to_lowercase(), &c.to_lowercase())
+            };
+            (distance, c)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests;
