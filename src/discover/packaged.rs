@@ -1,0 +1,379 @@
+//! Packaged copies: the output of `sam package` / `aws cloudformation package` kept beside its source.
+//!
+//! Such a file is the same stack as its source, so reading both doubles every finding and makes each
+//! export defined twice. It is recognised by content, not by name: a template in the same folder as
+//! another whose resources have the same logical ids and types, whose code and definition locations
+//! (`CodeUri`, `ContentUri`, `DefinitionUri`, `Location`, `TemplateURL`, `Code`, `Content`,
+//! `BodyS3Location`, ...) are S3 URIs or S3 bucket/key mappings where the source has local paths, and
+//! which has no local path left. A source always has a local path, so it is never taken for a copy.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::Input;
+use crate::load::{self, Node};
+
+/// Properties that `package` rewrites from a local path to an S3 location.
+const LOCATION_PROPERTIES: [&str; 14] = [
+    "CodeUri",
+    "ContentUri",
+    "DefinitionUri",
+    "Location",
+    "TemplateURL",
+    "SchemaUri",
+    "Code",
+    "Content",
+    "BodyS3Location",
+    "DefinitionS3Location",
+    "SourceBundle",
+    "RequestMappingTemplateS3Location",
+    "ResponseMappingTemplateS3Location",
+    "CodeS3Location",
+];
+
+/// Where a location property points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A relative or absolute path on disk.
+    Local,
+    /// An `s3://` URI, an S3 `https://` URL or a bucket/key mapping.
+    S3,
+    /// Anything else (inline code, an intrinsic function, a serverless-repo application id).
+    Other,
+}
+
+/// A discovered file not read because it is a packaged copy of `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub copy: PathBuf,
+    pub source: PathBuf,
+    /// The template is SAM's (`sam package` wrote it) rather than plain CloudFormation's.
+    pub sam: bool,
+}
+
+/// Removes from `inputs` the discovered files (not those named on the command line) that are
+/// packaged copies of another input in their folder. Only folders with two or more inputs are
+/// parsed here (the loader parses the kept ones again).
+pub fn skip_copies(inputs: &mut Vec<Input>) -> Vec<Skipped> {
+    let mut folders: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let folder = input.path.parent().unwrap_or(Path::new(""));
+        folders.entry(folder).or_default().push(index);
+    }
+    let mut skipped = Vec::new();
+    let mut drop = Vec::new();
+    for members in folders.values() {
+        let discovered = members
+            .iter()
+            .any(|&i| inputs.get(i).is_some_and(|input| !input.explicit));
+        if members.len() < 2 || !discovered {
+            continue;
+        }
+        let parsed: Vec<(usize, Node)> = members
+            .iter()
+            .filter_map(|&i| Some((i, parse(inputs.get(i)?)?)))
+            .collect();
+        let views: Vec<Parsed<'_>> = parsed.iter().map(|(_, root)| Parsed { root }).collect();
+        for (copy, source) in copies(&views) {
+            let (Some((copy_index, copy_root)), Some((source_index, _))) =
+                (parsed.get(copy), parsed.get(source))
+            else {
+                continue;
+            };
+            let (Some(copy_input), Some(source_input)) =
+                (inputs.get(*copy_index), inputs.get(*source_index))
+            else {
+                continue;
+            };
+            if copy_input.explicit {
+                continue;
+            }
+            drop.push(*copy_index);
+            skipped.push(Skipped {
+                copy: copy_input.path.clone(),
+                source: source_input.path.clone(),
+                sam: is_sam(copy_root),
+            });
+        }
+    }
+    let mut index = 0;
+    inputs.retain(|_| {
+        let keep = !drop.contains(&index);
+        index += 1;
+        keep
+    });
+    skipped
+}
+
+/// The one stderr line of a run that skipped packaged copies.
+pub fn note(skipped: &[Skipped]) -> Option<String> {
+    match skipped {
+        [] => None,
+        [one] => Some(format!(
+            "skipped {}: a packaged copy of {} ({} output); name it on the command line to check it",
+            one.copy.display(),
+            one.source.display(),
+            if one.sam {
+                "sam package"
+            } else {
+                "aws cloudformation package"
+            }
+        )),
+        many => Some(format!(
+            "skipped {} packaged copies (sam package / aws cloudformation package output): {}; name one on the command line to check it",
+            many.len(),
+            many.iter()
+                .map(|s| format!("{} (of {})", s.copy.display(), s.source.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// A discovered input's tree, when it is a template.
+fn parse(input: &Input) -> Option<Node> {
+    let (text, encoding_error) = load::decode(input.bytes.clone());
+    if encoding_error.is_some() || !load::may_be_template(&text) {
+        return None;
+    }
+    let is_json = input
+        .path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let root = load::read_template(&text, is_json).ok()?.root;
+    load::is_template(&root).then_some(root)
+}
+
+/// Whether the template names SAM's transform.
+fn is_sam(root: &Node) -> bool {
+    let names = |node: &Node| {
+        node.as_str()
+            .is_some_and(|t| t.starts_with("AWS::Serverless"))
+    };
+    root.get("Transform")
+        .is_some_and(|t| names(t) || t.as_seq().is_some_and(|s| s.iter().any(names)))
+}
+
+/// One template to compare: its parsed root.
+pub struct Parsed<'a> {
+    pub root: &'a Node,
+}
+
+/// `(copy, source)` index pairs among `templates` (all from one folder): each copy is a packaged copy
+/// of its source. A copy is paired with the first source it copies.
+pub fn copies(templates: &[Parsed<'_>]) -> Vec<(usize, usize)> {
+    let shapes: Vec<Option<Shape>> = templates.iter().map(|t| Shape::of(t.root)).collect();
+    let mut pairs = Vec::new();
+    for (copy, copy_shape) in shapes.iter().enumerate() {
+        let Some(copy_shape) = copy_shape else {
+            continue;
+        };
+        if copy_shape.has_local() {
+            continue;
+        }
+        let source = shapes.iter().enumerate().find(|(source, shape)| {
+            *source != copy
+                && shape
+                    .as_ref()
+                    .is_some_and(|s| copy_shape.is_packaged_copy_of(s))
+        });
+        if let Some((source, _)) = source {
+            pairs.push((copy, source));
+        }
+    }
+    pairs
+}
+
+/// What the comparison needs of a template: resource types by id, and where each location points.
+struct Shape {
+    types: BTreeMap<String, Option<String>>,
+    /// `(section or resource id, property)` → place.
+    locations: BTreeMap<(String, String), Place>,
+}
+
+impl Shape {
+    fn of(root: &Node) -> Option<Shape> {
+        let resources = root.get("Resources")?.as_map()?;
+        if resources.is_empty() {
+            return None;
+        }
+        let mut types = BTreeMap::new();
+        let mut locations = BTreeMap::new();
+        for resource in resources {
+            let kind = resource.value.get("Type").and_then(Node::as_str);
+            types.insert(resource.key.text.clone(), kind.map(str::to_string));
+            if let Some(properties) = resource.value.get("Properties") {
+                add_locations(&resource.key.text, properties, &mut locations);
+            }
+        }
+        for section in root.get("Globals").and_then(Node::as_map).unwrap_or(&[]) {
+            add_locations(
+                &format!("Globals.{}", section.key.text),
+                &section.value,
+                &mut locations,
+            );
+        }
+        Some(Shape { types, locations })
+    }
+
+    fn has_local(&self) -> bool {
+        self.locations.values().any(|p| *p == Place::Local)
+    }
+
+    /// Same resources, and at least one location that is local in `source` and S3 here.
+    fn is_packaged_copy_of(&self, source: &Shape) -> bool {
+        self.types == source.types
+            && source.locations.iter().any(|(key, place)| {
+                *place == Place::Local && self.locations.get(key) == Some(&Place::S3)
+            })
+    }
+}
+
+fn add_locations(owner: &str, properties: &Node, into: &mut BTreeMap<(String, String), Place>) {
+    for entry in properties.as_map().unwrap_or(&[]) {
+        if LOCATION_PROPERTIES.contains(&entry.key.text.as_str()) {
+            into.insert(
+                (owner.to_string(), entry.key.text.clone()),
+                place(&entry.value),
+            );
+        }
+    }
+}
+
+fn place(node: &Node) -> Place {
+    if let Some(text) = node.as_scalar().map(|s| s.value.as_str()) {
+        return text_place(text);
+    }
+    let has = |key: &str| node.get(key).is_some();
+    if (has("Bucket") && has("Key")) || (has("S3Bucket") && has("S3Key")) {
+        Place::S3
+    } else {
+        Place::Other
+    }
+}
+
+fn text_place(text: &str) -> Place {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("s3://") {
+        Place::S3
+    } else if lower.starts_with("https://") || lower.starts_with("http://") {
+        if lower.contains(".amazonaws.com") {
+            Place::S3
+        } else {
+            Place::Other
+        }
+    } else if text.is_empty() || lower.contains("://") {
+        Place::Other
+    } else {
+        Place::Local
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        crate::load::read_template(text, false)
+            .map(|l| l.root)
+            .unwrap_or_else(|e| Node::scalar(e.message, crate::load::ScalarStyle::Plain, e.span))
+    }
+
+    fn pairs(texts: &[&str]) -> Vec<(usize, usize)> {
+        let roots: Vec<Node> = texts.iter().map(|t| root(t)).collect();
+        let parsed: Vec<Parsed<'_>> = roots.iter().map(|root| Parsed { root }).collect();
+        copies(&parsed)
+    }
+
+    const SOURCE: &str = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: prod, DefinitionUri: openapi.yaml}
+";
+
+    const PACKAGED: &str = "Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: {SamResourceId: Fn}
+    Properties: {CodeUri: s3://bucket/0123abcd, Handler: app.handler, Runtime: python3.12}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: prod, DefinitionUri: {Bucket: bucket, Key: 4567ef}}
+";
+
+    #[test]
+    fn a_packaged_copy_is_recognised_whatever_the_order() {
+        assert_eq!(pairs(&[SOURCE, PACKAGED]), [(1, 0)]);
+        assert_eq!(pairs(&[PACKAGED, SOURCE]), [(0, 1)]);
+    }
+
+    #[test]
+    fn a_source_is_never_a_copy_and_two_sources_are_two_stacks() {
+        assert!(pairs(&[SOURCE, SOURCE]).is_empty());
+        assert!(pairs(&[PACKAGED]).is_empty());
+        assert!(pairs(&[PACKAGED, PACKAGED]).is_empty());
+    }
+
+    #[test]
+    fn other_resources_make_another_stack() {
+        let more = PACKAGED.replace("  Api:\n", "  Other:\n");
+        assert!(pairs(&[SOURCE, &more]).is_empty());
+        let other_type = PACKAGED.replace("AWS::Serverless::Api", "AWS::Serverless::HttpApi");
+        assert!(pairs(&[SOURCE, &other_type]).is_empty());
+    }
+
+    #[test]
+    fn a_copy_with_a_local_path_left_is_not_packaged() {
+        let half = PACKAGED.replace("{Bucket: bucket, Key: 4567ef}", "openapi.yaml");
+        assert!(pairs(&[SOURCE, &half]).is_empty());
+    }
+
+    #[test]
+    fn cloudformation_package_output_with_lambda_code_and_nested_stacks() {
+        let source = "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Code: ./src, Handler: a.h, Runtime: python3.12, Role: arn}
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties: {TemplateURL: child.yaml}
+";
+        let packaged = "Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Code: {S3Bucket: b, S3Key: k}, Handler: a.h, Runtime: python3.12, Role: arn}
+  Child:
+    Type: AWS::CloudFormation::Stack
+    Properties: {TemplateURL: 'https://s3.eu-west-1.amazonaws.com/b/k.template'}
+";
+        assert_eq!(pairs(&[source, packaged]), [(1, 0)]);
+    }
+
+    #[test]
+    fn globals_code_uri_counts() {
+        let source = "Globals: {Function: {CodeUri: src/}}
+Resources:
+  Fn: {Type: AWS::Serverless::Function, Properties: {Handler: a.h}}
+";
+        let packaged = "Globals: {Function: {CodeUri: s3://b/k}}
+Resources:
+  Fn: {Type: AWS::Serverless::Function, Properties: {Handler: a.h}}
+";
+        assert_eq!(pairs(&[source, packaged]), [(1, 0)]);
+    }
+
+    #[test]
+    fn inline_code_and_intrinsics_are_neither_local_nor_s3() {
+        assert_eq!(text_place("s3://b/k"), Place::S3);
+        assert_eq!(text_place("./src"), Place::Local);
+        assert_eq!(text_place("https://example.com/x"), Place::Other);
+        assert_eq!(place(&root("{Fn::Sub: x}")), Place::Other);
+        assert_eq!(place(&root("{ZipFile: x}")), Place::Other);
+    }
+}
