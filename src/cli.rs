@@ -298,15 +298,15 @@ fn unused_deployment_settings(
     let none = crate::config::Config::default();
     let used_or_none = used.unwrap_or(&none);
     let used_name = match used {
-        Some(config) => format!("those of {}", config.path.display()),
-        None => "none (the first checked path has no config)".to_string(),
+        Some(config) => format!("from {}, the first checked path's config", config.path.display()),
+        None => "from no config: the first checked path has none".to_string(),
     };
     loaded
         .iter()
         .filter(|c| c.path != used_or_none.path && !c.same_deployment_settings(used_or_none))
         .map(|c| {
             format!(
-                "{} sets other parameters, partition, region, account-id, external-exports or fail-on; they hold for the whole run, which uses {used_name} (the first checked path's config); its templates, exclude and rules apply to its files",
+                "{}: its parameters, partition, region, account-id, external-exports and fail-on are not used (the run takes them {used_name}); its templates, exclude and rules apply to its files",
                 c.path.display()
             )
         })
