@@ -298,7 +298,10 @@ fn unused_deployment_settings(
     let none = crate::config::Config::default();
     let used_or_none = used.unwrap_or(&none);
     let used_name = match used {
-        Some(config) => format!("from {}, the first checked path's config", config.path.display()),
+        Some(config) => format!(
+            "from {}, the first checked path's config",
+            config.path.display()
+        ),
         None => "from no config: the first checked path has none".to_string(),
     };
     loaded
@@ -395,7 +398,12 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(settings) = settings_or_report(&args.deployment, err) else {
         return EXIT_ERROR;
     };
-    let (deployment, load_errors, io_errors, notes) = load_deployment_noting(&settings);
+    let crate::LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    } = load_deployment_noting(&settings);
     write_notes(&notes, err);
     let text = match args.format {
         GraphFormat::Dot => report::graph::dot(&deployment),
@@ -409,7 +417,12 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(settings) = settings_or_report(&args.deployment, err) else {
         return EXIT_ERROR;
     };
-    let (deployment, load_errors, io_errors, notes) = load_deployment_noting(&settings);
+    let crate::LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    } = load_deployment_noting(&settings);
     write_notes(&notes, err);
     let model = crate::model::Model::build(&deployment);
     let text = match args.format {

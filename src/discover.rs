@@ -7,9 +7,8 @@
 //! [`Walk::honour_ignore_files`] is off (`--no-ignore`). A `.gitignore` counts even outside a git
 //! repository (ripgrep's `require_git(false)`): a project copied without its `.git` reads the same
 //! files. Whether a candidate is really a template is decided after reading it (see
-//! `load::may_be_template`); packaged copies of a template are recognised then too ([`packaged`]).
-
-pub mod packaged;
+//! `load::may_be_template`); packaged copies of a template are recognised then too
+//! (`load::copies`).
 
 use std::path::{Path, PathBuf};
 

@@ -96,19 +96,21 @@ pub struct Input {
 /// Loads the templates of a deployment from disk (no rules run): the deployment, the files that are
 /// not readable templates, and one message per unreadable path.
 pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadError)>, Vec<String>) {
-    let (deployment, load_errors, io_errors, _) = load_deployment_noting(settings);
-    (deployment, load_errors, io_errors)
+    let loaded = load_deployment_noting(settings);
+    (loaded.deployment, loaded.load_errors, loaded.io_errors)
+}
+
+/// A deployment loaded from disk, with what was not read.
+pub struct LoadedDeployment {
+    pub deployment: Deployment,
+    pub load_errors: Vec<(FileId, LoadError)>,
+    pub io_errors: Vec<String>,
+    /// See [`Analysis::notes`].
+    pub notes: Vec<String>,
 }
 
 /// Like [`load_deployment`], with the notes on what was not read (see [`Analysis::notes`]).
-pub fn load_deployment_noting(
-    settings: &Settings,
-) -> (
-    Deployment,
-    Vec<(FileId, LoadError)>,
-    Vec<String>,
-    Vec<String>,
-) {
+pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
     let (candidates, mut io_errors) = discover::discover_with(&settings.paths, settings.walk);
     let mut inputs = Vec::new();
     for candidate in candidates {
@@ -131,10 +133,15 @@ pub fn load_deployment_noting(
             )),
         }
     }
-    let skipped = discover::packaged::skip_copies(&mut inputs);
-    let notes = discover::packaged::note(&skipped).into_iter().collect();
+    let skipped = load::copies::skip_copies(&mut inputs);
+    let notes = load::copies::note(&skipped).into_iter().collect();
     let (deployment, load_errors) = build_deployment(inputs, &settings.resolve);
-    (deployment, load_errors, io_errors, notes)
+    LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    }
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
@@ -211,7 +218,12 @@ pub fn deployment_from_texts(
 
 /// Loads a deployment and runs every rule.
 pub fn analyze(settings: &Settings) -> Analysis {
-    let (deployment, load_errors, io_errors, notes) = load_deployment_noting(settings);
+    let LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    } = load_deployment_noting(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     let findings = suppress::apply(&deployment, findings);
     let findings = apply_rule_settings(settings, &deployment, findings);
