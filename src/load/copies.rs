@@ -2,16 +2,19 @@
 //!
 //! Such a file is the same stack as its source, so reading both doubles every finding and makes each
 //! export defined twice. It is recognised by content, not by name: a template in the same folder as
-//! another whose resources have the same logical ids and types, whose code and definition locations
+//! another that is the same tree (the same resources with the same properties, outputs, parameters;
+//! scalars compared by text, so quoting and short or long intrinsic forms do not matter; resources'
+//! `Metadata`, which `sam build` adds to, left out) except that its code and definition locations
 //! (`CodeUri`, `ContentUri`, `DefinitionUri`, `Location`, `TemplateURL`, `Code`, `Content`,
-//! `BodyS3Location`, ...) are S3 URIs or S3 bucket/key mappings where the source has local paths, and
-//! which has no local path left. A source always has a local path, so it is never taken for a copy.
+//! `BodyS3Location`, ..., at any depth, so an `AWS::Include` too) are S3 URIs, S3 URLs or bucket/key
+//! mappings where the source has local paths, at least one of them, and none is local in the copy. A
+//! source always has a local path, so it is never taken for a copy.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Input;
-use crate::load::{self, Node};
+use crate::load::{self, Entry, Node, NodeKind};
 
 /// Properties that `package` rewrites from a local path to an S3 location.
 const LOCATION_PROPERTIES: [&str; 14] = [
@@ -162,21 +165,14 @@ pub struct Parsed<'a> {
 /// `(copy, source)` index pairs among `templates` (all from one folder): each copy is a packaged copy
 /// of its source. A copy is paired with the first source it copies.
 pub fn copies(templates: &[Parsed<'_>]) -> Vec<(usize, usize)> {
-    let shapes: Vec<Option<Shape>> = templates.iter().map(|t| Shape::of(t.root)).collect();
     let mut pairs = Vec::new();
-    for (copy, copy_shape) in shapes.iter().enumerate() {
-        let Some(copy_shape) = copy_shape else {
-            continue;
-        };
-        if copy_shape.has_local() {
-            continue;
-        }
-        let source = shapes.iter().enumerate().find(|(source, shape)| {
-            *source != copy
-                && shape
-                    .as_ref()
-                    .is_some_and(|s| copy_shape.is_packaged_copy_of(s))
-        });
+    for (copy, copy_template) in templates.iter().enumerate() {
+        let source = templates
+            .iter()
+            .enumerate()
+            .find(|(source, source_template)| {
+                *source != copy && is_packaged_copy(copy_template.root, source_template.root)
+            });
         if let Some((source, _)) = source {
             pairs.push((copy, source));
         }
@@ -184,59 +180,73 @@ pub fn copies(templates: &[Parsed<'_>]) -> Vec<(usize, usize)> {
     pairs
 }
 
-/// What the comparison needs of a template: resource types by id, and where each location points.
-struct Shape {
-    types: BTreeMap<String, Option<String>>,
-    /// `(section or resource id, property)` → place.
-    locations: BTreeMap<(String, String), Place>,
+/// Deepest nesting compared; deeper templates are never taken for copies.
+const MAX_DEPTH: usize = 64;
+
+/// Whether `copy` is `source` with its local locations uploaded: the same tree (scalars compared by
+/// text, resources' `Metadata` left out, which `sam build` adds to), except for location properties,
+/// at least one of which is local in `source` and S3 in `copy`, and none of which is local in `copy`.
+fn is_packaged_copy(copy: &Node, source: &Node) -> bool {
+    let has_resources = |root: &Node| {
+        root.get("Resources")
+            .and_then(Node::as_map)
+            .is_some_and(|r| !r.is_empty())
+    };
+    if !has_resources(copy) || !has_resources(source) {
+        return false;
+    }
+    let mut uploaded = 0;
+    same_except_locations(copy, source, 0, &mut uploaded) && uploaded > 0
 }
 
-impl Shape {
-    fn of(root: &Node) -> Option<Shape> {
-        let resources = root.get("Resources")?.as_map()?;
-        if resources.is_empty() {
-            return None;
-        }
-        let mut types = BTreeMap::new();
-        let mut locations = BTreeMap::new();
-        for resource in resources {
-            let kind = resource.value.get("Type").and_then(Node::as_str);
-            types.insert(resource.key.text.clone(), kind.map(str::to_string));
-            if let Some(properties) = resource.value.get("Properties") {
-                add_locations(&resource.key.text, properties, &mut locations);
-            }
-        }
-        for section in root.get("Globals").and_then(Node::as_map).unwrap_or(&[]) {
-            add_locations(
-                &format!("Globals.{}", section.key.text),
-                &section.value,
-                &mut locations,
-            );
-        }
-        Some(Shape { types, locations })
+/// Compares two trees; counts in `uploaded` the locations that are local in `source`, S3 in `copy`.
+fn same_except_locations(copy: &Node, source: &Node, depth: usize, uploaded: &mut usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
     }
-
-    fn has_local(&self) -> bool {
-        self.locations.values().any(|p| *p == Place::Local)
-    }
-
-    /// Same resources, and at least one location that is local in `source` and S3 here.
-    fn is_packaged_copy_of(&self, source: &Shape) -> bool {
-        self.types == source.types
-            && source.locations.iter().any(|(key, place)| {
-                *place == Place::Local && self.locations.get(key) == Some(&Place::S3)
-            })
+    match (&copy.kind, &source.kind) {
+        (NodeKind::Scalar(a), NodeKind::Scalar(b)) => a.value == b.value,
+        (NodeKind::Seq(a), NodeKind::Seq(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(a, b)| same_except_locations(a, b, depth + 1, uploaded))
+        }
+        (NodeKind::Map(a), NodeKind::Map(b)) => {
+            // A resource (depth 2, under `Resources`): its `Metadata` is not compared.
+            let (a, b) = (compared_entries(a, depth), compared_entries(b, depth));
+            a.len() == b.len()
+                && a.iter().all(|entry| {
+                    b.iter()
+                        .find(|other| other.key.text == entry.key.text)
+                        .is_some_and(|other| {
+                            same_entry(&entry.key.text, &entry.value, &other.value, depth, uploaded)
+                        })
+                })
+        }
+        _ => false,
     }
 }
 
-fn add_locations(owner: &str, properties: &Node, into: &mut BTreeMap<(String, String), Place>) {
-    for entry in properties.as_map().unwrap_or(&[]) {
-        if LOCATION_PROPERTIES.contains(&entry.key.text.as_str()) {
-            into.insert(
-                (owner.to_string(), entry.key.text.clone()),
-                place(&entry.value),
-            );
+fn compared_entries(entries: &[Entry], depth: usize) -> Vec<&Entry> {
+    entries
+        .iter()
+        .filter(|e| !(depth == 2 && e.key.text == "Metadata"))
+        .collect()
+}
+
+fn same_entry(key: &str, copy: &Node, source: &Node, depth: usize, uploaded: &mut usize) -> bool {
+    if !LOCATION_PROPERTIES.contains(&key) {
+        return same_except_locations(copy, source, depth + 1, uploaded);
+    }
+    match (place(copy), place(source)) {
+        (Place::S3, Place::Local) => {
+            *uploaded += 1;
+            true
         }
+        (Place::S3, Place::S3) => true,
+        (Place::Other, Place::Other) => same_except_locations(copy, source, depth + 1, uploaded),
+        _ => false,
     }
 }
 
@@ -329,6 +339,16 @@ Resources:
     }
 
     #[test]
+    fn same_resources_with_other_properties_are_another_template() {
+        // Test suites keep many one-resource templates side by side: S3 here, a local path there,
+        // but another handler is another template, not a packaged copy.
+        let other = PACKAGED.replace("Handler: app.handler", "Handler: other.handler");
+        assert!(pairs(&[SOURCE, &other]).is_empty());
+        let more = PACKAGED.replace("StageName: prod", "StageName: prod, TracingEnabled: true");
+        assert!(pairs(&[SOURCE, &more]).is_empty());
+    }
+
+    #[test]
     fn a_copy_with_a_local_path_left_is_not_packaged() {
         let half = PACKAGED.replace("{Bucket: bucket, Key: 4567ef}", "openapi.yaml");
         assert!(pairs(&[SOURCE, &half]).is_empty());
@@ -366,6 +386,19 @@ Resources:
   Fn: {Type: AWS::Serverless::Function, Properties: {Handler: a.h}}
 ";
         assert_eq!(pairs(&[source, packaged]), [(1, 0)]);
+    }
+
+    #[test]
+    fn an_included_definition_uploaded_counts() {
+        let source = "Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody: {Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api.yaml}}}
+";
+        let packaged = source.replace("./api.yaml", "s3://b/api-0123.yaml");
+        assert_eq!(pairs(&[source, &packaged]), [(1, 0)]);
     }
 
     #[test]
