@@ -236,6 +236,12 @@ fn compared_entries(entries: &[Entry], depth: usize) -> Vec<&Entry> {
 }
 
 fn same_entry(key: &str, copy: &Node, source: &Node, depth: usize, uploaded: &mut usize) -> bool {
+    // SAM CLI writes `!GetAtt A.B` as `Fn::GetAtt: [A, B]`.
+    if key == "Fn::GetAtt" {
+        if let (Some(a), Some(b)) = (get_att_text(copy), get_att_text(source)) {
+            return a == b;
+        }
+    }
     if !LOCATION_PROPERTIES.contains(&key) {
         return same_except_locations(copy, source, depth + 1, uploaded);
     }
@@ -247,6 +253,19 @@ fn same_entry(key: &str, copy: &Node, source: &Node, depth: usize, uploaded: &mu
         (Place::S3, Place::S3) => true,
         (Place::Other, Place::Other) => same_except_locations(copy, source, depth + 1, uploaded),
         _ => false,
+    }
+}
+
+/// `A.B` for `Fn::GetAtt`'s `A.B` and `[A, B]` forms.
+fn get_att_text(node: &Node) -> Option<String> {
+    match &node.kind {
+        NodeKind::Scalar(scalar) => Some(scalar.value.clone()),
+        NodeKind::Seq(items) => items
+            .iter()
+            .map(|item| item.as_scalar().map(|s| s.value.as_str()))
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join(".")),
+        NodeKind::Map(_) => None,
     }
 }
 
@@ -386,6 +405,21 @@ Resources:
   Fn: {Type: AWS::Serverless::Function, Properties: {Handler: a.h}}
 ";
         assert_eq!(pairs(&[source, packaged]), [(1, 0)]);
+    }
+
+    #[test]
+    fn get_att_in_either_form_is_the_same() {
+        let source = SOURCE.replace(
+            "Runtime: python3.12}",
+            "Runtime: python3.12, Role: !GetAtt R.Arn}",
+        );
+        let packaged = PACKAGED.replace(
+            "Runtime: python3.12}",
+            "Runtime: python3.12, Role: {Fn::GetAtt: [R, Arn]}}",
+        );
+        assert_eq!(pairs(&[&source, &packaged]), [(1, 0)]);
+        let other = packaged.replace("[R, Arn]", "[R, RoleId]");
+        assert!(pairs(&[&source, &other]).is_empty());
     }
 
     #[test]
