@@ -3,7 +3,7 @@
 //! Such a file is the same stack as its source, so reading both doubles every finding and makes each
 //! export defined twice. It is recognised by content, not by name: a template in the same folder as
 //! another that is the same tree (the same resources with the same properties, outputs, parameters;
-//! scalars compared by text, so quoting and short or long intrinsic forms do not matter; resources'
+//! scalars compared by text or as YAML 1.1 booleans, so quoting and short or long intrinsic forms do not matter; resources'
 //! `Metadata`, which `sam build` adds to, left out) except that its code and definition locations
 //! (`CodeUri`, `ContentUri`, `DefinitionUri`, `Location`, `TemplateURL`, `Code`, `Content`,
 //! `BodyS3Location`, ..., at any depth, so an `AWS::Include` too) are S3 URIs, S3 URLs or bucket/key
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Input;
-use crate::load::{self, Entry, Node, NodeKind};
+use crate::load::{self, Entry, Node, NodeKind, Scalar};
 
 /// Properties that `package` rewrites from a local path to an S3 location.
 const LOCATION_PROPERTIES: [&str; 14] = [
@@ -205,7 +205,7 @@ fn same_except_locations(copy: &Node, source: &Node, depth: usize, uploaded: &mu
         return false;
     }
     match (&copy.kind, &source.kind) {
-        (NodeKind::Scalar(a), NodeKind::Scalar(b)) => a.value == b.value,
+        (NodeKind::Scalar(a), NodeKind::Scalar(b)) => same_scalar(a, b),
         (NodeKind::Seq(a), NodeKind::Seq(b)) => {
             a.len() == b.len()
                 && a.iter()
@@ -226,6 +226,13 @@ fn same_except_locations(copy: &Node, source: &Node, depth: usize, uploaded: &mu
         }
         _ => false,
     }
+}
+
+/// The same text, or the same YAML 1.1 boolean or null (SAM CLI writes `True` back as `true`).
+fn same_scalar(a: &Scalar, b: &Scalar) -> bool {
+    a.value == b.value
+        || a.as_bool().is_some_and(|x| b.as_bool() == Some(x))
+        || (a.is_null() && b.is_null())
 }
 
 fn compared_entries(entries: &[Entry], depth: usize) -> Vec<&Entry> {
@@ -419,6 +426,17 @@ Resources:
         );
         assert_eq!(pairs(&[&source, &packaged]), [(1, 0)]);
         let other = packaged.replace("[R, Arn]", "[R, RoleId]");
+        let tracing = |t: &str, v: &str| {
+            t.replace(
+                "StageName: prod",
+                &format!("StageName: prod, TracingEnabled: {v}"),
+            )
+        };
+        assert_eq!(
+            pairs(&[&tracing(&source, "True"), &tracing(&packaged, "true")]),
+            [(1, 0)]
+        );
+        assert!(pairs(&[&tracing(&source, "True"), &tracing(&packaged, "false")]).is_empty());
         assert!(pairs(&[&source, &other]).is_empty());
     }
 
