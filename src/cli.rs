@@ -249,15 +249,16 @@ fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
     Ok((settings, warnings))
 }
 
-/// The configs of a run: the deployment's (the first checked path's), each checked path's (empty
-/// when one config or none holds for all: `--config`, `--isolated`), and a warning for each other
-/// config whose deployment-wide settings are not used.
+/// The deployment's config, each checked path's, and warnings (see [`configs`]).
 type Configs = (
     Option<crate::config::Config>,
     Vec<Option<crate::config::Config>>,
     Vec<String>,
 );
 
+/// The configs of a run: the deployment's (the first checked path's), each checked path's (empty
+/// when one config or none holds for all: `--config`, `--isolated`), and a warning for each other
+/// config whose deployment-wide settings are not used.
 fn configs(args: &DeploymentArgs) -> Result<Configs, String> {
     let load = |path: &Path| crate::config::load(path).map_err(|e| e.to_string());
     if args.isolated {
