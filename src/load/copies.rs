@@ -244,10 +244,10 @@ fn compared_entries(entries: &[Entry], depth: usize) -> Vec<&Entry> {
 
 fn same_entry(key: &str, copy: &Node, source: &Node, depth: usize, uploaded: &mut usize) -> bool {
     // SAM CLI writes `!GetAtt A.B` as `Fn::GetAtt: [A, B]`.
-    if key == "Fn::GetAtt" {
-        if let (Some(a), Some(b)) = (get_att_text(copy), get_att_text(source)) {
-            return a == b;
-        }
+    if key == "Fn::GetAtt"
+        && let (Some(a), Some(b)) = (get_att_text(copy), get_att_text(source))
+    {
+        return a == b;
     }
     if !LOCATION_PROPERTIES.contains(&key) {
         return same_except_locations(copy, source, depth + 1, uploaded);
