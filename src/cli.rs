@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::finding::Severity;
 use crate::report::{self, Summary};
 use crate::resolve::ResolveConfig;
-use crate::{Settings, analyze, load_deployment};
+use crate::{Settings, analyze, load_deployment_noting};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,9 +46,16 @@ pub struct DeploymentArgs {
     /// Template files or folders (searched recursively for .yaml/.yml/.json/.template templates).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// The config file (default: `.iamlint.yaml` in the current folder or above).
-    #[arg(long, value_name = "PATH")]
+    /// The config file for every checked path (default: for each checked path, the nearest
+    /// `.iamlint.yaml` or `.iamlint.yml` in it or above it, up to the repository root).
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
     pub config: Option<PathBuf>,
+    /// Use no config file.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Also read the files that `.gitignore` and `.ignore` files ignore.
+    #[arg(long)]
+    pub no_ignore: bool,
     /// A parameter value for every template that declares the parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
@@ -205,10 +212,16 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// [`settings`], or the config error written to `err` (the caller exits with 2).
+/// [`settings`] (its warnings written to `err`), or the config error written to `err` (the caller
+/// exits with 2).
 fn settings_or_report(args: &DeploymentArgs, err: &mut dyn Write) -> Option<Settings> {
     match settings(args) {
-        Ok(settings) => Some(settings),
+        Ok((settings, warnings)) => {
+            for warning in warnings {
+                let _ = writeln!(err, "warning: {warning}");
+            }
+            Some(settings)
+        }
         Err(message) => {
             let _ = writeln!(err, "error: {message}");
             None
@@ -216,16 +229,10 @@ fn settings_or_report(args: &DeploymentArgs, err: &mut dyn Write) -> Option<Sett
     }
 }
 
-/// Command-line values over the config file's values. A config error is returned as one line.
-fn settings(args: &DeploymentArgs) -> Result<Settings, String> {
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => crate::config::find(Path::new(".")),
-    };
-    let config = match path {
-        Some(path) => Some(crate::config::load(&path).map_err(|e| e.to_string())?),
-        None => None,
-    };
+/// Command-line values over the config file's values, and warnings to print. A config error is
+/// returned as one line.
+fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
+    let (config, path_configs, warnings) = configs(args)?;
     let mut resolve = ResolveConfig::default();
     let mut external_exports = Vec::new();
     if let Some(c) = &config {
@@ -243,13 +250,100 @@ fn settings(args: &DeploymentArgs) -> Result<Settings, String> {
         parameter_files: args.parameter_files.clone(),
         config_env: args.config_env.clone(),
     };
-    Ok(Settings {
+    let settings = Settings {
         paths: args.paths.clone(),
         resolve,
         external_exports,
         config,
         parameters,
-    })
+        path_configs,
+        walk: crate::discover::Walk {
+            honour_ignore_files: !args.no_ignore,
+        },
+    };
+    Ok((settings, warnings))
+}
+
+/// The deployment's config, each checked path's, and warnings (see [`configs`]).
+type Configs = (
+    Option<crate::config::Config>,
+    Vec<Option<crate::config::Config>>,
+    Vec<String>,
+);
+
+/// The configs of a run: the deployment's (the first checked path's), each checked path's (empty
+/// when one config or none holds for all: `--config`, `--isolated`), and a warning for each other
+/// config whose deployment-wide settings are not used.
+fn configs(args: &DeploymentArgs) -> Result<Configs, String> {
+    let load = |path: &Path| crate::config::load(path).map_err(|e| e.to_string());
+    if args.isolated {
+        return Ok((None, Vec::new(), Vec::new()));
+    }
+    if let Some(path) = &args.config {
+        return Ok((Some(load(path)?), Vec::new(), Vec::new()));
+    }
+    let mut loaded: Vec<crate::config::Config> = Vec::new();
+    let mut path_configs = Vec::new();
+    for checked in &args.paths {
+        let Some(found) = crate::config::find(checked)? else {
+            path_configs.push(None);
+            continue;
+        };
+        let found = relative_to_current_folder(found);
+        let config = match loaded.iter().find(|c| c.path == found) {
+            Some(config) => config.clone(),
+            None => {
+                let config = load(&found)?;
+                loaded.push(config.clone());
+                config
+            }
+        };
+        path_configs.push(Some(config));
+    }
+    let deployment = path_configs.first().cloned().flatten();
+    let warnings = unused_deployment_settings(deployment.as_ref(), &loaded);
+    Ok((deployment, path_configs, warnings))
+}
+
+/// One warning per config whose parameters, partition, region, account id, external exports or
+/// fail-on differ from those of the deployment's config (which the run uses).
+fn unused_deployment_settings(
+    used: Option<&crate::config::Config>,
+    loaded: &[crate::config::Config],
+) -> Vec<String> {
+    let none = crate::config::Config::default();
+    let used_or_none = used.unwrap_or(&none);
+    let used_name = match used {
+        Some(config) => format!(
+            "from {}, the first checked path's config",
+            config.path.display()
+        ),
+        None => "from no config: the first checked path has none".to_string(),
+    };
+    loaded
+        .iter()
+        .filter(|c| c.path != used_or_none.path && !c.same_deployment_settings(used_or_none))
+        .map(|c| {
+            format!(
+                "{}: its parameters, partition, region, account-id, external-exports and fail-on are not used (the run takes them {used_name}); its templates, exclude and rules apply to its files",
+                c.path.display()
+            )
+        })
+        .collect()
+}
+
+/// `path` relative to the current folder when it is below it (so messages name it as the user would).
+fn relative_to_current_folder(path: PathBuf) -> PathBuf {
+    let Some(current) = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok())
+    else {
+        return path;
+    };
+    match path.strip_prefix(&current) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+        _ => path,
+    }
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -291,6 +385,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         CheckFormat::Sarif => report::sarif::render(sources, &analysis.findings),
     };
     let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    write_notes(&analysis.notes, err);
     for message in &analysis.io_errors {
         let _ = writeln!(err, "error: {message}");
     }
@@ -319,7 +414,13 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(settings) = settings_or_report(&args.deployment, err) else {
         return EXIT_ERROR;
     };
-    let (deployment, load_errors, io_errors) = load_deployment(&settings);
+    let crate::LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    } = load_deployment_noting(&settings);
+    write_notes(&notes, err);
     let text = match args.format {
         GraphFormat::Dot => report::graph::dot(&deployment),
         GraphFormat::Mermaid => report::graph::mermaid(&deployment),
@@ -332,13 +433,26 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(settings) = settings_or_report(&args.deployment, err) else {
         return EXIT_ERROR;
     };
-    let (deployment, load_errors, io_errors) = load_deployment(&settings);
+    let crate::LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    } = load_deployment_noting(&settings);
+    write_notes(&notes, err);
     let model = crate::model::Model::build(&deployment);
     let text = match args.format {
         RoutesFormat::Table => report::routes::table(&model, &deployment.sources),
         RoutesFormat::Json => report::routes::json(&model, &deployment.sources) + "\n",
     };
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
+}
+
+/// What the run chose not to read (packaged copies), one `note:` line each, on stderr.
+fn write_notes(notes: &[String], err: &mut dyn Write) {
+    for note in notes {
+        let _ = writeln!(err, "note: {note}");
+    }
 }
 
 /// Writes the output of `graph` or `routes`, then what could not be loaded; the exit code.

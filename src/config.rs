@@ -1,8 +1,9 @@
-//! `.iamlint.yaml`: project settings, found from the current folder upward (or given with `--config`).
+//! `.iamlint.yaml` (or `.iamlint.yml`): project settings. For each checked path, the nearest one in
+//! it or above it, up to the repository root (see [`find`]); `--config` forces one, `--isolated` none.
 //!
 //! ```yaml
-//! templates: ["infra/**/*.yaml"]     # which discovered files are templates (globs, from the config's folder)
-//! exclude: ["infra/generated/**"]    # and which are not
+//! templates: ["infra/"]              # which discovered files are templates (gitignore-style patterns,
+//! exclude: ["generated", "*.json"]   # from the config's folder) and which are not
 //! parameters: {Env: prd}             # parameter values for every stack
 //! stacks: {"services/*/template.yaml": {parameters: {Env: dev}}}   # per stack (path or glob)
 //! sam-config-env: prod               # like --config-env: samconfig.toml next to each template
@@ -19,7 +20,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::Glob;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::finding::Severity;
 use crate::load::{self, Node};
@@ -28,6 +30,9 @@ use crate::source::SourceFile;
 
 /// The file name looked for.
 pub const FILE_NAME: &str = ".iamlint.yaml";
+
+/// The other name accepted (an error when both are in one folder).
+pub const ALTERNATE_FILE_NAME: &str = ".iamlint.yml";
 
 /// What a config may say about one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +43,14 @@ pub enum RuleSetting {
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// The config's folder: globs are relative to it.
+    /// The config's folder: patterns are relative to it.
     pub root: PathBuf,
-    pub templates: Option<GlobSet>,
-    pub exclude: Option<GlobSet>,
+    /// The config file read (empty for a default config).
+    pub path: PathBuf,
+    pub templates: Option<Gitignore>,
+    pub exclude: Option<Gitignore>,
     pub parameters: BTreeMap<String, String>,
-    /// The config file itself, and where each of `parameters` is written (the value's span).
-    pub file: PathBuf,
+    /// Where each of `parameters` is written in the config file (the value's span).
     pub parameter_spans: BTreeMap<String, crate::source::Span>,
     /// `stacks:` entries, in file order (a later entry matching the same template wins).
     pub stacks: Vec<StackSettings>,
@@ -78,13 +84,37 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// `.iamlint.yaml` in `start` or the nearest folder above it.
-pub fn find(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).ok()?;
-    start
-        .ancestors()
-        .map(|dir| dir.join(FILE_NAME))
-        .find(|p| p.is_file())
+/// The config of a checked path: `.iamlint.yaml` or `.iamlint.yml` in the path (a folder; for a file,
+/// its folder) or the nearest folder above it, stopping at the repository root (a folder holding
+/// `.git`); without a repository, up to the file system root. Both names in one folder is an error.
+pub fn find(checked: &Path) -> Result<Option<PathBuf>, String> {
+    let Ok(start) = std::fs::canonicalize(checked) else {
+        return Ok(None);
+    };
+    let start = if start.is_dir() {
+        start.as_path()
+    } else {
+        start.parent().unwrap_or(&start)
+    };
+    for dir in start.ancestors() {
+        let yaml = dir.join(FILE_NAME);
+        let yml = dir.join(ALTERNATE_FILE_NAME);
+        match (yaml.is_file(), yml.is_file()) {
+            (true, true) => {
+                return Err(format!(
+                    "both {FILE_NAME} and {ALTERNATE_FILE_NAME} in {}: keep one",
+                    dir.display()
+                ));
+            }
+            (true, false) => return Ok(Some(yaml)),
+            (false, true) => return Ok(Some(yml)),
+            (false, false) => {}
+        }
+        if dir.join(".git").exists() {
+            return Ok(None);
+        }
+    }
+    Ok(None)
 }
 
 /// Reads and checks a config file.
@@ -115,7 +145,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Ok(None) => {
             return Ok(Config {
                 root: folder(path),
-                file: path.to_path_buf(),
+                path: path.to_path_buf(),
                 ..Config::default()
             });
         }
@@ -129,15 +159,15 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     };
     let mut config = Config {
         root: folder(path),
-        file: path.to_path_buf(),
+        path: path.to_path_buf(),
         ..Config::default()
     };
     for entry in root.as_map().unwrap_or(&[]) {
         let value = &entry.value;
         let fail = |message: &str| error(value.span, format!("`{}`: {message}", entry.key.text));
         match entry.key.text.as_str() {
-            "templates" => config.templates = Some(globs(value).map_err(|m| fail(&m))?),
-            "exclude" => config.exclude = Some(globs(value).map_err(|m| fail(&m))?),
+            "templates" => config.templates = Some(patterns(value).map_err(|m| fail(&m))?),
+            "exclude" => config.exclude = Some(patterns(value).map_err(|m| fail(&m))?),
             "parameters" => {
                 for (name, text, span) in parameter_values(value).map_err(|(span, m)| {
                     if span == value.span {
@@ -284,8 +314,12 @@ fn stack_settings(node: &Node) -> Result<Vec<StackSettings>, SpannedError> {
     Ok(stacks)
 }
 
+/// The folder of the config file (`.` for a bare file name).
 fn folder(path: &Path) -> PathBuf {
-    path.parent().map(Path::to_path_buf).unwrap_or_default()
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 fn string(node: &Node) -> Result<String, String> {
@@ -312,22 +346,38 @@ fn severity(node: &Node) -> Option<Severity> {
     }
 }
 
-fn globs(node: &Node) -> Result<GlobSet, String> {
-    let mut builder = GlobSetBuilder::new();
+/// Gitignore-style patterns, relative to `root`: `roles` is a file or folder named so at any depth
+/// (and all below it), `/roles` or `infra/roles` only that one, `*.json` any JSON file, `!x` takes
+/// `x` back out.
+fn patterns(node: &Node) -> Result<Gitignore, String> {
+    // Matched against paths already made relative to the config's folder (see `Config::includes`).
+    let mut builder = GitignoreBuilder::new(".");
     for pattern in strings(node)? {
-        builder.add(Glob::new(&pattern).map_err(|e| format!("bad glob `{pattern}`: {e}"))?);
+        builder
+            .add_line(None, &pattern)
+            .map_err(|e| format!("bad pattern `{pattern}`: {e}"))?;
     }
     builder.build().map_err(|e| e.to_string())
 }
 
+/// Whether `relative` (a file path below the config's folder) or a folder above it matches.
+fn matches(patterns: &Gitignore, relative: &Path) -> bool {
+    patterns
+        .matched_path_or_any_parents(relative, false)
+        .is_ignore()
+}
+
 impl Config {
-    /// Whether a discovered file is a template to read (`templates`/`exclude`, relative to the config).
+    /// Whether a discovered file is a template to read (`templates`/`exclude`, relative to the
+    /// config's folder). A file outside that folder matches no pattern: with `templates`, it is not
+    /// read.
     pub fn includes(&self, path: &Path) -> bool {
         let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
-        let relative = absolute.strip_prefix(&root).unwrap_or(&absolute);
-        let included = self.templates.as_ref().is_none_or(|t| t.is_match(relative));
-        let excluded = self.exclude.as_ref().is_some_and(|e| e.is_match(relative));
+        let relative = absolute.strip_prefix(&root).ok().filter(|r| !r.has_root());
+        let matched = |patterns: &Gitignore| relative.is_some_and(|r| matches(patterns, r));
+        let included = self.templates.as_ref().is_none_or(matched);
+        let excluded = self.exclude.as_ref().is_some_and(matched);
         included && !excluded
     }
 
@@ -341,6 +391,26 @@ impl Config {
             .unwrap_or(absolute)
     }
 
+    /// The settings that hold for the whole deployment (not per file): parameters (with `stacks:`
+    /// and `sam-config-env`), partition, region, account id, external exports, fail-on. Two
+    /// configs that differ here cannot both apply.
+    pub fn same_deployment_settings(&self, other: &Config) -> bool {
+        let stacks = |c: &Config| {
+            c.stacks
+                .iter()
+                .map(|s| (s.pattern.clone(), s.parameters.clone()))
+                .collect::<Vec<_>>()
+        };
+        self.parameters == other.parameters
+            && stacks(self) == stacks(other)
+            && self.sam_config_env == other.sam_config_env
+            && self.partition == other.partition
+            && self.region == other.region
+            && self.account_id == other.account_id
+            && self.external_exports == other.external_exports
+            && self.fail_on == other.fail_on
+    }
+
     /// Applies the `rules` settings: drops findings of rules turned off, sets the others' severity.
     pub fn apply_rules(
         &self,
@@ -348,23 +418,123 @@ impl Config {
     ) -> Vec<crate::finding::Finding> {
         findings
             .into_iter()
-            .filter_map(|mut finding| {
-                match self
-                    .rules
-                    .iter()
-                    .find(|(meta, _)| meta.code == finding.rule.code)
-                    .map(|(_, s)| *s)
-                {
-                    Some(RuleSetting::Off) => return None,
-                    // Config sets how much a definite finding matters; an undecided one stays a note.
-                    Some(RuleSetting::Severity(severity)) if finding.certainty.is_definite() => {
-                        finding.severity = severity;
-                    }
-                    Some(RuleSetting::Severity(_)) => {}
-                    None => {}
-                }
-                Some(finding)
-            })
+            .filter_map(|finding| self.apply_rule(finding))
             .collect()
+    }
+
+    /// The `rules` setting of one finding's rule: `None` when the rule is off.
+    pub fn apply_rule(
+        &self,
+        mut finding: crate::finding::Finding,
+    ) -> Option<crate::finding::Finding> {
+        match self
+            .rules
+            .iter()
+            .find(|(meta, _)| meta.code == finding.rule.code)
+            .map(|(_, s)| *s)
+        {
+            Some(RuleSetting::Off) => return None,
+            // Config sets how much a definite finding matters; an undecided one stays a note.
+            Some(RuleSetting::Severity(severity)) if finding.certainty.is_definite() => {
+                finding.severity = severity;
+            }
+            Some(RuleSetting::Severity(_)) => {}
+            None => {}
+        }
+        Some(finding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder_with(files: &[(&str, &str)], name: &str) -> PathBuf {
+        let root =
+            std::env::temp_dir().join(format!("iamlint-config-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (path, text) in files {
+            let path = root.join(path);
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            let _ = std::fs::write(path, text);
+        }
+        root
+    }
+
+    fn config_with(root: &Path, text: &str) -> Config {
+        let path = root.join(FILE_NAME);
+        let _ = std::fs::write(&path, text);
+        load(&path).unwrap_or_else(|e| Config {
+            root: PathBuf::from(e.message),
+            ..Config::default()
+        })
+    }
+
+    #[test]
+    fn exclude_patterns_are_gitignore_style() {
+        let root = folder_with(
+            &[
+                ("roles/a.yaml", ""),
+                ("roles/deep/b.yaml", ""),
+                ("api/roles/c.yaml", ""),
+                ("api/d.yaml", ""),
+                ("api/e.json", ""),
+            ],
+            "exclude",
+        );
+        let bare = config_with(&root, "exclude: [roles]");
+        let kept: Vec<bool> = [
+            "roles/a.yaml",
+            "roles/deep/b.yaml",
+            "api/roles/c.yaml",
+            "api/d.yaml",
+        ]
+        .iter()
+        .map(|p| bare.includes(&root.join(p)))
+        .collect();
+        assert_eq!(kept, [false, false, false, true]);
+        let anchored = config_with(&root, "exclude: [\"roles/**\", \"*.json\"]");
+        assert!(!anchored.includes(&root.join("roles/deep/b.yaml")));
+        assert!(anchored.includes(&root.join("api/roles/c.yaml")));
+        assert!(!anchored.includes(&root.join("api/e.json")));
+        let only_api = config_with(&root, "templates: [api/]\nexclude: [\"!x\", roles]");
+        assert!(only_api.includes(&root.join("api/d.yaml")));
+        assert!(!only_api.includes(&root.join("api/roles/c.yaml")));
+        assert!(!only_api.includes(&root.join("roles/a.yaml")));
+        assert!(!only_api.includes(Path::new("/elsewhere/x.yaml")));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn the_nearest_config_up_to_the_repository_root() {
+        let root = folder_with(
+            &[
+                (".iamlint.yaml", ""),
+                ("repo/.git/HEAD", ""),
+                ("repo/infra/.iamlint.yml", ""),
+                ("repo/infra/api/t.yaml", ""),
+                ("repo/other/t.yaml", ""),
+                ("both/.iamlint.yaml", ""),
+                ("both/.iamlint.yml", ""),
+            ],
+            "find",
+        );
+        let found = |p: &str| {
+            find(&root.join(p))
+                .map(|f| f.map(|f| f.strip_prefix(&root).map(Path::to_path_buf).unwrap_or(f)))
+        };
+        let yml = PathBuf::from("repo/infra/.iamlint.yml");
+        assert_eq!(found("repo/infra/api/t.yaml"), Ok(Some(yml.clone())));
+        assert_eq!(found("repo/infra"), Ok(Some(yml)));
+        assert_eq!(
+            found("repo/other"),
+            Ok(None),
+            "stops at the repository root"
+        );
+        assert_eq!(found("."), Ok(Some(PathBuf::from(FILE_NAME))));
+        assert!(found("both").is_err_and(|e| e.contains("keep one")));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -42,11 +42,41 @@ pub struct Settings {
     pub resolve: ResolveConfig,
     /// Export names defined outside the deployment (not reported by REF002).
     pub external_exports: Vec<String>,
-    /// The project's `.iamlint.yaml`, when there is one (discovery filters, rule settings).
+    /// The config of the deployment: its parameters, partition, region, account id, external exports
+    /// and fail-on hold for the whole run (the CLI takes the first checked path's config).
     pub config: Option<config::Config>,
     /// `--param`, `--parameter-file`, `--config-env`: the values each stack is deployed with (with
     /// the config's `parameters`, `stacks:` and `sam-config-env`; see [`parameters`]).
     pub parameters: parameters::Inputs,
+    /// The config of each checked path, in the order of `paths`: the discovery filters and rule
+    /// settings of the files found under it. Empty: `config` for every path.
+    pub path_configs: Vec<Option<config::Config>>,
+    /// How folders are walked (`.gitignore`/`.ignore` honoured unless `--no-ignore`).
+    pub walk: discover::Walk,
+}
+
+impl Settings {
+    /// The config whose filters and rule settings apply under the checked path `index`.
+    pub fn config_of_path(&self, index: usize) -> Option<&config::Config> {
+        if self.path_configs.is_empty() {
+            return self.config.as_ref();
+        }
+        self.path_configs.get(index).and_then(Option::as_ref)
+    }
+
+    /// The config whose rule settings apply to a file: that of the first checked path holding it.
+    fn config_of_file(
+        &self,
+        checked: &[Option<PathBuf>],
+        file: &std::path::Path,
+    ) -> Option<&config::Config> {
+        let file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let index = checked
+            .iter()
+            .position(|path| path.as_ref().is_some_and(|p| file.starts_with(p)))
+            .unwrap_or(0);
+        self.config_of_path(index)
+    }
 }
 
 /// The outcome of analysing a deployment.
@@ -55,6 +85,8 @@ pub struct Analysis {
     pub load_errors: Vec<(FileId, LoadError)>,
     /// Paths that could not be read, one message each.
     pub io_errors: Vec<String>,
+    /// What the run chose not to read and why (packaged copies), one line each.
+    pub notes: Vec<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -70,12 +102,26 @@ pub struct Input {
 /// Loads the templates of a deployment from disk (no rules run): the deployment, the files that are
 /// not readable templates, and one message per unreadable path.
 pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadError)>, Vec<String>) {
-    let (candidates, mut io_errors) = discover::discover(&settings.paths);
+    let loaded = load_deployment_noting(settings);
+    (loaded.deployment, loaded.load_errors, loaded.io_errors)
+}
+
+/// A deployment loaded from disk, with what was not read.
+pub struct LoadedDeployment {
+    pub deployment: Deployment,
+    pub load_errors: Vec<(FileId, LoadError)>,
+    pub io_errors: Vec<String>,
+    /// See [`Analysis::notes`].
+    pub notes: Vec<String>,
+}
+
+/// Like [`load_deployment`], with the notes on what was not read (see [`Analysis::notes`]).
+pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
+    let (candidates, mut io_errors) = discover::discover_with(&settings.paths, settings.walk);
     let mut inputs = Vec::new();
     for candidate in candidates {
         let filtered_out = settings
-            .config
-            .as_ref()
+            .config_of_path(candidate.checked_path)
             .is_some_and(|c| !candidate.explicit && !c.includes(&candidate.path));
         if filtered_out {
             continue;
@@ -93,6 +139,8 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
             )),
         }
     }
+    let skipped = load::copies::skip_copies(&mut inputs);
+    let notes = load::copies::note(&skipped).into_iter().collect();
     let supplied = (&settings.parameters, settings.config.as_ref());
     let (deployment, load_errors, parameter_errors) = build_supplied(
         inputs,
@@ -101,7 +149,12 @@ pub fn load_deployment(settings: &Settings) -> (Deployment, Vec<(FileId, LoadErr
         Some(supplied),
     );
     io_errors.extend(parameter_errors);
-    (deployment, load_errors, io_errors)
+    LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    }
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
@@ -213,17 +266,50 @@ pub fn deployment_from_texts(
 
 /// Loads a deployment and runs every rule.
 pub fn analyze(settings: &Settings) -> Analysis {
-    let (deployment, load_errors, io_errors) = load_deployment(settings);
+    let LoadedDeployment {
+        deployment,
+        load_errors,
+        io_errors,
+        notes,
+    } = load_deployment_noting(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     let findings = suppress::apply(&deployment, findings);
-    let findings = match &settings.config {
-        Some(config) => config.apply_rules(findings),
-        None => findings,
-    };
+    let findings = apply_rule_settings(settings, &deployment, findings);
     Analysis {
         deployment,
         load_errors,
         io_errors,
+        notes,
         findings,
     }
+}
+
+/// Each finding with the rule settings of its file's config (see [`Settings::config_of_file`]).
+fn apply_rule_settings(
+    settings: &Settings,
+    deployment: &Deployment,
+    findings: Vec<Finding>,
+) -> Vec<Finding> {
+    if settings.path_configs.is_empty() && settings.config.is_none() {
+        return findings;
+    }
+    let checked: Vec<Option<PathBuf>> = settings
+        .paths
+        .iter()
+        .map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    findings
+        .into_iter()
+        .filter_map(|finding| {
+            let file = deployment.sources.get(finding.primary.location.file);
+            let config = match file {
+                Some(file) => settings.config_of_file(&checked, file.path()),
+                None => settings.config_of_path(0),
+            };
+            match config {
+                Some(config) => config.apply_rule(finding),
+                None => Some(finding),
+            }
+        })
+        .collect()
 }

@@ -533,7 +533,7 @@ fn sarif_report_of_the_seed() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// `.iamlint.yaml`: found from the current folder upward (or `--config`); `exclude` keeps the build copy
+/// `.iamlint.yaml`: found from the checked path upward (or `--config`); `exclude` keeps the build copy
 /// out (else REF003 for every export), `rules` turns IAM010 off and changes severities, `fail-on: error`.
 #[test]
 fn config_file_settings() {

@@ -4,6 +4,7 @@
 //! caller turns it into a `TPL001` finding and goes on with the other files.
 
 mod canonical;
+pub mod copies;
 pub mod file;
 pub mod json;
 pub mod node;

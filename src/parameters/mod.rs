@@ -89,7 +89,7 @@ pub fn supply(
         })
         .collect();
     let config_file = config.filter(|c| !c.parameters.is_empty() || !c.stacks.is_empty());
-    let config_id = config_file.and_then(|c| add_file(sources, &c.file));
+    let config_id = config_file.and_then(|c| add_file(sources, &c.path));
     let config_env = inputs
         .config_env
         .clone()
