@@ -10,7 +10,8 @@
 //! mappings where the source has local paths, at least one of them, and none is local in the copy. A
 //! source always has a local path, so it is never taken for a copy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::Input;
@@ -99,6 +100,7 @@ pub fn skip_copies(inputs: &mut Vec<Input>) -> Vec<Skipped> {
             });
         }
     }
+    let drop: HashSet<usize> = drop.into_iter().collect();
     let mut index = 0;
     inputs.retain(|_| {
         let keep = !drop.contains(&index);
@@ -164,20 +166,106 @@ pub struct Parsed<'a> {
 
 /// `(copy, source)` index pairs among `templates` (all from one folder): each copy is a packaged copy
 /// of its source. A copy is paired with the first source it copies.
+///
+/// Linear in the folder's templates in practice: only templates with the same [`Shape`] (the tree
+/// with location values left out) can be copy and source, a copy has no local location and at least
+/// one in S3, a source at least one local; at most [`MAX_COMPARED`] sources are compared per copy.
 pub fn copies(templates: &[Parsed<'_>]) -> Vec<(usize, usize)> {
+    let shapes: Vec<Shape> = templates.iter().map(|t| Shape::of(t.root)).collect();
+    let mut sources_by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (index, shape) in shapes.iter().enumerate() {
+        if shape.local > 0 {
+            sources_by_hash.entry(shape.hash).or_default().push(index);
+        }
+    }
     let mut pairs = Vec::new();
     for (copy, copy_template) in templates.iter().enumerate() {
-        let source = templates
+        let Some(shape) = shapes.get(copy).filter(|s| s.local == 0 && s.s3 > 0) else {
+            continue;
+        };
+        let candidates = sources_by_hash
+            .get(&shape.hash)
+            .map_or(&[][..], Vec::as_slice);
+        let source = candidates
             .iter()
-            .enumerate()
-            .find(|(source, source_template)| {
-                *source != copy && is_packaged_copy(copy_template.root, source_template.root)
+            .take(MAX_COMPARED)
+            .copied()
+            .find(|&source| {
+                source != copy
+                    && templates
+                        .get(source)
+                        .is_some_and(|s| is_packaged_copy(copy_template.root, s.root))
             });
-        if let Some((source, _)) = source {
+        if let Some(source) = source {
             pairs.push((copy, source));
         }
     }
     pairs
+}
+
+/// Most sources of one shape a copy is compared with.
+const MAX_COMPARED: usize = 16;
+
+/// A template's tree as copy detection sees it: a hash of everything but the values of location
+/// properties (and resources' `Metadata`), with scalars as [`same_scalar`] compares them, and how
+/// many locations are local and in S3.
+struct Shape {
+    hash: u64,
+    local: usize,
+    s3: usize,
+}
+
+impl Shape {
+    fn of(root: &Node) -> Shape {
+        let mut shape = Shape {
+            hash: 0,
+            local: 0,
+            s3: 0,
+        };
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        shape.walk(root, 0, &mut hasher);
+        shape.hash = hasher.finish();
+        shape
+    }
+
+    fn walk(&mut self, node: &Node, depth: usize, hasher: &mut impl Hasher) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match &node.kind {
+            NodeKind::Scalar(scalar) => match (scalar.as_bool(), scalar.is_null()) {
+                (Some(b), _) => b.hash(hasher),
+                (None, true) => "null".hash(hasher),
+                (None, false) => scalar.value.hash(hasher),
+            },
+            NodeKind::Seq(items) => {
+                items.len().hash(hasher);
+                for item in items {
+                    self.walk(item, depth + 1, hasher);
+                }
+            }
+            NodeKind::Map(entries) => {
+                let mut entries = compared_entries(entries, depth);
+                entries.sort_by(|a, b| a.key.text.cmp(&b.key.text));
+                entries.len().hash(hasher);
+                for entry in entries {
+                    let key = entry.key.text.as_str();
+                    key.hash(hasher);
+                    if key == "Fn::GetAtt" {
+                        get_att_text(&entry.value).hash(hasher);
+                    } else if LOCATION_PROPERTIES.contains(&key) {
+                        match place(&entry.value) {
+                            Place::Local => self.local += 1,
+                            Place::S3 => self.s3 += 1,
+                            Place::Other => self.walk(&entry.value, depth + 1, hasher),
+                        }
+                    } else {
+                        self.walk(&entry.value, depth + 1, hasher);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Deepest nesting compared; deeper templates are never taken for copies.
@@ -215,13 +303,13 @@ fn same_except_locations(copy: &Node, source: &Node, depth: usize, uploaded: &mu
         (NodeKind::Map(a), NodeKind::Map(b)) => {
             // A resource (depth 2, under `Resources`): its `Metadata` is not compared.
             let (a, b) = (compared_entries(a, depth), compared_entries(b, depth));
+            let by_key: HashMap<&str, &Node> =
+                b.iter().map(|e| (e.key.text.as_str(), &e.value)).collect();
             a.len() == b.len()
                 && a.iter().all(|entry| {
-                    b.iter()
-                        .find(|other| other.key.text == entry.key.text)
-                        .is_some_and(|other| {
-                            same_entry(&entry.key.text, &entry.value, &other.value, depth, uploaded)
-                        })
+                    by_key.get(entry.key.text.as_str()).is_some_and(|other| {
+                        same_entry(&entry.key.text, &entry.value, other, depth, uploaded)
+                    })
                 })
         }
         _ => false,
