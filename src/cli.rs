@@ -411,16 +411,15 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let Some(settings) = settings_or_report(&args.deployment, err) else {
-        return EXIT_ERROR;
-    };
-    let crate::LoadedDeployment {
+    let Some(crate::LoadedDeployment {
         deployment,
         load_errors,
         io_errors,
-        notes,
-    } = load_deployment_noting(&settings);
-    write_notes(&notes, err);
+        ..
+    }) = load_for_listing(&args.deployment, err)
+    else {
+        return EXIT_ERROR;
+    };
     let text = match args.format {
         GraphFormat::Dot => report::graph::dot(&deployment),
         GraphFormat::Mermaid => report::graph::mermaid(&deployment),
@@ -430,16 +429,15 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let Some(settings) = settings_or_report(&args.deployment, err) else {
-        return EXIT_ERROR;
-    };
-    let crate::LoadedDeployment {
+    let Some(crate::LoadedDeployment {
         deployment,
         load_errors,
         io_errors,
-        notes,
-    } = load_deployment_noting(&settings);
-    write_notes(&notes, err);
+        ..
+    }) = load_for_listing(&args.deployment, err)
+    else {
+        return EXIT_ERROR;
+    };
     let model = crate::model::Model::build(&deployment);
     let text = match args.format {
         RoutesFormat::Table => report::routes::table(&model, &deployment.sources),
@@ -449,6 +447,14 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 }
 
 /// What the run chose not to read (packaged copies), one `note:` line each, on stderr.
+/// The deployment `graph` or `routes` lists, its notes written to `err`; `None` after a config error.
+fn load_for_listing(args: &DeploymentArgs, err: &mut dyn Write) -> Option<crate::LoadedDeployment> {
+    let settings = settings_or_report(args, err)?;
+    let loaded = load_deployment_noting(&settings);
+    write_notes(&loaded.notes, err);
+    Some(loaded)
+}
+
 fn write_notes(notes: &[String], err: &mut dyn Write) {
     for note in notes {
         let _ = writeln!(err, "note: {note}");

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::load::file::{FileSource, normalize};
+use crate::load::file::{FileSource, LocalText, normalize, read_local};
 use crate::load::{self, Node};
 use crate::resolve::StackId;
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
@@ -450,16 +450,16 @@ impl Loader<'_> {
         chain: &mut Vec<PathBuf>,
     ) -> Result<IncludedDocument, Failure> {
         let shown = path.display().to_string();
-        let bytes = self.files.read(path).map_err(|e| {
+        let LocalText {
+            text,
+            is_json,
+            encoding_error,
+        } = read_local(self.files, path).map_err(|e| {
             Failure::new(
                 NotReadKind::MissingFile,
                 format!("`{shown}` cannot be read ({e})"),
             )
         })?;
-        let (text, encoding_error) = load::decode(bytes);
-        let is_json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let parsed = match encoding_error {
             Some(error) => Err(error),
             None => load::parse_included(&text, is_json),

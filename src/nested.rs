@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::definitions::{NotReadKind, Unread};
-use crate::load::file::{FileSource, normalize};
+use crate::load::file::{FileSource, LocalText, normalize, read_local};
 use crate::load::{self, LoadError, Node};
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 use crate::template::{Resource, Template};
@@ -352,14 +352,14 @@ impl Loader<'_> {
     /// Reads and parses a child template; its duplicate keys go to the load errors.
     fn read(&mut self, path: &Path) -> Result<Template, ReadFailure> {
         let shown = path.display().to_string();
-        let bytes = self.files.read(path).map_err(|e| {
+        let LocalText {
+            text,
+            is_json,
+            encoding_error,
+        } = read_local(self.files, path).map_err(|e| {
             let why = format!("`{shown}` cannot be read ({e})");
             (NotReadKind::MissingFile, why, None)
         })?;
-        let (text, encoding_error) = load::decode(bytes);
-        let is_json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let parsed = match encoding_error {
             Some(error) => Err(error),
             None => load::read_template(&text, is_json),

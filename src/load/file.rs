@@ -20,6 +20,30 @@ pub trait FileSource {
     fn read(&self, path: &Path) -> Result<Vec<u8>, String>;
 }
 
+/// A local file a template names (a definition, a nested stack), read and decoded.
+pub struct LocalText {
+    pub text: String,
+    /// By its extension: parsed as JSON, else YAML.
+    pub is_json: bool,
+    /// The text is not UTF-8 (it was decoded lossily).
+    pub encoding_error: Option<super::LoadError>,
+}
+
+/// Reads `path` through `files`: its text, how to parse it, and an encoding error; the reason
+/// when it cannot be read.
+pub fn read_local(files: &dyn FileSource, path: &Path) -> Result<LocalText, String> {
+    let bytes = files.read(path)?;
+    let (text, encoding_error) = super::decode(bytes);
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    Ok(LocalText {
+        text,
+        is_json,
+        encoding_error,
+    })
+}
+
 /// The file system.
 pub struct DiskFiles;
 
