@@ -323,6 +323,16 @@ impl PolicyDocument {
         Some(PolicyDocument::from_node(&node, 0, &resolver))
     }
 
+    /// A document parsed from JSON text that is an object (see [`Self::from_json`]).
+    fn from_json_object(node: &Node) -> Option<PolicyDocument> {
+        node.is_map().then(|| {
+            let exports = HashMap::new();
+            let config = ResolveConfig::default();
+            let resolver = Resolver::new(&[], &exports, &config);
+            PolicyDocument::from_node(node, 0, &resolver)
+        })
+    }
+
     /// Whether `${...}` in resources is a policy variable (`Version: 2012-10-17`).
     pub fn uses_policy_variables(&self) -> bool {
         self.version.as_deref() == Some(POLICY_VERSION_2012)
@@ -432,8 +442,15 @@ impl Reader<'_, '_> {
 
     /// A document written as a JSON string (`PolicyDocument: '{"Statement": ...}'`).
     fn json_string_document(&mut self, span: Span, text: &str, only_if: Option<&str>) {
-        let Some(mut inner) = PolicyDocument::from_json(text) else {
-            self.skip(span, "the policy document is a string that is not JSON");
+        // Only a JSON object is a document: a number, `true` or a JSON string read again as a
+        // document would read itself forever.
+        let object = crate::load::json::parse(text).ok().filter(Node::is_map);
+        let Some(mut inner) = object.and_then(|node| PolicyDocument::from_json_object(&node))
+        else {
+            self.skip(
+                span,
+                "the policy document is a string that is not a JSON object",
+            );
             return;
         };
         for statement in &mut inner.statements {
