@@ -68,15 +68,45 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset of the start of every line (after `\n`, after a lone `\r`).
     line_starts: Vec<usize>,
+    /// Every [`CHECKPOINT_BYTES`] bytes (at a character boundary): the byte offset and how many
+    /// characters other than a BOM precede it, so that a column is counted from the nearest
+    /// checkpoint, not from the line's start (a long line with many findings stays linear).
+    checkpoints: Vec<(usize, usize)>,
+}
+
+/// Distance between two [`SourceFile`] checkpoints.
+const CHECKPOINT_BYTES: usize = 4096;
+
+/// Characters that count for columns (a BOM does not).
+fn counted_chars(text: &str) -> usize {
+    text.chars().filter(|c| *c != '\u{feff}').count()
+}
+
+fn compute_checkpoints(text: &str) -> Vec<(usize, usize)> {
+    let mut checkpoints = vec![(0, 0)];
+    let mut count = 0;
+    let mut last = 0;
+    for (offset, c) in text.char_indices() {
+        if offset >= last + CHECKPOINT_BYTES {
+            checkpoints.push((offset, count));
+            last = offset;
+        }
+        if c != '\u{feff}' {
+            count += 1;
+        }
+    }
+    checkpoints
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let line_starts = compute_line_starts(&text);
+        let checkpoints = compute_checkpoints(&text);
         SourceFile {
             path: path.into(),
             text: Arc::from(text),
             line_starts,
+            checkpoints,
         }
     }
 
@@ -102,14 +132,23 @@ impl SourceFile {
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
         let column = self
-            .text
-            .get(line_start..offset)
-            .map(|s| s.chars().filter(|c| *c != '\u{feff}').count())
-            .unwrap_or(0);
+            .chars_before(offset)
+            .saturating_sub(self.chars_before(line_start));
         LineCol {
             line: line_index + 1,
             column: column + 1,
         }
+    }
+
+    /// How many counted characters precede byte `offset` (a character boundary): from the nearest
+    /// checkpoint, in O(log n + [`CHECKPOINT_BYTES`]).
+    fn chars_before(&self, offset: usize) -> usize {
+        let at = match self.checkpoints.binary_search_by_key(&offset, |(o, _)| *o) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let (start, count) = self.checkpoints.get(at).copied().unwrap_or((0, 0));
+        count + self.text.get(start..offset).map_or(0, counted_chars)
     }
 
     /// The 0-based index of the line holding byte `offset`.
@@ -206,6 +245,30 @@ impl SourceMap {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn columns_from_checkpoints_count_characters_as_from_the_line_start() {
+        // Long lines of multibyte characters and BOMs, crossing many checkpoints.
+        let mut text = String::new();
+        for i in 0..3000 {
+            text.push_str(if i % 7 == 0 { "\u{feff}é日x" } else { "ab" });
+            if i % 500 == 499 {
+                text.push('\n');
+            }
+        }
+        let file = SourceFile::new("t.yaml", text.clone());
+        for (offset, _) in text.char_indices().step_by(97) {
+            let line_start = text.get(..offset).unwrap().rfind('\n').map_or(0, |i| i + 1);
+            let naive = text
+                .get(line_start..offset)
+                .unwrap()
+                .chars()
+                .filter(|c| *c != '\u{feff}')
+                .count();
+            assert_eq!(file.line_col(offset).column, naive + 1, "offset {offset}");
+        }
+    }
+
     use super::*;
 
     #[test]
