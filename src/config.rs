@@ -120,12 +120,15 @@ pub fn find(checked: &Path) -> Result<Option<PathBuf>, String> {
 /// Reads and checks a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ConfigError {
-        path: shown.clone(),
-        line: 1,
-        column: 1,
-        message: format!("cannot read: {}", crate::discover::io_reason(&e)),
-    })?;
+    // A regular file of at most 16 MiB: a FIFO given as `--config` must not hang the run.
+    let bytes = crate::load::file::FileSource::read(&crate::load::file::DiskFiles, path).map_err(
+        |reason| ConfigError {
+            path: shown.clone(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read: {reason}"),
+        },
+    )?;
     let (text, encoding) = load::decode(bytes);
     let source = SourceFile::new(path, text.clone());
     let error = |span: crate::source::Span, message: String| {

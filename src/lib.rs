@@ -126,16 +126,16 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         if filtered_out {
             continue;
         }
-        match std::fs::read(&candidate.path) {
+        // A regular file of at most 16 MiB (a FIFO named on the command line is refused at once).
+        match load::file::FileSource::read(&load::file::DiskFiles, &candidate.path) {
             Ok(bytes) => inputs.push(Input {
                 path: candidate.path,
                 bytes,
                 explicit: candidate.explicit,
             }),
-            Err(error) => io_errors.push(format!(
-                "cannot read {}: {}",
+            Err(reason) => io_errors.push(format!(
+                "cannot read {}: {reason}",
                 candidate.path.display(),
-                discover::io_reason(&error)
             )),
         }
     }
