@@ -168,7 +168,9 @@ fn from_metadata(file: FileId, metadata: &Node, scope: Scope) -> Vec<Suppression
 /// The first and last 1-based lines of a span (an empty span: its one line).
 fn primary_lines(file: &crate::source::SourceFile, span: Span) -> (usize, usize) {
     let first = file.line_col(span.start).line;
-    let last = file.line_col(span.end.saturating_sub(1).max(span.start)).line;
+    let last = file
+        .line_col(span.end.saturating_sub(1).max(span.start))
+        .line;
     (first, last.max(first))
 }
 
