@@ -11,10 +11,7 @@ use common::{check_json, locations};
 /// `AllowOrigin`, line 15, to `AllowCredentials`), CORS001 is on the `AllowCredentials` line (18).
 fn unsuppressed() -> String {
     let text = std::fs::read_to_string("fixtures/SUP001/good-comment.yaml").unwrap();
-    let text = text.replace(
-        "Metadata:\n  iamlint:\n    ignore: [CORS004]\n",
-        "",
-    );
+    let text = text.replace("Metadata:\n  iamlint:\n    ignore: [CORS004]\n", "");
     text.lines()
         .filter(|l| !l.contains("iamlint: ignore"))
         .map(|l| format!("{l}\n"))
@@ -58,13 +55,21 @@ fn control_both_findings_without_comments() {
 
 #[test]
 fn a_comment_above_a_multi_line_span_suppresses_it() {
-    let text = with_line_before(&unsuppressed(), "AllowOrigin:", "# iamlint: ignore[CORS004]");
+    let text = with_line_before(
+        &unsuppressed(),
+        "AllowOrigin:",
+        "# iamlint: ignore[CORS004]",
+    );
     assert_eq!(findings_of("above", &text), [("CORS001".to_string(), 19)]);
 }
 
 #[test]
 fn a_comment_inside_the_span_suppresses_it() {
-    let text = with_line_before(&unsuppressed(), "AllowMethods:", "# iamlint: ignore[CORS004]");
+    let text = with_line_before(
+        &unsuppressed(),
+        "AllowMethods:",
+        "# iamlint: ignore[CORS004]",
+    );
     assert_eq!(findings_of("inside", &text), [("CORS001".to_string(), 19)]);
 }
 
@@ -93,6 +98,13 @@ fn a_trailing_comment_covers_its_own_line_only() {
 
 #[test]
 fn a_comment_on_its_own_line_above_still_covers_the_next_line() {
-    let text = with_line_before(&unsuppressed(), "AllowCredentials:", "# iamlint: ignore[CORS001]");
-    assert_eq!(findings_of("own-line", &text), [("CORS004".to_string(), 15)]);
+    let text = with_line_before(
+        &unsuppressed(),
+        "AllowCredentials:",
+        "# iamlint: ignore[CORS001]",
+    );
+    assert_eq!(
+        findings_of("own-line", &text),
+        [("CORS004".to_string(), 15)]
+    );
 }
