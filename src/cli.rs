@@ -442,14 +442,13 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         render_check(args, &analysis, summary)
     };
     let written = match &args.output_file {
-        Some(path) => std::fs::write(path, text.as_bytes()).map_err(|e| {
+        Some(path) => std::fs::write(path, text.as_bytes()).inspect_err(|e| {
             let _ = writeln!(
                 err,
                 "error: cannot write {}: {}",
                 path.display(),
-                crate::discover::io_reason(&e)
+                crate::discover::io_reason(e)
             );
-            e
         }),
         None => out.write_all(text.as_bytes()).and_then(|()| out.flush()),
     };
