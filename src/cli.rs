@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::finding::Severity;
 use crate::report::{self, Summary};
 use crate::resolve::ResolveConfig;
+use crate::select::Selector;
 use crate::{Settings, analyze, load_deployment_noting};
 
 #[derive(Debug, Parser)]
@@ -68,6 +69,11 @@ pub struct DeploymentArgs {
     /// `sam deploy --config-env NAME`).
     #[arg(long = "config-env", value_name = "NAME")]
     pub config_env: Option<String>,
+    /// The name of the template read from standard input (the path `-`): shown in the output, and
+    /// its folder is where included files and the config are looked for (default: `-`, in the
+    /// current folder).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +96,25 @@ pub struct CheckArgs {
     /// Print nothing when there is no finding; otherwise findings without the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The rules to check (replacing the config's `select`): codes, names, code prefixes (`CORS`,
+    /// `IAM00`) or `ALL`; comma-separated, repeatable.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = parse_selector)]
+    pub select: Option<Vec<Selector>>,
+    /// Rules to check in addition to the selected ones (codes, names, prefixes).
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = parse_selector)]
+    pub extend_select: Vec<Selector>,
+    /// Rules not to check (codes, names, prefixes); the more specific selector wins, `ignore` a tie.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', value_parser = parse_selector)]
+    pub ignore: Vec<Selector>,
+    /// Exit with 0 even when findings are reported (still 2 on a usage, config or I/O error).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Write the report to FILE instead of standard output (notes and errors stay on stderr).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Print the number of findings of each rule (most first) instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +200,10 @@ impl FailOn {
     }
 }
 
+fn parse_selector(text: &str) -> Result<Selector, String> {
+    Selector::parse(text)
+}
+
 fn parse_param(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
@@ -250,6 +279,7 @@ fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
         parameter_files: args.parameter_files.clone(),
         config_env: args.config_env.clone(),
     };
+    let stdin = read_stdin(args)?;
     let settings = Settings {
         paths: args.paths.clone(),
         resolve,
@@ -260,8 +290,48 @@ fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
         walk: crate::discover::Walk {
             honour_ignore_files: !args.no_ignore,
         },
+        selection: crate::select::Layer::default(),
+        stdin,
     };
     Ok((settings, warnings))
+}
+
+/// The template on standard input when a checked path is `-`, named by `--stdin-filename`.
+fn read_stdin(args: &DeploymentArgs) -> Result<Option<crate::Input>, String> {
+    if !args
+        .paths
+        .iter()
+        .any(|p| p.as_os_str() == crate::STDIN_PATH)
+    {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(Some(crate::Input {
+        path: stdin_name(args),
+        bytes,
+        explicit: true,
+    }))
+}
+
+/// The name of the template on standard input.
+fn stdin_name(args: &DeploymentArgs) -> PathBuf {
+    args.stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::STDIN_PATH))
+}
+
+/// Where the config of a checked path is looked for: the path, or for `-` the folder of
+/// `--stdin-filename` (default: the current folder).
+fn config_search_start(args: &DeploymentArgs, checked: &Path) -> PathBuf {
+    if checked.as_os_str() != crate::STDIN_PATH {
+        return checked.to_path_buf();
+    }
+    match stdin_name(args).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 /// The deployment's config, each checked path's, and warnings (see [`configs`]).
@@ -285,7 +355,7 @@ fn configs(args: &DeploymentArgs) -> Result<Configs, String> {
     let mut loaded: Vec<crate::config::Config> = Vec::new();
     let mut path_configs = Vec::new();
     for checked in &args.paths {
-        let Some(found) = crate::config::find(checked)? else {
+        let Some(found) = crate::config::find(&config_search_start(args, checked))? else {
             path_configs.push(None);
             continue;
         };
@@ -353,6 +423,11 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     settings
         .external_exports
         .extend(args.external_exports.iter().cloned());
+    settings.selection = crate::select::Layer {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    };
     let fail_on = args
         .fail_on
         .map(FailOn::threshold)
@@ -361,30 +436,22 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let analysis = analyze(&settings);
     let sources = &analysis.deployment.sources;
     let summary = Summary::new(sources.len(), &analysis.findings);
-    let text = match args.format {
-        // Nothing could be read: the errors on stderr say so; "No problems found in 0 files" would not.
-        CheckFormat::Human if sources.is_empty() && !analysis.io_errors.is_empty() => String::new(),
-        CheckFormat::Human => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            let style = report::human::Style { color, width: 100 };
-            let text = report::human::render(sources, &analysis.findings, summary, style);
-            if args.quiet {
-                quiet(&text, &analysis.findings)
-            } else {
-                text
-            }
-        }
-        CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
-        CheckFormat::Github => report::github::render(sources, &analysis.findings),
-        CheckFormat::Sarif => report::sarif::render(sources, &analysis.findings),
+    let text = if args.statistics {
+        statistics(&analysis.findings, args.format)
+    } else {
+        render_check(args, &analysis, summary)
     };
-    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let written = match &args.output_file {
+        Some(path) => std::fs::write(path, text.as_bytes()).inspect_err(|e| {
+            let _ = writeln!(
+                err,
+                "error: cannot write {}: {}",
+                path.display(),
+                crate::discover::io_reason(e)
+            );
+        }),
+        None => out.write_all(text.as_bytes()).and_then(|()| out.flush()),
+    };
     write_notes(&analysis.notes, err);
     for message in &analysis.io_errors {
         let _ = writeln!(err, "error: {message}");
@@ -399,15 +466,80 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             describe_paths(&args.deployment.paths)
         );
     }
-    if analysis
+    let failing = analysis
         .findings
         .iter()
-        .any(|f| f.certainty.is_definite() && f.severity >= fail_on)
-    {
+        .any(|f| f.certainty.is_definite() && f.severity >= fail_on);
+    if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The report of `check` in the chosen format.
+fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) -> String {
+    let sources = &analysis.deployment.sources;
+    match args.format {
+        // Nothing could be read: the errors on stderr say so; "No problems found in 0 files" would not.
+        CheckFormat::Human if sources.is_empty() && !analysis.io_errors.is_empty() => String::new(),
+        CheckFormat::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    args.output_file.is_none()
+                        && std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            let style = report::human::Style { color, width: 100 };
+            let text = report::human::render(sources, &analysis.findings, summary, style);
+            if args.quiet {
+                quiet(&text, &analysis.findings)
+            } else {
+                text
+            }
+        }
+        CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
+        CheckFormat::Github => report::github::render(sources, &analysis.findings),
+        CheckFormat::Sarif => report::sarif::render(sources, &analysis.findings),
+    }
+}
+
+/// `--statistics`: the number of findings of each rule, most first (then by code): a table
+/// (`COUNT  CODE  name`), or for `--format json` a list of `{code, name, count}`.
+fn statistics(findings: &[crate::finding::Finding], format: CheckFormat) -> String {
+    let mut counts: Vec<(usize, &'static crate::finding::RuleMeta)> = Vec::new();
+    for finding in findings {
+        match counts.iter_mut().find(|(_, m)| m.code == finding.rule.code) {
+            Some((count, _)) => *count += 1,
+            None => counts.push((1, finding.rule)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.code.cmp(b.1.code)));
+    if format == CheckFormat::Json {
+        let rows: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|(count, m)| serde_json::json!({"code": m.code, "name": m.name, "count": count}))
+            .collect();
+        return serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+    }
+    let count_width = counts
+        .iter()
+        .map(|(c, _)| c.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let code_width = counts.iter().map(|(_, m)| m.code.len()).max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|(count, m)| {
+            format!(
+                "{count:>count_width$}  {:<code_width$}  {}\n",
+                m.code, m.name
+            )
+        })
+        .collect()
 }
 
 fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {

@@ -12,6 +12,9 @@
 //! account-id: "123456789012"
 //! external-exports: [SharedVpcId]    # exports defined by stacks outside the check
 //! rules: {IAM004: off, CORS002: error, overbroad-invoke-grant: note}
+//! select: [IAM, CORS]                # rule selection as ruff's (see `crate::select`):
+//! extend-select: [REF001]            # codes, names, code prefixes or ALL; the command line's
+//! ignore: [IAM00]                    # --select/--extend-select/--ignore are a layer over these
 //! fail-on: error
 //! ```
 //!
@@ -61,6 +64,8 @@ pub struct Config {
     pub account_id: Option<String>,
     pub external_exports: Vec<String>,
     pub rules: Vec<(&'static RuleMeta, RuleSetting)>,
+    /// `select`, `extend-select`, `ignore` (and each `rules: {X: off}`, an ignore of X).
+    pub selection: crate::select::Layer,
     pub fail_on: Option<Severity>,
 }
 
@@ -201,6 +206,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 config.fail_on =
                     Some(severity(value).ok_or_else(|| fail("expected error, warning or note"))?)
             }
+            "select" => config.selection.select = Some(selectors(value).map_err(|m| fail(&m))?),
+            "extend-select" => {
+                config.selection.extend_select = selectors(value).map_err(|m| fail(&m))?
+            }
+            "ignore" => config
+                .selection
+                .ignore
+                .extend(selectors(value).map_err(|m| fail(&m))?),
             "rules" => {
                 for rule in value.as_map().ok_or_else(|| {
                     fail("expected a mapping of rule codes or names to off/error/warning/note")
@@ -224,6 +237,11 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                             )
                         })?),
                     };
+                    if setting == RuleSetting::Off
+                        && let Ok(selector) = crate::select::Selector::parse(meta.code)
+                    {
+                        config.selection.ignore.push(selector);
+                    }
                     config.rules.push((meta, setting));
                 }
             }
@@ -231,7 +249,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 return Err(error(
                     entry.key.span,
                     format!(
-                        "unknown key `{other}` (known: templates, exclude, parameters, stacks, sam-config-env, partition, region, account-id, external-exports, rules, fail-on)"
+                        "unknown key `{other}` (known: templates, exclude, parameters, stacks, sam-config-env, partition, region, account-id, external-exports, rules, select, extend-select, ignore, fail-on)"
                     ),
                 ));
             }
@@ -323,6 +341,14 @@ fn folder(path: &Path) -> PathBuf {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// A list of rule selectors (or one).
+fn selectors(node: &Node) -> Result<Vec<crate::select::Selector>, String> {
+    strings(node)?
+        .iter()
+        .map(|s| crate::select::Selector::parse(s))
+        .collect()
 }
 
 fn string(node: &Node) -> Result<String, String> {
@@ -426,25 +452,30 @@ impl Config {
     }
 
     /// The `rules` setting of one finding's rule: `None` when the rule is off.
-    pub fn apply_rule(
-        &self,
-        mut finding: crate::finding::Finding,
-    ) -> Option<crate::finding::Finding> {
-        match self
-            .rules
-            .iter()
-            .find(|(meta, _)| meta.code == finding.rule.code)
-            .map(|(_, s)| *s)
-        {
-            Some(RuleSetting::Off) => return None,
-            // Config sets how much a definite finding matters; an undecided one stays a note.
-            Some(RuleSetting::Severity(severity)) if finding.certainty.is_definite() => {
-                finding.severity = severity;
-            }
-            Some(RuleSetting::Severity(_)) => {}
-            None => {}
+    pub fn apply_rule(&self, finding: crate::finding::Finding) -> Option<crate::finding::Finding> {
+        match self.rule_setting(finding.rule.code) {
+            Some(RuleSetting::Off) => None,
+            _ => Some(self.apply_severity(finding)),
         }
-        Some(finding)
+    }
+
+    /// The severity a `rules` setting gives one finding (`off` is left to rule selection, see
+    /// [`Config::selection`]). Config sets how much a definite finding matters; an undecided one
+    /// stays a note.
+    pub fn apply_severity(&self, mut finding: crate::finding::Finding) -> crate::finding::Finding {
+        if let Some(RuleSetting::Severity(severity)) = self.rule_setting(finding.rule.code)
+            && finding.certainty.is_definite()
+        {
+            finding.severity = severity;
+        }
+        finding
+    }
+
+    fn rule_setting(&self, code: &str) -> Option<RuleSetting> {
+        self.rules
+            .iter()
+            .find(|(meta, _)| meta.code == code)
+            .map(|(_, s)| *s)
     }
 }
 

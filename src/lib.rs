@@ -21,6 +21,7 @@ pub mod references;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod select;
 pub mod source;
 pub mod suppress;
 pub mod template;
@@ -53,7 +54,15 @@ pub struct Settings {
     pub path_configs: Vec<Option<config::Config>>,
     /// How folders are walked (`.gitignore`/`.ignore` honoured unless `--no-ignore`).
     pub walk: discover::Walk,
+    /// `--select`, `--extend-select`, `--ignore`: the command line's layer of rule selection, over
+    /// the config's (see [`select`]).
+    pub selection: select::Layer,
+    /// The template read from standard input (the checked path `-`), named by `--stdin-filename`.
+    pub stdin: Option<Input>,
 }
+
+/// The checked path that stands for standard input.
+pub const STDIN_PATH: &str = "-";
 
 impl Settings {
     /// The config whose filters and rule settings apply under the checked path `index`.
@@ -117,8 +126,8 @@ pub struct LoadedDeployment {
 
 /// Like [`load_deployment`], with the notes on what was not read (see [`Analysis::notes`]).
 pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
-    let (candidates, mut io_errors) = discover::discover_with(&settings.paths, settings.walk);
-    let mut inputs = Vec::new();
+    let (candidates, mut io_errors) = discover_on_disk(settings);
+    let mut inputs: Vec<Input> = settings.stdin.iter().cloned().collect();
     for candidate in candidates {
         let filtered_out = settings
             .config_of_path(candidate.checked_path)
@@ -155,6 +164,23 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         io_errors,
         notes,
     }
+}
+
+/// The candidates under the checked paths other than `-` (standard input), each with the index of
+/// its checked path in `settings.paths`.
+fn discover_on_disk(settings: &Settings) -> (Vec<discover::Candidate>, Vec<String>) {
+    let (indexes, paths): (Vec<usize>, Vec<PathBuf>) = settings
+        .paths
+        .iter()
+        .enumerate()
+        .filter(|(_, path)| path.as_os_str() != STDIN_PATH)
+        .map(|(index, path)| (index, path.clone()))
+        .unzip();
+    let (mut candidates, io_errors) = discover::discover_with(&paths, settings.walk);
+    for candidate in &mut candidates {
+        candidate.checked_path = indexes.get(candidate.checked_path).copied().unwrap_or(0);
+    }
+    (candidates, io_errors)
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
@@ -290,7 +316,10 @@ fn apply_rule_settings(
     deployment: &Deployment,
     findings: Vec<Finding>,
 ) -> Vec<Finding> {
-    if settings.path_configs.is_empty() && settings.config.is_none() {
+    if settings.path_configs.is_empty()
+        && settings.config.is_none()
+        && settings.selection.is_empty()
+    {
         return findings;
     }
     let checked: Vec<Option<PathBuf>> = settings
@@ -306,10 +335,15 @@ fn apply_rule_settings(
                 Some(file) => settings.config_of_file(&checked, file.path()),
                 None => settings.config_of_path(0),
             };
-            match config {
-                Some(config) => config.apply_rule(finding),
-                None => Some(finding),
+            let config_layer = config.map(|c| &c.selection);
+            let layers = config_layer.into_iter().chain([&settings.selection]);
+            if !select::enabled(finding.rule.code, layers) {
+                return None;
             }
+            Some(match config {
+                Some(config) => config.apply_severity(finding),
+                None => finding,
+            })
         })
         .collect()
 }

@@ -1,5 +1,7 @@
 //! Suppressions: `Metadata: {iamlint: {ignore: [IAM008]}}` on a resource or on the template, and
-//! `# iamlint: ignore[IAM008] reason` comments on the line of a finding or the line above it. A file a
+//! `# iamlint: ignore[IAM008] reason` comments (as zizmor's): a comment on any line of the finding's
+//! primary span suppresses it, and so does a comment on a line of its own just above the span's first
+//! line; a trailing comment (after code on its line) covers its own line only. A file a
 //! template includes (`AWS::Include`, `DefinitionUri`) takes comments too, and the template's Metadata
 //! suppressions (file-wide, or naming the finding's resource) cover findings located in it.
 //!
@@ -20,8 +22,9 @@ enum Scope {
     File,
     /// Findings about this resource, or inside its definition.
     Resource { logical_id: String, span: Span },
-    /// Findings that start on one of these 1-based lines.
-    Lines(usize, usize),
+    /// A comment on this 1-based line: findings whose primary span covers the line, and (when the
+    /// comment has its line to itself) findings whose span starts on the next line.
+    Comment { line: usize, own_line: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -96,12 +99,14 @@ impl Suppression {
                 (home && finding.resource.as_deref() == Some(logical_id.as_str()))
                     || (same_file && span.start <= at.span.start && at.span.end <= span.end)
             }
-            Scope::Lines(..) if !same_file => false,
-            Scope::Lines(first, last) => deployment
+            Scope::Comment { .. } if !same_file => false,
+            Scope::Comment { line, own_line } => deployment
                 .sources
                 .get(at.file)
-                .map(|f| f.line_col(at.span.start).line)
-                .is_some_and(|line| (*first..=*last).contains(&line)),
+                .map(|f| primary_lines(f, at.span))
+                .is_some_and(|(first, last)| {
+                    (first..=last).contains(line) || (*own_line && *line + 1 == first)
+                }),
         }
     }
 }
@@ -160,7 +165,16 @@ fn from_metadata(file: FileId, metadata: &Node, scope: Scope) -> Vec<Suppression
         .collect()
 }
 
-/// `# iamlint: ignore[IAM008, CORS002] reason`: applies to its own line and to the next one.
+/// The first and last 1-based lines of a span (an empty span: its one line).
+fn primary_lines(file: &crate::source::SourceFile, span: Span) -> (usize, usize) {
+    let first = file.line_col(span.start).line;
+    let last = file
+        .line_col(span.end.saturating_sub(1).max(span.start))
+        .line;
+    (first, last.max(first))
+}
+
+/// `# iamlint: ignore[IAM008, CORS002] reason`: see [`Scope::Comment`].
 fn from_comments(file: FileId, text: &str) -> Vec<Suppression> {
     let mut out = Vec::new();
     let mut offset = 0;
@@ -168,6 +182,7 @@ fn from_comments(file: FileId, text: &str) -> Vec<Suppression> {
         if let Some(at) = line.find("iamlint: ignore[") {
             let before = line.get(..at).unwrap_or("");
             let is_comment = before.trim_end().ends_with('#');
+            let own_line = before.trim_end().trim_end_matches('#').trim().is_empty();
             let rest = line.get(at + "iamlint: ignore[".len()..).unwrap_or("");
             if let (true, Some(close)) = (is_comment, rest.find(']')) {
                 let span = Span::new(
@@ -186,7 +201,10 @@ fn from_comments(file: FileId, text: &str) -> Vec<Suppression> {
                         span,
                         rule: rules::find(written),
                         written: written.to_string(),
-                        scope: Scope::Lines(index + 1, index + 2),
+                        scope: Scope::Comment {
+                            line: index + 1,
+                            own_line,
+                        },
                         used: false,
                     });
                 }

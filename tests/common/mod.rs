@@ -86,3 +86,21 @@ pub fn locations(json: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Runs `iamlint ARGS...` in the crate root with `input` on standard input.
+pub fn iamlint_stdin(args: &[&str], input: &str) -> Run {
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .write_stdin(input)
+        .output()
+        .expect("iamlint runs");
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+    }
+}
