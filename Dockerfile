@@ -18,7 +18,6 @@ COPY benches ./benches
 RUN mkdir src && touch src/lib.rs && echo 'fn main() {}' > src/main.rs && cargo fetch --locked
 COPY src ./src
 COPY rules ./rules
-COPY fixtures/seed ./fixtures/seed
 # Debug info stays out of the image (the release profile keeps line tables for profiling).
 RUN CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --locked --bin iamlint
 
