@@ -118,3 +118,46 @@ fn readmes_list_every_rule() {
         }
     }
 }
+
+/// The README's output examples are real: each ```text block after `<!-- output of: iamlint … -->`
+/// is what that command prints (no colour, fixed width), in full, or, when the comment says it is an
+/// excerpt, line for line in order with `...` standing for lines left out.
+#[test]
+fn readme_examples_are_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut checked = 0;
+    let mut rest = readme.as_str();
+    while let Some(at) = rest.find("<!-- output of: iamlint ") {
+        rest = &rest[at + "<!-- output of: iamlint ".len()..];
+        let end = rest.find("-->").unwrap();
+        let comment = rest[..end].trim();
+        let excerpt = comment.contains("(an excerpt");
+        let command = comment.split(" (").next().unwrap();
+        let block_start = rest.find("```text\n").unwrap() + "```text\n".len();
+        let block_end = block_start + rest[block_start..].find("```").unwrap();
+        let block = &rest[block_start..block_end];
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let output = assert_cmd::Command::cargo_bin("iamlint")
+            .unwrap()
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "120")
+            .args(&args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        if excerpt {
+            let mut lines = stdout.lines();
+            for line in block.lines().filter(|l| l.trim() != "...") {
+                assert!(
+                    lines.any(|l| l == line),
+                    "README example of `iamlint {command}`: line not in the output (or out of order): {line:?}\n{stdout}"
+                );
+            }
+        } else {
+            assert_eq!(block, stdout, "README example of `iamlint {command}`");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "README examples checked: {checked}");
+}
