@@ -219,8 +219,8 @@ fn fixtures_read_as_pyyaml_reads_them() {
         .iter()
         .filter(|(_, v)| *v == Verdict::Limit)
         .count();
-    // alias-bomb, deep-nesting and yaml-alias-depth only.
-    assert_eq!(limits, 3, "{verdicts:?}");
+    // alias-bomb, deep-nesting, yaml-alias-depth and yaml-alias-bytes only.
+    assert_eq!(limits, 4, "{verdicts:?}");
 }
 
 /// Documents on which YAML parsers are known to differ (PyYAML vs libyaml vs YAML 1.2 parsers).

@@ -147,6 +147,18 @@ impl Node {
     }
 
     /// Number of nodes in this subtree (this one included).
+    /// The bytes of its keys and scalar values.
+    pub fn text_bytes(&self) -> usize {
+        match &self.kind {
+            NodeKind::Scalar(scalar) => scalar.value.len(),
+            NodeKind::Seq(items) => items.iter().map(Node::text_bytes).sum(),
+            NodeKind::Map(entries) => entries
+                .iter()
+                .map(|e| e.key.text.len() + e.value.text_bytes())
+                .sum(),
+        }
+    }
+
     pub fn size(&self) -> usize {
         match &self.kind {
             NodeKind::Scalar(_) => 1,

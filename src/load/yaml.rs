@@ -23,6 +23,9 @@ use libyaml_safer::{
 
 use super::node::{Entry, Key, Node, NodeKind, ScalarStyle};
 use super::{LoadError, MAX_DEPTH, MAX_NODES};
+
+/// Most text that anchors and aliases may copy in one document (see `Builder::count_bytes`).
+const MAX_ALIAS_BYTES: usize = 64 * 1024 * 1024;
 use crate::source::Span;
 use pyyaml::{Region, RegionKind};
 
@@ -192,6 +195,8 @@ struct Builder<'t> {
     /// Where each anchor was defined (from the node's start: a second one is an error).
     anchor_spans: HashMap<String, Span>,
     nodes: usize,
+    /// Text copied by anchors and aliases so far (see [`Self::count_bytes`]).
+    alias_bytes: usize,
     root: Option<Node>,
     documents: usize,
     regions: Vec<Region>,
@@ -216,6 +221,8 @@ struct Anchored {
     /// The node, with its span where the anchor is.
     node: Node,
     size: usize,
+    /// The bytes of its keys and scalars (what each copy costs besides its nodes).
+    bytes: usize,
     depth: usize,
 }
 
@@ -303,6 +310,7 @@ impl<'t> Builder<'t> {
             anchors: HashMap::new(),
             anchor_spans: HashMap::new(),
             nodes: 0,
+            alias_bytes: 0,
             root: None,
             documents: 0,
             regions: Vec::new(),
@@ -486,7 +494,9 @@ impl<'t> Builder<'t> {
     }
 
     fn alias(&mut self, anchor: &str, span: Span) -> Result<(), LoadError> {
-        let Some((size, depth)) = self.anchors.get(anchor).map(|a| (a.size, a.depth)) else {
+        let Some((size, bytes, depth)) =
+            self.anchors.get(anchor).map(|a| (a.size, a.bytes, a.depth))
+        else {
             let message = if self.anchor_spans.contains_key(anchor) {
                 "alias to an anchor whose node contains the alias (a recursive alias)"
             } else {
@@ -501,6 +511,7 @@ impl<'t> Builder<'t> {
             ));
         }
         self.count(size, span)?;
+        self.count_bytes(bytes, span)?;
         let Some(mut node) = self.anchors.get(anchor).map(|a| a.node.clone()) else {
             return Err(LoadError::new(
                 "invalid YAML: alias to an undefined anchor",
@@ -606,13 +617,33 @@ impl<'t> Builder<'t> {
         )))
     }
 
+    /// Counts the text aliases copy against [`MAX_ALIAS_BYTES`]: a small file whose large scalar is
+    /// aliased many times must not exhaust memory.
+    fn count_bytes(&mut self, bytes: usize, span: Span) -> Result<(), LoadError> {
+        self.alias_bytes = self.alias_bytes.saturating_add(bytes);
+        if self.alias_bytes > MAX_ALIAS_BYTES {
+            return Err(LoadError::new(
+                format!(
+                    "the document's aliases copy more than {} MiB of text (YAML aliases that multiply)",
+                    MAX_ALIAS_BYTES / (1024 * 1024)
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
     fn count(&mut self, nodes: usize, span: Span) -> Result<(), LoadError> {
         self.nodes = self.nodes.saturating_add(nodes);
         if self.nodes > MAX_NODES {
+            // Name aliases as the cause only when the document has anchors to copy.
+            let why = if self.anchors.is_empty() {
+                ""
+            } else {
+                " (YAML aliases that multiply?)"
+            };
             return Err(LoadError::new(
-                format!(
-                    "the document expands to more than {MAX_NODES} nodes (YAML aliases that multiply?)"
-                ),
+                format!("the document expands to more than {MAX_NODES} nodes{why}"),
                 span,
             ));
         }
@@ -686,12 +717,15 @@ impl<'t> Builder<'t> {
             // Keeping a copy costs as much as the nodes themselves: count it.
             let size = node.size();
             self.count(size, node.span)?;
+            let bytes = node.text_bytes();
+            self.count_bytes(bytes, node.span)?;
             let depth = node.depth();
             self.anchors.insert(
                 anchor,
                 Anchored {
                     node: node.clone(),
                     size,
+                    bytes,
                     depth,
                 },
             );

@@ -112,6 +112,9 @@ LOADER = make_loader()
 
 # iamlint's MAX_NODES: past it, a document (aliases expanded) is a resource-limit error on both sides.
 MAX_NODES = 2_000_000
+# iamlint's MAX_ALIAS_BYTES: text copied by aliases past it is a resource-limit error too (counted
+# here as the text of the whole expanded document, which is at least what iamlint counts).
+MAX_ALIAS_BYTES = 64 * 1024 * 1024
 
 
 class TooLarge(Exception):
@@ -124,6 +127,7 @@ class Budget:
     def __init__(self):
         self.left = MAX_NODES
         self.sizes = {}  # id of a shared (aliased) collection -> its size
+        self.texts = {}  # id of a collection -> the bytes of its text, aliases expanded
 
     def take(self, count):
         self.left -= count
@@ -151,9 +155,31 @@ def size_of(value, budget):
     return known
 
 
+def text_of(value, budget):
+    """Bytes of the keys and scalars in `value`, aliases expanded (each collection measured once)."""
+    if isinstance(value, tuple):
+        return len(value[1].encode())
+    if isinstance(value, str):
+        return len(value.encode())
+    if not isinstance(value, (list, dict)):
+        return len(str(value))
+    known = budget.texts.get(id(value))
+    if known is None:
+        if isinstance(value, dict) and "__map__" in value:
+            known = sum(len(k.encode()) + text_of(item, budget) for k, item in value["__map__"])
+        elif isinstance(value, dict):
+            known = sum(len(k.encode()) + text_of(item, budget) for k, item in value.items())
+        else:
+            known = sum(text_of(item, budget) for item in value)
+        budget.texts[id(value)] = known
+    return known
+
+
 def canonical(value, budget=None):
     if budget is not None:
         budget.take(size_of(value, budget))
+        if text_of(value, budget) > MAX_ALIAS_BYTES:
+            raise TooLarge()
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, tuple):
