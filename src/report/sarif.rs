@@ -182,22 +182,35 @@ pub fn help_uri(meta: &RuleMeta) -> String {
     )
 }
 
-/// The first paragraph of the doc's `## What it does`, on one line (the summary when there is none).
-fn what_it_does(meta: &RuleMeta) -> String {
-    let paragraph: Vec<&str> = meta
-        .doc
-        .lines()
+/// The doc's `## What it does` section, up to the next heading.
+fn what_it_does(meta: &RuleMeta) -> Vec<&'static str> {
+    let doc: &'static str = meta.doc;
+    doc.lines()
         .skip_while(|line| line.trim() != "## What it does")
         .skip(1)
-        .map(str::trim)
+        .take_while(|line| !line.starts_with('#'))
+        .collect()
+}
+
+/// `fullDescription`: as text, the summary and the first paragraph of `## What it does` (unless that
+/// paragraph introduces a list); as Markdown, the summary and the whole section.
+fn full_description(meta: &RuleMeta) -> Value {
+    let summary = sentence(meta.summary());
+    let section = what_it_does(meta);
+    let first: Vec<&str> = section
+        .iter()
+        .map(|line| line.trim())
         .skip_while(|line| line.is_empty())
-        .take_while(|line| !line.is_empty() && !line.starts_with('#'))
+        .take_while(|line| !line.is_empty())
         .collect();
-    if paragraph.is_empty() {
-        sentence(meta.summary())
+    let first = first.join(" ");
+    let text = if first.is_empty() || first.ends_with(':') {
+        summary.clone()
     } else {
-        sentence(&paragraph.join(" "))
-    }
+        format!("{summary} {}", sentence(&first))
+    };
+    let markdown = format!("{summary}\n\n{}", section.join("\n").trim());
+    json!({"text": text, "markdown": markdown.trim_end()})
 }
 
 fn rule(meta: &'static RuleMeta) -> Value {
@@ -217,12 +230,11 @@ fn rule(meta: &'static RuleMeta) -> Value {
             json!(security_severity(meta.severity, impact(meta.code))),
         );
     }
-    let full = what_it_does(meta);
     json!({
         "id": meta.code,
         "name": pascal(meta.name),
         "shortDescription": {"text": sentence(meta.summary())},
-        "fullDescription": {"text": full, "markdown": full},
+        "fullDescription": full_description(meta),
         "help": {"text": meta.doc, "markdown": meta.doc},
         "helpUri": help_uri(meta),
         "defaultConfiguration": {"level": level(meta.severity)},
