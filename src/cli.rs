@@ -167,6 +167,12 @@ pub enum CheckFormat {
     Github,
     /// SARIF 2.1.0 (GitHub code scanning).
     Sarif,
+    /// One line per finding: `path:line:col: CODE [severity] message`.
+    Concise,
+    /// JUnit XML: a test suite per rule, a failing test case per finding.
+    Junit,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality`).
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -504,6 +510,9 @@ fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) 
         CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
         CheckFormat::Github => report::github::render(sources, &analysis.findings),
         CheckFormat::Sarif => report::sarif::render(sources, &analysis.findings),
+        CheckFormat::Concise => report::concise::render(sources, &analysis.findings),
+        CheckFormat::Junit => report::junit::render(sources, &analysis.findings),
+        CheckFormat::Gitlab => report::gitlab::render(sources, &analysis.findings),
     }
 }
 

@@ -491,7 +491,7 @@ fn sarif_report_of_the_seed() {
         location["artifactLocation"]["uri"],
         "fixtures/seed/cfn.yaml"
     );
-    assert_eq!(location["artifactLocation"]["uriBaseId"], "SRCROOT");
+    assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     assert_eq!(location["region"]["startLine"], 81);
     let related: Vec<&str> = ref004["relatedLocations"]
         .as_array()

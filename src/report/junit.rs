@@ -1,0 +1,123 @@
+//! `--format junit`: JUnit XML for CI systems that show test reports (GitLab, Jenkins, Azure DevOps).
+//!
+//! One `<testsuite>` per rule that reported something (`IAM001 caller-missing-lambda-invoke`), one
+//! `<testcase>` per finding (`name` the place, `file` the path) with a `<failure message=… type=CODE>`
+//! whose text holds the severity, the message, the related places and the fix. A run without findings
+//! gives one passing test case, so the report is never empty. Every text is XML-escaped, and characters
+//! XML 1.0 cannot hold are replaced with U+FFFD.
+
+use super::Position;
+use crate::finding::{Finding, RuleMeta};
+use crate::source::SourceMap;
+
+/// The JUnit XML report.
+pub fn render(sources: &SourceMap, findings: &[Finding]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"iamlint\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n",
+        findings.len().max(1),
+        findings.len()
+    ));
+    if findings.is_empty() {
+        out.push_str("  <testsuite name=\"iamlint\" tests=\"1\" failures=\"0\" errors=\"0\">\n");
+        out.push_str("    <testcase name=\"no findings\" classname=\"iamlint\"/>\n");
+        out.push_str("  </testsuite>\n");
+    }
+    for (rule, group) in by_rule(findings) {
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{1}\" failures=\"{1}\" errors=\"0\">\n",
+            escape(&format!("{} {}", rule.code, rule.name)),
+            group.len()
+        ));
+        for finding in group {
+            out.push_str(&testcase(sources, finding));
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// The findings grouped by rule, rules in order of their first finding.
+fn by_rule(findings: &[Finding]) -> Vec<(&'static RuleMeta, Vec<&Finding>)> {
+    let mut groups: Vec<(&'static RuleMeta, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        match groups
+            .iter_mut()
+            .find(|(rule, _)| rule.code == finding.rule.code)
+        {
+            Some((_, group)) => group.push(finding),
+            None => groups.push((finding.rule, vec![finding])),
+        }
+    }
+    groups
+}
+
+fn testcase(sources: &SourceMap, finding: &Finding) -> String {
+    let at = Position::of(sources, finding.primary.location);
+    let place = format!("{}:{}:{}", at.file, at.line, at.column);
+    let mut body = format!("{place}: [{}] {}", finding.severity, finding.message);
+    if !finding.certainty.is_definite() {
+        body.push_str(" (undecided)");
+    }
+    for label in &finding.related {
+        let related = Position::of(sources, label.location);
+        body.push_str(&format!(
+            "\n  related: {}:{}:{}: {}",
+            related.file, related.line, related.column, label.message
+        ));
+    }
+    if let Some(help) = &finding.help {
+        body.push_str("\n  help: ");
+        body.push_str(help);
+    }
+    format!(
+        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+        escape(&place),
+        escape(&format!("{}.{}", finding.rule.code, finding.rule.name)),
+        escape(&at.file),
+        at.line,
+        escape(&finding.message),
+        escape(finding.rule.code),
+        escape(&body)
+    )
+}
+
+/// Escapes text for an XML attribute or element: the five markup characters, line breaks and tabs as
+/// character references (attribute values keep them so), and U+FFFD for what XML 1.0 forbids.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// XML 1.0's `Char` production (tab, line feed and carriage return are handled apart).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_forbidden_characters() {
+        assert_eq!(
+            escape("a<b & \"c\" 'd'>\n\u{1}"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;&#10;\u{FFFD}"
+        );
+    }
+}
