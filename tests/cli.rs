@@ -316,6 +316,14 @@ fn routes_of_sam_and_plain_cloudformation() {
 #[test]
 fn regressions_end_without_a_crash() {
     for relative in fixture_inputs("fixtures/regressions") {
+        // Human output too: miette once panicked on a label past column 65,535.
+        let human = iamlint(&["check", &relative]);
+        assert!(
+            human.code == 0 || human.code == 1,
+            "{relative}: human output: exit {}: {}",
+            human.code,
+            human.stderr
+        );
         let run = iamlint(&["check", "--format", "json", &relative]);
         assert!(
             run.code == 0 || run.code == 1,

@@ -92,8 +92,31 @@ struct FindingDiagnostic {
     related: Vec<FindingDiagnostic>,
 }
 
+/// Longest line (in bytes) shown in a snippet. A finding with a label on a longer line (a minified
+/// JSON template, a hostile file) lists its locations instead: a snippet would print the whole line
+/// for every finding, and miette cannot place a label past column 65,535.
+const MAX_SHOWN_LINE_BYTES: usize = 1000;
+
+/// Whether the lines a label covers are short enough to show.
+fn shown(sources: &SourceMap, label: &Label) -> bool {
+    let Some(file) = sources.get(label.location.file) else {
+        return false;
+    };
+    let span = label.location.span;
+    // miette shows the lines where a label starts and ends.
+    [file.line_index(span.start), file.line_index(span.end)]
+        .iter()
+        .all(|&i| file.line_start(i + 1).saturating_sub(file.line_start(i)) <= MAX_SHOWN_LINE_BYTES)
+}
+
 impl FindingDiagnostic {
     fn new(sources: &SourceMap, finding: &Finding) -> Self {
+        let all_shown = std::iter::once(&finding.primary)
+            .chain(&finding.related)
+            .all(|label| shown(sources, label));
+        if !all_shown {
+            return Self::without_snippets(sources, finding);
+        }
         let primary_file = finding.primary.location.file;
         let mut labels = vec![labeled(&finding.primary, true)];
         let mut related = Vec::new();
@@ -125,6 +148,42 @@ impl FindingDiagnostic {
             source: named_source(sources, primary_file),
             labels,
             related,
+        }
+    }
+}
+
+impl FindingDiagnostic {
+    /// The finding with its locations as `path:line:col: label` lines instead of snippets.
+    fn without_snippets(sources: &SourceMap, finding: &Finding) -> Self {
+        let mut message = finding.message.clone();
+        for label in std::iter::once(&finding.primary).chain(&finding.related) {
+            let at = sources
+                .get(label.location.file)
+                .map(|f| f.line_col(label.location.span.start));
+            let (line, column) = at.map_or((0, 0), |a| (a.line, a.column));
+            message.push_str(&format!(
+                "\n  at {}:{line}:{column}{}",
+                display_path(sources, label.location.file),
+                if label.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", label.message)
+                }
+            ));
+        }
+        message.push_str("\n  (a line too long to show)");
+        FindingDiagnostic {
+            message,
+            code: format!("{}({})", finding.rule.code, finding.rule.name),
+            severity: match finding.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+                Severity::Note => miette::Severity::Advice,
+            },
+            help: finding.help.clone(),
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
         }
     }
 }
