@@ -139,11 +139,7 @@ impl FindingDiagnostic {
         FindingDiagnostic {
             message: finding.message.clone(),
             code: format!("{}({})", finding.rule.code, finding.rule.name),
-            severity: match finding.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Note => miette::Severity::Advice,
-            },
+            severity: miette_severity(finding.severity),
             help: finding.help.clone(),
             source: named_source(sources, primary_file),
             labels,
@@ -175,16 +171,20 @@ impl FindingDiagnostic {
         FindingDiagnostic {
             message,
             code: format!("{}({})", finding.rule.code, finding.rule.name),
-            severity: match finding.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Note => miette::Severity::Advice,
-            },
+            severity: miette_severity(finding.severity),
             help: finding.help.clone(),
             source: None,
             labels: Vec::new(),
             related: Vec::new(),
         }
+    }
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
     }
 }
 
