@@ -125,6 +125,20 @@ impl Node {
         }
     }
 
+    /// The logical id a `!Ref X` or `!GetAtt X.Attr` (either form) names.
+    pub fn referenced_id(&self) -> Option<&str> {
+        let (key, arg) = self.as_intrinsic()?;
+        match key.text.as_str() {
+            "Ref" => arg.as_str(),
+            "Fn::GetAtt" => match (arg.as_str(), arg.as_seq()) {
+                (Some(text), _) => text.split('.').next(),
+                (_, Some([resource, _])) => resource.as_str(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// A short description of the node's kind, for messages.
     pub fn kind_name(&self) -> &'static str {
         match &self.kind {

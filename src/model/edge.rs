@@ -114,18 +114,8 @@ fn access_control(
     template: &Template,
     id: &Node,
 ) -> AccessControl {
-    let named = id
-        .as_intrinsic()
-        .and_then(|(key, arg)| match key.text.as_str() {
-            "Ref" => arg.as_str(),
-            "Fn::GetAtt" => match (arg.as_str(), arg.as_seq()) {
-                (Some(text), _) => text.split('.').next(),
-                (_, Some([resource, _])) => resource.as_str(),
-                _ => None,
-            },
-            _ => None,
-        });
-    let resource = named
+    let resource = id
+        .referenced_id()
         .and_then(|n| template.resource(n))
         .filter(|res| res.type_name() == "AWS::CloudFront::OriginAccessControl");
     let lambda = resource

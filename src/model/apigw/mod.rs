@@ -54,20 +54,6 @@ struct Context<'c> {
     definitions: &'c Definitions,
 }
 
-/// The logical id a `!Ref X` (or `!GetAtt X.Attr`) names.
-fn referenced(node: &Node) -> Option<&str> {
-    let (key, arg) = node.as_intrinsic()?;
-    match key.text.as_str() {
-        "Ref" => arg.as_str(),
-        "Fn::GetAtt" => match (arg.as_str(), arg.as_seq()) {
-            (Some(text), _) => text.split('.').next(),
-            (_, Some([resource, _])) => resource.as_str(),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 impl Context<'_> {
     fn route(
         &self,
@@ -105,7 +91,7 @@ impl Context<'_> {
         for resource in &self.template.resources {
             let kind = resource.type_name();
             if (kind != stage_type && kind != deployment_type)
-                || resource.property(api_key).and_then(referenced) != Some(api)
+                || resource.property(api_key).and_then(Node::referenced_id) != Some(api)
             {
                 continue;
             }
@@ -178,7 +164,7 @@ impl Context<'_> {
     fn method_route(&self, method: &Resource) -> Option<Route> {
         let api = method
             .property("RestApiId")
-            .and_then(referenced)?
+            .and_then(Node::referenced_id)?
             .to_string();
         let verb = method
             .property("HttpMethod")?
@@ -208,7 +194,7 @@ impl Context<'_> {
             if key.text == "Fn::GetAtt" {
                 break;
             }
-            let resource = self.template.resource(referenced(current)?)?;
+            let resource = self.template.resource(current.referenced_id()?)?;
             if resource.type_name() != "AWS::ApiGateway::Resource" {
                 return None;
             }
@@ -223,7 +209,7 @@ impl Context<'_> {
     fn v2_route(&self, route_resource: &Resource) -> Option<Route> {
         let api = route_resource
             .property("ApiId")
-            .and_then(referenced)?
+            .and_then(Node::referenced_id)?
             .to_string();
         // WebSocket routes (`$connect`, `$default`, ...) are not HTTP routes: not modelled.
         if self.template.resource(&api).is_some_and(is_websocket) {
@@ -255,7 +241,7 @@ impl Context<'_> {
                             .get(1)?
                             .as_seq()?
                             .iter()
-                            .find_map(referenced)
+                            .find_map(Node::referenced_id)
                             .map(str::to_string)
                     })
             })
