@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::report::{self, Summary};
+use crate::sanitize;
 use crate::resolve::ResolveConfig;
 use crate::select::Selector;
 use crate::{Settings, analyze, load_deployment_noting};
@@ -215,7 +216,10 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.trim().is_empty() => {
             Ok((name.trim().to_string(), value.to_string()))
         }
-        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+        _ => Err(format!(
+            "expected NAME=VALUE, got `{}`",
+            sanitize::line(text)
+        )),
     }
 }
 
@@ -253,12 +257,12 @@ fn settings_or_report(args: &DeploymentArgs, err: &mut dyn Write) -> Option<Sett
     match settings(args) {
         Ok((settings, warnings)) => {
             for warning in warnings {
-                let _ = writeln!(err, "warning: {warning}");
+                say(err, "warning", &warning);
             }
             Some(settings)
         }
         Err(message) => {
-            let _ = writeln!(err, "error: {message}");
+            say(err, "error", &message);
             None
         }
     }
@@ -449,28 +453,28 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     let written = match &args.output_file {
         Some(path) => std::fs::write(path, text.as_bytes()).inspect_err(|e| {
-            let _ = writeln!(
-                err,
-                "error: cannot write {}: {}",
+            let message = format!(
+                "cannot write {}: {}",
                 path.display(),
                 crate::discover::io_reason(e)
             );
+            say(err, "error", &message);
         }),
         None => out.write_all(text.as_bytes()).and_then(|()| out.flush()),
     };
     write_notes(&analysis.notes, err);
     for message in &analysis.io_errors {
-        let _ = writeln!(err, "error: {message}");
+        say(err, "error", message);
     }
     if written.is_err() || !analysis.io_errors.is_empty() {
         return EXIT_ERROR;
     }
     if sources.is_empty() {
-        let _ = writeln!(
-            err,
-            "warning: no templates found in {}",
+        let message = format!(
+            "no templates found in {}",
             describe_paths(&args.deployment.paths)
         );
+        say(err, "warning", &message);
     }
     let failing = analysis
         .findings
@@ -499,20 +503,46 @@ fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) 
                         && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            let style = report::human::Style { color, width: 100 };
-            let text = report::human::render(sources, &analysis.findings, summary, style);
+            let text = human_report(analysis, summary, color);
             if args.quiet {
                 quiet(&text, &analysis.findings)
             } else {
                 text
             }
         }
-        CheckFormat::Json => report::json::render(sources, &analysis.findings, summary) + "\n",
+        CheckFormat::Json => {
+            sanitize::json(report::json::render(sources, &analysis.findings, summary)) + "\n"
+        }
+        // Escaped as the runner unescapes, inside the report (a property is not a message).
         CheckFormat::Github => report::github::render(sources, &analysis.findings),
-        CheckFormat::Sarif => report::sarif::render(sources, &analysis.findings),
-        CheckFormat::Concise => report::concise::render(sources, &analysis.findings),
-        CheckFormat::Junit => report::junit::render(sources, &analysis.findings),
-        CheckFormat::Gitlab => report::gitlab::render(sources, &analysis.findings),
+        CheckFormat::Sarif => sanitize::json(report::sarif::render(sources, &analysis.findings)),
+        CheckFormat::Concise => {
+            sanitize::terminal(&report::concise::render(sources, &analysis.findings)).into_owned()
+        }
+        CheckFormat::Junit => {
+            sanitize::xml_document(report::junit::render(sources, &analysis.findings))
+        }
+        CheckFormat::Gitlab => {
+            sanitize::json(report::gitlab::render(sources, &analysis.findings))
+        }
+    }
+}
+
+/// The human report, made safe for a terminal or a CI log ([`sanitize::terminal`]). In colour, the
+/// report is drawn twice: when the text from input holds anything to escape, the colourless report
+/// is escaped and printed instead, so the only escape sequences written are miette's own colours.
+fn human_report(analysis: &crate::Analysis, summary: Summary, color: bool) -> String {
+    let sources = &analysis.deployment.sources;
+    let render = |color| {
+        let style = report::human::Style { color, width: 100 };
+        report::human::render(sources, &analysis.findings, summary, style)
+    };
+    let plain = render(false);
+    let safe = sanitize::terminal(&plain);
+    if color && *safe == plain {
+        render(true)
+    } else {
+        safe.into_owned()
     }
 }
 
@@ -532,7 +562,7 @@ fn statistics(findings: &[crate::finding::Finding], format: CheckFormat) -> Stri
             .iter()
             .map(|(count, m)| serde_json::json!({"code": m.code, "name": m.name, "count": count}))
             .collect();
-        return serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+        return sanitize::json(serde_json::to_string_pretty(&rows).unwrap_or_default()) + "\n";
     }
     let count_width = counts
         .iter()
@@ -562,9 +592,11 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         return EXIT_ERROR;
     };
     let text = match args.format {
-        GraphFormat::Dot => report::graph::dot(&deployment),
-        GraphFormat::Mermaid => report::graph::mermaid(&deployment),
-        GraphFormat::Json => report::graph::json(&deployment) + "\n",
+        GraphFormat::Dot => sanitize::terminal(&report::graph::dot(&deployment)).into_owned(),
+        GraphFormat::Mermaid => {
+            sanitize::terminal(&report::graph::mermaid(&deployment)).into_owned()
+        }
+        GraphFormat::Json => sanitize::json(report::graph::json(&deployment)) + "\n",
     };
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }
@@ -581,8 +613,10 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     };
     let model = crate::model::Model::build(&deployment);
     let text = match args.format {
-        RoutesFormat::Table => report::routes::table(&model, &deployment.sources),
-        RoutesFormat::Json => report::routes::json(&model, &deployment.sources) + "\n",
+        RoutesFormat::Table => {
+            sanitize::terminal(&report::routes::table(&model, &deployment.sources)).into_owned()
+        }
+        RoutesFormat::Json => sanitize::json(report::routes::json(&model, &deployment.sources)) + "\n",
     };
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }
@@ -598,7 +632,7 @@ fn load_for_listing(args: &DeploymentArgs, err: &mut dyn Write) -> Option<crate:
 
 fn write_notes(notes: &[String], err: &mut dyn Write) {
     for note in notes {
-        let _ = writeln!(err, "note: {note}");
+        say(err, "note", note);
     }
 }
 
@@ -639,14 +673,14 @@ fn report_not_loaded(
         // A duplicate key is reported, but its template is loaded all the same.
         let loaded = deployment.templates.iter().any(|t| t.file == *file);
         let not_loaded = if loaded { "" } else { "not loaded: " };
-        let _ = writeln!(
-            err,
-            "warning: {}:{}:{}: {not_loaded}{}",
+        let message = format!(
+            "{}:{}:{}: {not_loaded}{}",
             at.file, at.line, at.column, error.message
         );
+        say(err, "warning", &message);
     }
     for message in io_errors {
-        let _ = writeln!(err, "error: {message}");
+        say(err, "error", message);
     }
 }
 
@@ -708,14 +742,18 @@ fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         }
         None => {
-            let _ = writeln!(
-                err,
-                "error: no rule `{}`; `iamlint rules` lists them",
-                args.rule
-            );
+            let message = format!("no rule `{}`; `iamlint rules` lists them", args.rule);
+            say(err, "error", &message);
             EXIT_ERROR
         }
     }
+}
+
+/// One line on stderr, `level: message`: the one place stderr is written, so text from input in a
+/// message (a config key, a path, a YAML error) is shown escaped on its line
+/// ([`crate::sanitize::line`]) and can never start a line of its own.
+fn say(err: &mut dyn Write, level: &str, message: &str) {
+    let _ = writeln!(err, "{level}: {}", sanitize::line(message));
 }
 
 fn describe_paths(paths: &[PathBuf]) -> String {

@@ -21,6 +21,7 @@ pub mod references;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod sanitize;
 pub mod select;
 pub mod source;
 pub mod suppress;

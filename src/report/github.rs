@@ -1,8 +1,11 @@
 //! `--format github`: GitHub Actions workflow commands, so findings appear as annotations on the pull
 //! request (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=IAM001 caller-missing-lambda-invoke::…`).
+//! Text from input is escaped as the runner unescapes it, and made safe ([`crate::sanitize`]): an
+//! annotation cannot end early or carry a second command.
 
 use super::Position;
 use crate::finding::{Finding, Severity};
+use crate::sanitize::{github_data, github_property};
 use crate::source::SourceMap;
 
 /// One line per finding.
@@ -22,26 +25,14 @@ pub fn render(sources: &SourceMap, findings: &[Finding]) -> String {
         }
         out.push_str(&format!(
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            property(&at.file),
+            github_property(&at.file),
             at.line,
             at.column,
             at.end_line,
             at.end_column,
-            property(&format!("{} {}", finding.rule.code, finding.rule.name)),
-            data(&message)
+            github_property(&format!("{} {}", finding.rule.code, finding.rule.name)),
+            github_data(&message)
         ));
     }
     out
-}
-
-/// Escaping of a command's message, as the Actions toolkit does it.
-fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escaping of a command property (also `:` and `,`).
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
 }

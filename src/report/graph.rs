@@ -242,10 +242,12 @@ fn edge_label(deployment: &Deployment, edge: &GraphEdge) -> String {
     format!("{} ({file}:{})", edge_kind_label(edge), at.line)
 }
 
+/// A DOT label's text from input, on one line and quoted ([`crate::sanitize::dot_label`]).
 fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
+    crate::sanitize::dot_label(text)
 }
 
+/// A Mermaid label's text from input, on one line and quoted ([`crate::sanitize::mermaid_label`]).
 fn mermaid_text(text: &str) -> String {
-    text.replace('"', "#quot;")
+    crate::sanitize::mermaid_label(text)
 }

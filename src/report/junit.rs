@@ -7,6 +7,7 @@
 //! XML 1.0 cannot hold are replaced with U+FFFD.
 
 use super::Position;
+use crate::sanitize::xml as escape;
 use crate::finding::{Finding, RuleMeta};
 use crate::source::SourceMap;
 
@@ -81,43 +82,4 @@ fn testcase(sources: &SourceMap, finding: &Finding) -> String {
         escape(finding.rule.code),
         escape(&body)
     )
-}
-
-/// Escapes text for an XML attribute or element: the five markup characters, line breaks and tabs as
-/// character references (attribute values keep them so), and U+FFFD for what XML 1.0 forbids.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => out.push('\u{FFFD}'),
-        }
-    }
-    out
-}
-
-/// XML 1.0's `Char` production (tab, line feed and carriage return are handled apart).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_and_forbidden_characters() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'>\n\u{1}"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;&#10;\u{FFFD}"
-        );
-    }
 }
