@@ -188,17 +188,18 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
+/// A file's name on one line (a name may hold a line break; the report's edge escapes the rest).
 fn display_path(sources: &SourceMap, file: FileId) -> String {
     sources
         .get(file)
-        .map(|f| f.display_path())
+        .map(|f| crate::sanitize::line(&f.display_path()).into_owned())
         .unwrap_or_default()
 }
 
 fn named_source(sources: &SourceMap, file: FileId) -> Option<IndexedSource> {
     let file = sources.shared(file)?;
     Some(IndexedSource {
-        name: file.display_path(),
+        name: crate::sanitize::line(&file.display_path()).into_owned(),
         file,
     })
 }

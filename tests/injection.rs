@@ -1,0 +1,337 @@
+//! No text from input can inject into a terminal or a CI log (issue 14): arbitrary strings, line
+//! breaks, control characters and runner commands go into logical ids, keys, values, parameter
+//! defaults, export names, config keys and file names, and every output format of `check`, `graph`
+//! and `routes`, on stdout and stderr, must hold no runner command but iamlint's own annotations and
+//! no raw control character ([`iamlint::sanitize::is_log_safe_line`]); JSON formats must stay valid.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use iamlint::cli::{Cli, run};
+use iamlint::sanitize::is_log_safe_line;
+use proptest::prelude::*;
+
+/// Pieces hostile text is made of.
+const HOSTILE_PIECES: &[&str] = &[
+    "\n",
+    "\r",
+    "\r\n",
+    "::error::injected",
+    "::add-mask::secret",
+    "::stop-commands::tok",
+    "##[set-env name=X]y",
+    "##[add-path]/evil",
+    "\u{1b}]0;title\u{7}",
+    "\u{1b}]8;;https://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\",
+    "\u{1b}[2J",
+    "\u{9b}31m",
+    "\u{85}",
+    "\u{2028}::warning::x",
+    "\u{2029}",
+    "\u{202e}",
+    "\u{7f}",
+    "\u{0}",
+    " %0A::error::x",
+    "%",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "'",
+    "<&>",
+    "${",
+    "}",
+    "Fn",
+];
+
+fn hostile() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => prop::sample::select(HOSTILE_PIECES).prop_map(str::to_string),
+        1 => any::<char>().prop_map(|c| c.to_string()),
+        1 => "[A-Za-z0-9]{1,6}",
+    ];
+    prop::collection::vec(piece, 1..6).prop_map(|pieces| pieces.concat())
+}
+
+/// A YAML double-quoted scalar holding `text` exactly (every character outside printable ASCII as an
+/// escape, so the file itself is clean YAML).
+fn quoted(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A SAM template with hostile text in every place a finding or a graph label may repeat it.
+fn sam_template(h: &[String]) -> String {
+    let q = |i: usize| quoted(&h[i % h.len()]);
+    let sub = |i: usize| quoted(&format!("${{{}}}-x", h[i % h.len()]));
+    let getatt = |i: usize| quoted(&format!("{}.Arn", h[i % h.len()]));
+    format!(
+        "AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  {p}:
+    Type: String
+    Default: {default}
+    AllowedValues: [a, b]
+Resources:
+  {api}:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: {stage}
+      Auth:
+        DefaultAuthorizer: AWS_IAM
+      Cors:
+        AllowOrigin: \"'*'\"
+        AllowCredentials: true
+  {function}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      InlineCode: x
+      Environment:
+        Variables:
+          A: !Sub {sub}
+          B: !Ref {undefined}
+          C: !GetAtt {getatt}
+          D: !ImportValue {import}
+      Events:
+        Call:
+          Type: Api
+          Properties:
+            RestApiId: !Ref {api}
+            Path: {path}
+            Method: get
+  {role}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {{Federated: cognito-identity.amazonaws.com}}
+            Action: sts:AssumeRoleWithWebIdentity
+      Policies:
+        - PolicyName: {policy}
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: execute-api:Invoke
+                Resource: !Sub 'arn:aws:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api_plain}}}/*'
+  {unknown}:
+    Type: {rtype}
+  {dup}: 1
+  {dup}: 2
+Outputs:
+  {output}:
+    Value: !Ref {function}
+    Export:
+      Name: {export}
+",
+        p = q(0),
+        default = q(1),
+        api = quoted(&format!("Api{}", h[2 % h.len()])),
+        api_plain = format!("Api{}", "X"),
+        stage = q(3),
+        function = q(4),
+        sub = sub(5),
+        undefined = q(6),
+        getatt = getatt(7),
+        import = q(8),
+        path = quoted(&format!("/{}", h[9 % h.len()])),
+        role = q(10),
+        policy = q(11),
+        unknown = q(12),
+        rtype = quoted(&format!("AWS::{}::X", h[13 % h.len()])),
+        dup = q(14),
+        output = q(15),
+        export = q(16),
+    )
+}
+
+/// The config of a case: a hostile top-level key, a hostile rule name, or hostile parameter names.
+fn config(kind: usize, h: &[String]) -> String {
+    match kind % 3 {
+        0 => format!("{}: 1\n", quoted(&h[0])),
+        1 => format!("rules:\n  {}: off\n", quoted(&h[1])),
+        _ => format!("parameters:\n  {}: {}\n", quoted(&h[2]), quoted(&h[3])),
+    }
+}
+
+/// A file name from hostile text: no `/` or NUL, at most 100 bytes.
+fn file_name(text: &str) -> String {
+    let mut name: String = text.chars().filter(|c| *c != '/' && *c != '\0').collect();
+    while name.len() > 100 {
+        name.pop();
+    }
+    format!("t{name}.yaml")
+}
+
+/// Writes a case into a fresh folder: the template (under a hostile name), a clean copy of the
+/// seed's role stack, and `.iamlint.yaml` when `with_config`.
+fn write_case(dir: &Path, h: &[String], config_kind: usize, with_config: bool) -> PathBuf {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let template = dir.join(file_name(&h[17 % h.len()]));
+    std::fs::write(&template, sam_template(h)).unwrap();
+    if with_config {
+        std::fs::write(dir.join(".iamlint.yaml"), config(config_kind, h)).unwrap();
+    }
+    template
+}
+
+/// Runs iamlint in process; stdout and stderr.
+fn iamlint(args: &[&str]) -> (String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("iamlint").chain(args.iter().copied()))
+        .expect("valid command line");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let _ = run(cli, &mut out, &mut err);
+    (
+        String::from_utf8(out).expect("UTF-8 stdout"),
+        String::from_utf8(err).expect("UTF-8 stderr"),
+    )
+}
+
+/// Every line is safe for a log; on stdout of `--format github`, every line is one annotation whose
+/// properties are the six iamlint writes.
+fn assert_safe(what: &str, text: &str, annotations: bool) {
+    for line in text.lines() {
+        assert!(
+            is_log_safe_line(line, annotations),
+            "{what}: unsafe line {line:?}"
+        );
+        if annotations {
+            assert_annotation(what, line);
+        }
+    }
+}
+
+fn assert_annotation(what: &str, line: &str) {
+    let rest = ["::error ", "::warning ", "::notice "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .unwrap_or_else(|| panic!("{what}: not an annotation {line:?}"));
+    let (properties, _message) = rest
+        .split_once("::")
+        .unwrap_or_else(|| panic!("{what}: no message {line:?}"));
+    let keys: Vec<&str> = properties
+        .split(',')
+        .map(|p| p.split_once('=').map_or("", |(k, _)| k))
+        .collect();
+    assert_eq!(
+        keys,
+        ["file", "line", "col", "endLine", "endColumn", "title"],
+        "{what}: {line:?}"
+    );
+}
+
+/// Colour output: miette's own SGR sequences removed, the rest must be safe.
+fn without_colours(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[end..].starts_with('m') {
+            rest = &after[end + 1..];
+        } else {
+            out.push('\u{1b}');
+            rest = &rest[at + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+const CHECK_FORMATS: &[&str] = &[
+    "human", "json", "github", "sarif", "concise", "junit", "gitlab",
+];
+const JSON_FORMATS: &[&str] = &["json", "sarif", "gitlab"];
+
+/// Runs every format of every command on the case and checks both streams.
+fn check_all_outputs(dir: &Path, template: &Path) {
+    let dir = dir.to_str().unwrap();
+    let template = template.to_str().unwrap();
+    for format in CHECK_FORMATS {
+        for target in [dir, template] {
+            let (out, err) = iamlint(&["check", "--format", format, "--color", "never", target]);
+            assert_safe(&format!("check {format} stdout"), &out, *format == "github");
+            assert_safe(&format!("check {format} stderr"), &err, false);
+            if JSON_FORMATS.contains(format) && !out.is_empty() {
+                serde_json::from_str::<serde_json::Value>(&out)
+                    .unwrap_or_else(|e| panic!("check {format}: invalid JSON ({e}): {out}"));
+            }
+        }
+    }
+    let (out, err) = iamlint(&["check", "--color", "always", dir]);
+    assert_safe("check human colour stdout", &without_colours(&out), false);
+    assert_safe("check human colour stderr", &err, false);
+    for (command, formats) in [
+        ("graph", &["dot", "mermaid", "json"][..]),
+        ("routes", &["table", "json"][..]),
+    ] {
+        for format in formats {
+            let (out, err) = iamlint(&[command, "--format", format, dir]);
+            assert_safe(&format!("{command} {format} stdout"), &out, false);
+            assert_safe(&format!("{command} {format} stderr"), &err, false);
+            if *format == "json" && !out.is_empty() {
+                serde_json::from_str::<serde_json::Value>(&out)
+                    .unwrap_or_else(|e| panic!("{command} json: invalid JSON ({e}): {out}"));
+            }
+        }
+    }
+}
+
+fn case_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("iamlint-injection-{}-{name}", std::process::id()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hostile_text_never_injects(
+        h in prop::collection::vec(hostile(), 18),
+        config_kind in 0usize..3,
+        with_config in any::<bool>(),
+    ) {
+        let dir = case_dir("prop");
+        let template = write_case(&dir, &h, config_kind, with_config);
+        check_all_outputs(&dir, &template);
+    }
+}
+
+/// One fixed hostile case, and proof that its text does reach the output (escaped): the property
+/// test above would pass vacuously if nothing from input were ever printed.
+#[test]
+fn hostile_text_is_shown_escaped() {
+    let h: Vec<String> = (0..18)
+        .map(|i| format!("Id{i}\u{1b}]0;t\u{7}\n::error::x{i}##[add-mask]"))
+        .collect();
+    for config_kind in 0..3 {
+        let dir = case_dir(&format!("fixed-{config_kind}"));
+        let template = write_case(&dir, &h, config_kind, true);
+        check_all_outputs(&dir, &template);
+        let (out, err) = iamlint(&["check", "--color", "never", dir.to_str().unwrap()]);
+        let all = format!("{out}{err}");
+        assert!(all.contains("\\u{1b}]0;t\\u{7}"), "{all}");
+        assert!(all.contains("#\\u{23}[add-mask]"), "{all}");
+    }
+    let dir = case_dir("fixed-0");
+    let (out, _) = iamlint(&["check", "--isolated", "--color", "never", dir.to_str().unwrap()]);
+    assert!(out.contains("Found"), "{out}");
+    assert!(out.contains("\\u{3a}:error::x") || out.contains("\\n::error::x"), "{out}");
+}
