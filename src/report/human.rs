@@ -109,18 +109,37 @@ fn shown(sources: &SourceMap, label: &Label) -> bool {
         .all(|&i| file.line_start(i + 1).saturating_sub(file.line_start(i)) <= MAX_SHOWN_LINE_BYTES)
 }
 
+/// Related places shown per finding: a finding that names thousands (every caller of a shared
+/// function) lists the first ones and counts the rest, so the report stays linear in findings.
+const MAX_RELATED_SHOWN: usize = 9;
+
+/// The related labels shown, and the message with the count of those left out.
+fn shown_related(finding: &Finding) -> (&[Label], String) {
+    let shown = finding.related.get(..MAX_RELATED_SHOWN).unwrap_or(&finding.related);
+    let left_out = finding.related.len() - shown.len();
+    let mut message = finding.message.clone();
+    if left_out > 0 {
+        message.push_str(&format!(
+            " (and {left_out} more {}: `--format json` lists them all)",
+            if left_out == 1 { "place" } else { "places" }
+        ));
+    }
+    (shown, message)
+}
+
 impl FindingDiagnostic {
     fn new(sources: &SourceMap, finding: &Finding) -> Self {
+        let (related_shown, message) = shown_related(finding);
         let all_shown = std::iter::once(&finding.primary)
-            .chain(&finding.related)
+            .chain(related_shown)
             .all(|label| shown(sources, label));
         if !all_shown {
-            return Self::without_snippets(sources, finding);
+            return Self::without_snippets(sources, finding, related_shown, message);
         }
         let primary_file = finding.primary.location.file;
         let mut labels = vec![labeled(&finding.primary, true)];
         let mut related = Vec::new();
-        for label in &finding.related {
+        for label in related_shown {
             if label.location.file == primary_file {
                 labels.push(labeled(label, false));
             } else {
@@ -137,7 +156,7 @@ impl FindingDiagnostic {
             }
         }
         FindingDiagnostic {
-            message: finding.message.clone(),
+            message,
             code: format!("{}({})", finding.rule.code, finding.rule.name),
             severity: miette_severity(finding.severity),
             help: finding.help.clone(),
@@ -150,9 +169,13 @@ impl FindingDiagnostic {
 
 impl FindingDiagnostic {
     /// The finding with its locations as `path:line:col: label` lines instead of snippets.
-    fn without_snippets(sources: &SourceMap, finding: &Finding) -> Self {
-        let mut message = finding.message.clone();
-        for label in std::iter::once(&finding.primary).chain(&finding.related) {
+    fn without_snippets(
+        sources: &SourceMap,
+        finding: &Finding,
+        related: &[Label],
+        mut message: String,
+    ) -> Self {
+        for label in std::iter::once(&finding.primary).chain(related) {
             let at = sources
                 .get(label.location.file)
                 .map(|f| f.line_col(label.location.span.start));
@@ -322,6 +345,39 @@ mod tests {
             notes,
             not_analysed,
         }
+    }
+
+    #[test]
+    fn a_finding_with_thousands_of_places_shows_the_first_and_counts_the_rest() {
+        let text: String = (0..10_000).map(|i| format!("k{i}: v\n")).collect();
+        let starts: Vec<usize> = text.match_indices('k').map(|(i, _)| i).collect();
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new("t.yaml", text));
+        let label = |start: usize| Label {
+            location: crate::source::Location {
+                file,
+                span: crate::source::Span::new(start, start + 1),
+            },
+            message: "here".into(),
+        };
+        let Some(rule) = crate::rules::find("REF001") else {
+            panic!("REF001 exists");
+        };
+        let finding = Finding {
+            rule,
+            severity: Severity::Error,
+            certainty: crate::finding::Certainty::Definite,
+            message: "m".into(),
+            primary: label(0),
+            related: starts.iter().skip(1).map(|s| label(*s)).collect(),
+            help: None,
+            resource: None,
+        };
+        let style = Style { color: false, width: 100 };
+        let out = render(&sources, &[finding], Summary::default(), style);
+        assert!(out.contains("(and 9990 more places: `--format json` lists them all)"), "{out}");
+        assert_eq!(out.matches("here").count(), 10, "{out}");
+        assert!(out.len() < 20_000, "{} bytes", out.len());
     }
 
     #[test]
