@@ -5,7 +5,12 @@ Usage: sarif-annotations.py SARIF_FILE [--annotate]
 
 Prints one GitHub workflow command per result (`::error file=…,line=…::…`, as `iamlint check --format
 github` does) when --annotate is given, and appends `findings=N` and `errors=N` to $GITHUB_OUTPUT (or prints
-them when it is not set). Standard library only: runs on any runner with python3.
+them when it is not set). Suppressed results (a config or a comment in the templates silenced them) are not
+annotated or counted; the run's configuration notification (the config files used, how many findings they
+silenced) is printed as one `::notice` line, so a pull request that turns a rule off in its own
+`.iamlint.yaml` says so in the log. Text from the report is escaped as iamlint's sanitiser does
+(src/sanitize.rs): no control character, no `##[`, no line break. Standard library only: runs on any runner
+with python3.
 """
 
 import json
@@ -19,9 +24,21 @@ LEVELS = {"error": "error", "warning": "warning", "note": "notice", "none": "not
 RELATED_LINK = re.compile(r"\[([^\]]*)\]\(\d+\)")
 
 
+# What iamlint's sanitiser shows escaped (src/sanitize.rs `is_unsafe_char`), and the carriage return.
+UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\r]"
+)
+
+
+def safe(text):
+    """One line for the log: controls as `\\u{1b}`, `##[` broken (the runner's legacy commands)."""
+    text = UNSAFE.sub(lambda m: "\\u{%x}" % ord(m.group(0)), text)
+    return text.replace("##[", "#\\u{23}[")
+
+
 def data(text):
-    """Escaping of a command's message, as the Actions toolkit does it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escaping of a command's message, as the Actions toolkit does it, then made safe."""
+    return safe(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def prop(text):
@@ -84,7 +101,14 @@ def main(argv):
     for run in report.get("runs", []):
         rules = run.get("tool", {}).get("driver", {}).get("rules", [])
         bases = run.get("originalUriBaseIds", {})
+        for invocation in run.get("invocations", []):
+            for notification in invocation.get("toolConfigurationNotifications", []):
+                text = notification.get("message", {}).get("text", "")
+                if text and "--annotate" in argv[2:]:
+                    print(f"::notice title=iamlint configuration::{data(text)}")
         for result in run.get("results", []):
+            if result.get("suppressions"):
+                continue
             findings += 1
             errors += result.get("level", "warning") == "error"
             if "--annotate" in argv[2:]:

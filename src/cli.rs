@@ -11,8 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::report::{self, Summary};
-use crate::sanitize;
 use crate::resolve::ResolveConfig;
+use crate::sanitize;
 use crate::select::Selector;
 use crate::{Settings, analyze, load_deployment_noting};
 
@@ -463,6 +463,15 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         None => out.write_all(text.as_bytes()).and_then(|()| out.flush()),
     };
     write_notes(&analysis.notes, err);
+    // Other formats carry no summary: a config or suppression that silenced findings is said on
+    // stderr, which a CI log shows whatever the format.
+    let audit = &analysis.audit;
+    if audit.silenced() > 0
+        && (args.format != CheckFormat::Human || args.statistics)
+        && let Some(sentence) = audit.sentence()
+    {
+        say(err, "note", &sentence);
+    }
     for message in &analysis.io_errors {
         say(err, "error", message);
     }
@@ -505,26 +514,31 @@ fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) 
             };
             let text = human_report(analysis, summary, color);
             if args.quiet {
-                quiet(&text, &analysis.findings)
+                quiet(&text, &analysis.findings, &analysis.audit)
             } else {
                 text
             }
         }
         CheckFormat::Json => {
-            sanitize::json(report::json::render(sources, &analysis.findings, summary)) + "\n"
+            let json = report::json::render(sources, &analysis.findings, summary, &analysis.audit);
+            sanitize::json(json) + "\n"
         }
         // Escaped as the runner unescapes, inside the report (a property is not a message).
         CheckFormat::Github => report::github::render(sources, &analysis.findings),
-        CheckFormat::Sarif => sanitize::json(report::sarif::render(sources, &analysis.findings)),
+        CheckFormat::Sarif => {
+            let audited = report::sarif::Audited {
+                suppressed: &analysis.suppressed,
+                audit: &analysis.audit,
+            };
+            sanitize::json(report::sarif::render(sources, &analysis.findings, audited))
+        }
         CheckFormat::Concise => {
             sanitize::terminal(&report::concise::render(sources, &analysis.findings)).into_owned()
         }
         CheckFormat::Junit => {
             sanitize::xml_document(report::junit::render(sources, &analysis.findings))
         }
-        CheckFormat::Gitlab => {
-            sanitize::json(report::gitlab::render(sources, &analysis.findings))
-        }
+        CheckFormat::Gitlab => sanitize::json(report::gitlab::render(sources, &analysis.findings)),
     }
 }
 
@@ -535,7 +549,8 @@ fn human_report(analysis: &crate::Analysis, summary: Summary, color: bool) -> St
     let sources = &analysis.deployment.sources;
     let render = |color| {
         let style = report::human::Style { color, width: 100 };
-        report::human::render(sources, &analysis.findings, summary, style)
+        let text = report::human::render(sources, &analysis.findings, summary, style);
+        with_audit(text, &analysis.audit)
     };
     let plain = render(false);
     let safe = sanitize::terminal(&plain);
@@ -543,6 +558,23 @@ fn human_report(analysis: &crate::Analysis, summary: Summary, color: bool) -> St
         render(true)
     } else {
         safe.into_owned()
+    }
+}
+
+/// The human report with the audit sentence (configs used, findings silenced) just above its summary
+/// line, so `--quiet` (which drops the summary) keeps it.
+fn with_audit(text: String, audit: &crate::suppress::Audit) -> String {
+    let Some(sentence) = audit.sentence() else {
+        return text;
+    };
+    let body = text.trim_end_matches('\n');
+    match body.rfind('\n') {
+        Some(at) => format!(
+            "{}\n{sentence}\n{}\n",
+            body.get(..at).unwrap_or(""),
+            body.get(at + 1..).unwrap_or("")
+        ),
+        None => format!("{sentence}\n{body}\n"),
     }
 }
 
@@ -616,7 +648,9 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         RoutesFormat::Table => {
             sanitize::terminal(&report::routes::table(&model, &deployment.sources)).into_owned()
         }
-        RoutesFormat::Json => sanitize::json(report::routes::json(&model, &deployment.sources)) + "\n",
+        RoutesFormat::Json => {
+            sanitize::json(report::routes::json(&model, &deployment.sources)) + "\n"
+        }
     };
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }
@@ -684,10 +718,18 @@ fn report_not_loaded(
     }
 }
 
-/// Human output without the summary line, and nothing at all when there is no finding.
-fn quiet(text: &str, findings: &[crate::finding::Finding]) -> String {
+/// Human output without the summary line, and nothing at all when there is no finding (but the
+/// audit sentence, when a config or suppression silenced findings).
+fn quiet(
+    text: &str,
+    findings: &[crate::finding::Finding],
+    audit: &crate::suppress::Audit,
+) -> String {
     if findings.is_empty() {
-        return String::new();
+        return match audit.sentence() {
+            Some(sentence) if audit.silenced() > 0 => sanitize::line(&sentence).into_owned() + "\n",
+            _ => String::new(),
+        };
     }
     let body = text.trim_end_matches('\n');
     match body.rfind('\n') {

@@ -74,6 +74,18 @@ impl Settings {
         self.path_configs.get(index).and_then(Option::as_ref)
     }
 
+    /// The config files of the run, each once, in the order of the checked paths.
+    pub fn used_config_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        let configs = self.config.iter().chain(self.path_configs.iter().flatten());
+        for config in configs {
+            if !paths.contains(&config.path) {
+                paths.push(config.path.clone());
+            }
+        }
+        paths
+    }
+
     /// The config whose rule settings apply to a file: that of the first checked path holding it.
     fn config_of_file(
         &self,
@@ -98,6 +110,11 @@ pub struct Analysis {
     /// What the run chose not to read and why (packaged copies), one line each.
     pub notes: Vec<String>,
     pub findings: Vec<Finding>,
+    /// The findings suppressions and config rule settings silenced (SARIF keeps them as suppressed
+    /// results).
+    pub suppressed: Vec<suppress::Suppressed>,
+    /// What the configuration changed: the configs used and how many findings they silenced.
+    pub audit: suppress::Audit,
 }
 
 /// One file's content, before parsing.
@@ -300,51 +317,88 @@ pub fn analyze(settings: &Settings) -> Analysis {
         notes,
     } = load_deployment_noting(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
-    let findings = suppress::apply(&deployment, findings);
-    let findings = apply_rule_settings(settings, &deployment, findings);
+    let suppress::Applied {
+        kept,
+        mut suppressed,
+    } = suppress::apply(&deployment, findings);
+    let in_source = suppressed.len();
+    let settled = apply_rule_settings(settings, &deployment, kept);
+    let audit = suppress::Audit {
+        configs: settings.used_config_paths(),
+        off_by_config: settled.off.len(),
+        lowered_by_config: settled.lowered,
+        in_source,
+    };
+    suppressed.extend(settled.off);
     Analysis {
         deployment,
         load_errors,
         io_errors,
         notes,
-        findings,
+        findings: settled.kept,
+        suppressed,
+        audit,
     }
 }
 
-/// Each finding with the rule settings of its file's config (see [`Settings::config_of_file`]).
+/// The findings after rule settings: those kept, those a config turned off, and how many a config
+/// lowered.
+#[derive(Default)]
+struct Settled {
+    kept: Vec<Finding>,
+    off: Vec<suppress::Suppressed>,
+    lowered: usize,
+}
+
+/// Each finding with the rule settings of its file's config (see [`Settings::config_of_file`]) and
+/// the command line's selection. A finding the command line deselects is dropped; one only its
+/// config turns off is kept as suppressed by that config, so the report can say so.
 fn apply_rule_settings(
     settings: &Settings,
     deployment: &Deployment,
     findings: Vec<Finding>,
-) -> Vec<Finding> {
+) -> Settled {
     if settings.path_configs.is_empty()
         && settings.config.is_none()
         && settings.selection.is_empty()
     {
-        return findings;
+        return Settled {
+            kept: findings,
+            ..Settled::default()
+        };
     }
     let checked: Vec<Option<PathBuf>> = settings
         .paths
         .iter()
         .map(|p| std::fs::canonicalize(p).ok())
         .collect();
-    findings
-        .into_iter()
-        .filter_map(|finding| {
-            let file = deployment.sources.get(finding.primary.location.file);
-            let config = match file {
-                Some(file) => settings.config_of_file(&checked, file.path()),
-                None => settings.config_of_path(0),
-            };
-            let config_layer = config.map(|c| &c.selection);
-            let layers = config_layer.into_iter().chain([&settings.selection]);
-            if !select::enabled(finding.rule.code, layers) {
-                return None;
-            }
-            Some(match config {
-                Some(config) => config.apply_severity(finding),
-                None => finding,
-            })
-        })
-        .collect()
+    let mut settled = Settled::default();
+    for finding in findings {
+        let file = deployment.sources.get(finding.primary.location.file);
+        let config = match file {
+            Some(file) => settings.config_of_file(&checked, file.path()),
+            None => settings.config_of_path(0),
+        };
+        let code = finding.rule.code;
+        if !select::enabled(code, [&settings.selection]) {
+            continue;
+        }
+        let Some(config) = config else {
+            settled.kept.push(finding);
+            continue;
+        };
+        if !select::enabled(code, [&config.selection, &settings.selection]) {
+            settled.off.push(suppress::Suppressed {
+                finding,
+                by: suppress::SuppressedBy::Config(config.path.clone()),
+                reason: None,
+            });
+            continue;
+        }
+        let before = finding.severity;
+        let finding = config.apply_severity(finding);
+        settled.lowered += usize::from(finding.severity < before);
+        settled.kept.push(finding);
+    }
+    settled
 }

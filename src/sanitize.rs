@@ -74,7 +74,11 @@ fn escape(text: &str, escape_line_feed: bool) -> String {
         }
         // A CRLF line ending is a line ending (a template written on Windows); a bare CR is not.
         let crlf = !escape_line_feed && index + 1 < pieces && piece.ends_with('\r');
-        let piece = if crlf { piece.strip_suffix('\r').unwrap_or(piece) } else { piece };
+        let piece = if crlf {
+            piece.strip_suffix('\r').unwrap_or(piece)
+        } else {
+            piece
+        };
         let escaped = escape_controls(piece);
         let escaped = escaped.replace(LEGACY_COMMAND, "#\\u{23}[");
         // The runner trims leading white space before it looks for `::`.
@@ -233,16 +237,19 @@ mod tests {
     #[test]
     fn runner_commands_are_broken() {
         assert_eq!(terminal("::error::x"), "\\u{3a}:error::x");
-        assert_eq!(terminal("ok\n   ::add-mask::s"), "ok\n   \\u{3a}:add-mask::s");
-        assert_eq!(terminal("a ##[set-env name=x]y"), "a #\\u{23}[set-env name=x]y");
+        assert_eq!(
+            terminal("ok\n   ::add-mask::s"),
+            "ok\n   \\u{3a}:add-mask::s"
+        );
+        assert_eq!(
+            terminal("a ##[set-env name=x]y"),
+            "a #\\u{23}[set-env name=x]y"
+        );
         assert_eq!(terminal("a::b"), "a::b");
         assert_eq!(line("x\n::error::y"), "x\\n::error::y");
         assert_eq!(line("::error::y"), "\\u{3a}:error::y");
         // Unicode white space before `::` is trimmed by the runner too.
-        assert_eq!(
-            terminal("\u{a0}::warning::x"),
-            "\u{a0}\\u{3a}:warning::x"
-        );
+        assert_eq!(terminal("\u{a0}::warning::x"), "\u{a0}\\u{3a}:warning::x");
         for text in ["::error::x", "a\n::b::c", "##[add-mask]x", "\r::x::y"] {
             for out in [terminal(text).into_owned(), line(text).into_owned()] {
                 assert!(out.lines().all(|l| is_log_safe_line(l, false)), "{out:?}");
@@ -254,7 +261,10 @@ mod tests {
     fn github_escaping_is_the_runners_and_safe() {
         assert_eq!(github_data("50%\r\nnext"), "50%25%0D%0Anext");
         assert_eq!(github_property("a:b,c"), "a%3Ab%2Cc");
-        assert_eq!(github_data("x ##[add-mask]y\u{1b}"), "x #\\u{23}[add-mask]y\\u{1b}");
+        assert_eq!(
+            github_data("x ##[add-mask]y\u{1b}"),
+            "x #\\u{23}[add-mask]y\\u{1b}"
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! free text after the `]` in a comment). A suppression that matches no finding is itself reported
 //! (`SUP001`, a note), so stale ones do not pile up.
 
+use std::collections::{BTreeMap, HashMap};
+
 use crate::deployment::Deployment;
 use crate::finding::{Finding, Label};
 use crate::load::Node;
@@ -34,20 +36,126 @@ struct Suppression {
     span: Span,
     rule: Option<&'static RuleMeta>,
     written: String,
+    /// Why, as written (`reason:` in Metadata, the text after `]` in a comment).
+    reason: Option<String>,
     scope: Scope,
     used: bool,
 }
 
-/// Drops suppressed findings and adds a note for each suppression that matched nothing.
-pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Vec<Finding> {
+/// A finding a suppression silenced: kept for reports that show what was suppressed (SARIF
+/// `suppressions`, the human summary's counts).
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub by: SuppressedBy,
+    /// The suppression's reason, when it gives one.
+    pub reason: Option<String>,
+}
+
+/// What silenced a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuppressedBy {
+    /// A comment or `Metadata` suppression in the templates (SARIF `inSource`).
+    Source,
+    /// A config file's rule settings (`rules: {CODE: off}`, `select`, `ignore`; SARIF `external`).
+    Config(std::path::PathBuf),
+}
+
+/// What the configuration of a run changed, said in every report: a pull request's own
+/// `.iamlint.yaml` can turn a rule off, so the gate says so instead of passing in silence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audit {
+    /// The config files the run used (none: `--isolated`, or none found).
+    pub configs: Vec<std::path::PathBuf>,
+    /// Findings turned off by a config's rule settings.
+    pub off_by_config: usize,
+    /// Definite findings whose severity a config lowered (`IAM001: note`).
+    pub lowered_by_config: usize,
+    /// Findings suppressed in the templates.
+    pub in_source: usize,
+}
+
+impl Audit {
+    /// How many findings the configuration turned off, lowered or suppressed in all.
+    pub fn silenced(&self) -> usize {
+        self.off_by_config + self.lowered_by_config + self.in_source
+    }
+
+    /// One sentence for the human summary, or `None` when no config was used and nothing was
+    /// suppressed. Paths are as the user named them (the report's edge escapes them).
+    pub fn sentence(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.configs.is_empty() {
+            let names: Vec<String> = self
+                .configs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            let mut changes = Vec::new();
+            if self.off_by_config > 0 {
+                changes.push(format!("turned off {}", findings(self.off_by_config)));
+            }
+            if self.lowered_by_config > 0 {
+                changes.push(format!(
+                    "lowered the severity of {}",
+                    findings(self.lowered_by_config)
+                ));
+            }
+            let changes = if changes.is_empty() {
+                "silenced nothing".to_string()
+            } else {
+                changes.join(" and ")
+            };
+            let noun = if names.len() == 1 {
+                "Config"
+            } else {
+                "Configs"
+            };
+            parts.push(format!("{noun} {} {changes}", names.join(", ")));
+        }
+        if self.in_source > 0 {
+            let verb = if self.in_source == 1 { "was" } else { "were" };
+            parts.push(format!(
+                "{} {verb} suppressed in the templates",
+                findings(self.in_source)
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
+    }
+}
+
+fn findings(n: usize) -> String {
+    if n == 1 {
+        "1 finding".to_string()
+    } else {
+        format!("{n} findings")
+    }
+}
+
+/// The findings a run reports, and those suppressions silenced.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub kept: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// Sets suppressed findings apart and adds a note for each suppression that matched nothing.
+pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Applied {
     let mut suppressions = collect(deployment);
+    let index = Index::new(&suppressions);
     let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
     for finding in findings {
-        let matching = suppressions
-            .iter_mut()
-            .find(|s| s.matches(deployment, &finding));
-        match matching {
-            Some(suppression) => suppression.used = true,
+        let matching = index.find(&suppressions, deployment, &finding);
+        match matching.and_then(|i| suppressions.get_mut(i)) {
+            Some(suppression) => {
+                suppression.used = true;
+                suppressed.push(Suppressed {
+                    finding,
+                    by: SuppressedBy::Source,
+                    reason: suppression.reason.clone(),
+                });
+            }
             None => kept.push(finding),
         }
     }
@@ -76,7 +184,71 @@ pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Vec<Finding> {
         }
     }
     kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    kept
+    Applied { kept, suppressed }
+}
+
+/// Suppressions by rule, comments also by file and line, so that matching a finding costs a lookup
+/// and a range of lines, not a scan of every suppression (a file may hold thousands).
+struct Index {
+    /// File and resource suppressions (Metadata), in the order they were collected.
+    scoped: HashMap<&'static str, Vec<usize>>,
+    /// Comment suppressions by rule and file, then by line.
+    comments: HashMap<(&'static str, FileId), BTreeMap<usize, Vec<usize>>>,
+}
+
+impl Index {
+    fn new(suppressions: &[Suppression]) -> Index {
+        let mut index = Index {
+            scoped: HashMap::new(),
+            comments: HashMap::new(),
+        };
+        for (i, suppression) in suppressions.iter().enumerate() {
+            let Some(rule) = suppression.rule else {
+                continue;
+            };
+            match suppression.scope {
+                Scope::Comment { line, .. } => index
+                    .comments
+                    .entry((rule.code, suppression.file))
+                    .or_default()
+                    .entry(line)
+                    .or_default()
+                    .push(i),
+                _ => index.scoped.entry(rule.code).or_default().push(i),
+            }
+        }
+        index
+    }
+
+    /// The first suppression that covers the finding.
+    fn find(
+        &self,
+        suppressions: &[Suppression],
+        deployment: &Deployment,
+        finding: &Finding,
+    ) -> Option<usize> {
+        let covers = |i: &usize| {
+            suppressions
+                .get(*i)
+                .is_some_and(|s| s.matches(deployment, finding))
+        };
+        let code = finding.rule.code;
+        if let Some(found) = self
+            .scoped
+            .get(code)
+            .and_then(|c| c.iter().find(|i| covers(i)))
+        {
+            return Some(*found);
+        }
+        let at = finding.primary.location;
+        let lines = self.comments.get(&(code, at.file))?;
+        let (first, last) = primary_lines(deployment.sources.get(at.file)?, at.span);
+        lines
+            .range(first.saturating_sub(1)..=last)
+            .flat_map(|(_, found)| found)
+            .find(|i| covers(i))
+            .copied()
+    }
 }
 
 impl Suppression {
@@ -153,11 +325,16 @@ fn from_metadata(file: FileId, metadata: &Node, scope: Scope) -> Vec<Suppression
         .into_iter()
         .filter_map(|entry| {
             let written = entry.as_str().or_else(|| entry.get("rule")?.as_str())?;
+            let reason = entry
+                .get("reason")
+                .and_then(Node::as_str)
+                .map(str::to_string);
             Some(Suppression {
                 file,
                 span: entry.span,
                 rule: rules::find(written),
                 written: written.to_string(),
+                reason,
                 scope: scope.clone(),
                 used: false,
             })
@@ -189,6 +366,11 @@ fn from_comments(file: FileId, text: &str) -> Vec<Suppression> {
                     offset + before.trim_end().len().saturating_sub(1),
                     offset + line.trim_end().len(),
                 );
+                let reason = rest
+                    .get(close + 1..)
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string);
                 for written in rest
                     .get(..close)
                     .unwrap_or("")
@@ -201,6 +383,7 @@ fn from_comments(file: FileId, text: &str) -> Vec<Suppression> {
                         span,
                         rule: rules::find(written),
                         written: written.to_string(),
+                        reason: reason.clone(),
                         scope: Scope::Comment {
                             line: index + 1,
                             own_line,

@@ -429,7 +429,11 @@ fn suppressions_in_metadata_and_comments() {
     ] {
         let run = iamlint(&["check", good]);
         assert_eq!(run.code, 0, "{good}: {}", run.stdout);
-        assert_eq!(run.stdout, "No problems found in 1 file.\n");
+        // The summary says what the suppressions silenced.
+        assert_eq!(
+            run.stdout,
+            "2 findings were suppressed in the templates.\nNo problems found in 1 file.\n"
+        );
     }
     let run = iamlint(&["check", "fixtures/SUP001/bad.yaml"]);
     assert_eq!(run.code, 0, "unused suppressions are notes");

@@ -76,6 +76,9 @@ fn sam_template(h: &[String]) -> String {
     let q = |i: usize| quoted(&h[i % h.len()]);
     let sub = |i: usize| quoted(&format!("${{{}}}-x", h[i % h.len()]));
     let getatt = |i: usize| quoted(&format!("{}.Arn", h[i % h.len()]));
+    let api = quoted(&format!("Api{}", h[2 % h.len()]));
+    let path = quoted(&format!("/{}", h[9 % h.len()]));
+    let rtype = quoted(&format!("AWS::{}::X", h[13 % h.len()]));
     format!(
         "AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -140,19 +143,16 @@ Outputs:
 ",
         p = q(0),
         default = q(1),
-        api = quoted(&format!("Api{}", h[2 % h.len()])),
-        api_plain = format!("Api{}", "X"),
+        api_plain = "ApiX",
         stage = q(3),
         function = q(4),
         sub = sub(5),
         undefined = q(6),
         getatt = getatt(7),
         import = q(8),
-        path = quoted(&format!("/{}", h[9 % h.len()])),
         role = q(10),
         policy = q(11),
         unknown = q(12),
-        rtype = quoted(&format!("AWS::{}::X", h[13 % h.len()])),
         dup = q(14),
         output = q(15),
         export = q(16),
@@ -331,7 +331,16 @@ fn hostile_text_is_shown_escaped() {
         assert!(all.contains("#\\u{23}[add-mask]"), "{all}");
     }
     let dir = case_dir("fixed-0");
-    let (out, _) = iamlint(&["check", "--isolated", "--color", "never", dir.to_str().unwrap()]);
+    let (out, _) = iamlint(&[
+        "check",
+        "--isolated",
+        "--color",
+        "never",
+        dir.to_str().unwrap(),
+    ]);
     assert!(out.contains("Found"), "{out}");
-    assert!(out.contains("\\u{3a}:error::x") || out.contains("\\n::error::x"), "{out}");
+    assert!(
+        out.contains("\\u{3a}:error::x") || out.contains("\\n::error::x"),
+        "{out}"
+    );
 }

@@ -115,7 +115,10 @@ const MAX_RELATED_SHOWN: usize = 9;
 
 /// The related labels shown, and the message with the count of those left out.
 fn shown_related(finding: &Finding) -> (&[Label], String) {
-    let shown = finding.related.get(..MAX_RELATED_SHOWN).unwrap_or(&finding.related);
+    let shown = finding
+        .related
+        .get(..MAX_RELATED_SHOWN)
+        .unwrap_or(&finding.related);
     let left_out = finding.related.len() - shown.len();
     let mut message = finding.message.clone();
     if left_out > 0 {
@@ -373,9 +376,15 @@ mod tests {
             help: None,
             resource: None,
         };
-        let style = Style { color: false, width: 100 };
+        let style = Style {
+            color: false,
+            width: 100,
+        };
         let out = render(&sources, &[finding], Summary::default(), style);
-        assert!(out.contains("(and 9990 more places: `--format json` lists them all)"), "{out}");
+        assert!(
+            out.contains("(and 9990 more places: `--format json` lists them all)"),
+            "{out}"
+        );
         assert_eq!(out.matches("here").count(), 10, "{out}");
         assert!(out.len() < 20_000, "{} bytes", out.len());
     }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{Position, Summary};
 use crate::finding::Finding;
 use crate::source::SourceMap;
+use crate::suppress::Audit;
 
 pub const SCHEMA: &str = "iamlint-findings/1";
 
@@ -47,10 +48,27 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Present when a config was used or a finding was suppressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configuration: Option<JsonAudit>,
+}
+
+/// What the configuration silenced (see [`Audit`]).
+#[derive(Serialize)]
+struct JsonAudit {
+    config_files: Vec<String>,
+    suppressed_by_config: usize,
+    severity_lowered_by_config: usize,
+    suppressed_in_source: usize,
 }
 
 /// The report as pretty-printed JSON.
-pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary) -> String {
+pub fn render(
+    sources: &SourceMap,
+    findings: &[Finding],
+    summary: Summary,
+    audit: &Audit,
+) -> String {
     let report = Report {
         schema: SCHEMA,
         findings: findings.iter().map(|f| finding(sources, f)).collect(),
@@ -59,6 +77,16 @@ pub fn render(sources: &SourceMap, findings: &[Finding], summary: Summary) -> St
             errors: summary.errors,
             warnings: summary.warnings,
             notes: summary.notes,
+            configuration: audit.sentence().map(|_| JsonAudit {
+                config_files: audit
+                    .configs
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+                suppressed_by_config: audit.off_by_config,
+                severity_lowered_by_config: audit.lowered_by_config,
+                suppressed_in_source: audit.in_source,
+            }),
         },
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

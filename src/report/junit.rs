@@ -7,8 +7,8 @@
 //! XML 1.0 cannot hold are replaced with U+FFFD.
 
 use super::Position;
-use crate::sanitize::xml as escape;
 use crate::finding::{Finding, RuleMeta};
+use crate::sanitize::xml as escape;
 use crate::source::SourceMap;
 
 /// The JUnit XML report.

@@ -24,6 +24,7 @@ use super::Position;
 use crate::finding::{Finding, Severity};
 use crate::rules::{ALL_RULES, RuleMeta};
 use crate::source::{Location, SourceMap};
+use crate::suppress::{Audit, Suppressed, SuppressedBy};
 
 /// The project's repository: `informationUri`, and the base of every rule's `helpUri`.
 pub const REPOSITORY: &str = "https://github.com/iamlint/iamlint";
@@ -37,10 +38,30 @@ pub const CATEGORY_VARIABLE: &str = "IAMLINT_SARIF_CATEGORY";
 
 /// The SARIF log as pretty-printed JSON, relative to the current folder, with the automation id that
 /// [`CATEGORY_VARIABLE`] gives.
-pub fn render(sources: &SourceMap, findings: &[Finding]) -> String {
+pub fn render(sources: &SourceMap, findings: &[Finding], audited: Audited<'_>) -> String {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let automation_id = automation_id(std::env::var(CATEGORY_VARIABLE).ok().as_deref());
-    render_log(sources, findings, &root, automation_id.as_deref())
+    render_log(sources, findings, audited, &root, automation_id.as_deref())
+}
+
+/// What the configuration silenced, for the log's invocation and its suppressed results.
+#[derive(Debug, Clone, Copy)]
+pub struct Audited<'a> {
+    pub suppressed: &'a [Suppressed],
+    pub audit: &'a Audit,
+}
+
+impl Audited<'_> {
+    /// Nothing suppressed, no config.
+    pub const NONE: Audited<'static> = Audited {
+        suppressed: &[],
+        audit: &Audit {
+            configs: Vec::new(),
+            off_by_config: 0,
+            lowered_by_config: 0,
+            in_source: 0,
+        },
+    };
 }
 
 /// `iamlint/` (no category given), `iamlint/<category>/`, or none (an empty category).
@@ -56,16 +77,23 @@ pub fn automation_id(category: Option<&str>) -> Option<String> {
 pub fn render_log(
     sources: &SourceMap,
     findings: &[Finding],
+    audited: Audited<'_>,
     root: &Path,
     automation_id: Option<&str>,
 ) -> String {
     let base = Url::from_directory_path(normalize(root)).ok();
     let artifacts = Artifacts { root, base };
     let rules: Vec<Value> = ALL_RULES.iter().map(|r| rule(r.meta())).collect();
-    let results: Vec<Value> = findings
+    let mut results: Vec<Value> = findings
         .iter()
         .map(|f| result(sources, &artifacts, f))
         .collect();
+    results.extend(
+        audited
+            .suppressed
+            .iter()
+            .map(|s| suppressed_result(sources, &artifacts, s)),
+    );
     let base_uri = artifacts
         .base
         .as_ref()
@@ -81,6 +109,7 @@ pub fn render_log(
             "rules": rules,
         }},
         "originalUriBaseIds": {SRCROOT: {"uri": base_uri}},
+        "invocations": [invocation(&artifacts, audited.audit)],
         "results": results,
     });
     if let (Some(id), Some(object)) = (automation_id, run.as_object_mut()) {
@@ -92,6 +121,63 @@ pub fn render_log(
         "runs": [run],
     });
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+}
+
+/// A finding a suppression silenced: a result with `suppressions` (`inSource` for a comment or
+/// Metadata, `external` for a config), so code scanning shows it as suppressed, not as fixed.
+fn suppressed_result(sources: &SourceMap, artifacts: &Artifacts, suppressed: &Suppressed) -> Value {
+    let mut value = result(sources, artifacts, &suppressed.finding);
+    let (kind, justification) = match &suppressed.by {
+        SuppressedBy::Source => (
+            "inSource",
+            suppressed
+                .reason
+                .clone()
+                .unwrap_or_else(|| "suppressed in the template".to_string()),
+        ),
+        SuppressedBy::Config(path) => ("external", format!("turned off by {}", path.display())),
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "suppressions".to_string(),
+            json!([{"kind": kind, "status": "accepted", "justification": justification}]),
+        );
+    }
+    value
+}
+
+/// The run's invocation: the config files used (as `userSpecifiedConfiguration`-style locations) and
+/// how many findings they and the templates' suppressions silenced, also as a notification a
+/// reader sees.
+fn invocation(artifacts: &Artifacts, audit: &Audit) -> Value {
+    let configs: Vec<Value> = audit
+        .configs
+        .iter()
+        .map(|p| json!({"artifactLocation": artifacts.location(&p.display().to_string())}))
+        .collect();
+    let mut invocation = json!({
+        "executionSuccessful": true,
+        "properties": {
+            "configFiles": audit.configs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "suppressedByConfig": audit.off_by_config,
+            "severityLoweredByConfig": audit.lowered_by_config,
+            "suppressedInSource": audit.in_source,
+        },
+    });
+    if let (Some(sentence), Some(object)) = (audit.sentence(), invocation.as_object_mut()) {
+        let mut notification = json!({"message": {"text": sentence}, "level": "note"});
+        if let (Some(first), Some(n)) = (configs.first(), notification.as_object_mut()) {
+            n.insert(
+                "locations".to_string(),
+                json!([{"physicalLocation": first}]),
+            );
+        }
+        object.insert(
+            "toolConfigurationNotifications".to_string(),
+            json!([notification]),
+        );
+    }
+    invocation
 }
 
 fn level(severity: Severity) -> &'static str {
