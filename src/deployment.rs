@@ -233,16 +233,13 @@ impl Deployment {
     /// Which stacks must exist before which, because of imports of exports defined in the deployment
     /// (a stack importing its own export depends on itself).
     pub fn stack_dependencies(&self) -> Vec<StackDependency> {
+        let first_defs = self.first_export_defs();
         let mut dependencies = Vec::new();
         for (index, import) in self.imports.iter().enumerate() {
             let Some(name) = import.literal_name() else {
                 continue;
             };
-            let Some(def_index) = self
-                .export_defs
-                .iter()
-                .position(|d| d.literal_name() == Some(name))
-            else {
+            let Some(&def_index) = first_defs.get(name) else {
                 continue;
             };
             let Some(def) = self.export_defs.get(def_index) else {
@@ -257,6 +254,18 @@ impl Deployment {
             });
         }
         dependencies
+    }
+
+    /// The index in `export_defs` of the first definition of each literal export name (one pass,
+    /// so matching every import against it stays linear).
+    fn first_export_defs(&self) -> HashMap<&str, usize> {
+        let mut first = HashMap::new();
+        for (index, def) in self.export_defs.iter().enumerate() {
+            if let Some(name) = def.literal_name() {
+                first.entry(name).or_insert(index);
+            }
+        }
+        first
     }
 
     fn collect_imports(&self) -> Vec<Import> {

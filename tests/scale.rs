@@ -9,8 +9,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::root;
 use common::scale::{self, ROUTES_PER_API, lacks_lambda_grant};
+use common::{mesh, root};
 use iamlint::deployment_from_texts;
 use iamlint::resolve::ResolveConfig;
 use iamlint::rules::run_all;
@@ -124,4 +124,69 @@ fn five_hundred_pairs_give_five_hundred_iam001() {
     let found = iam001(&scale::deployment(500));
     assert_eq!(found, expected(500, ""));
     assert_eq!(found.values().sum::<usize>(), 500);
+}
+
+/// Issue 14: 200 stacks that import from one another in one big cycle (generator:
+/// `tests/common/mesh.rs`): REF004 reports that one cycle with all 600 imports, and `graph` puts each
+/// stack's nodes in its own cluster and links every import to its export.
+#[test]
+fn a_mesh_of_two_hundred_stacks_is_one_import_cycle() {
+    let files = mesh::mesh(200, true);
+    let texts: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (deployment, load_errors) = deployment_from_texts(&texts, &ResolveConfig::default());
+    assert!(load_errors.is_empty(), "the generated templates load");
+    let cycles: Vec<_> = run_all(&deployment, &load_errors, &[])
+        .into_iter()
+        .filter(|f| f.rule.code == "REF004")
+        .collect();
+    assert_eq!(cycles.len(), 1, "one cycle through every stack");
+    // The first import is the primary location; the other 599 imports and the 600 exports are related.
+    assert_eq!(cycles[0].related.len(), 599 + 600);
+
+    let graph: serde_json::Value =
+        serde_json::from_str(&iamlint::report::graph::json(&deployment)).unwrap();
+    let kind_count = |key: &str, kind: &str| {
+        graph[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == kind)
+            .count()
+    };
+    assert_eq!(kind_count("nodes", "resource"), 200 * 4);
+    assert_eq!(kind_count("nodes", "export"), 200);
+    assert_eq!(kind_count("edges", "Fn::ImportValue"), 600);
+    assert_eq!(kind_count("edges", "Export"), 200);
+
+    let dot = iamlint::report::graph::dot(&deployment);
+    assert_eq!(dot.matches("subgraph cluster_").count(), 200);
+    let cluster_7 = dot.split("subgraph cluster_7 {").nth(1).unwrap();
+    let cluster_7 = cluster_7.split("  }\n").next().unwrap();
+    assert!(cluster_7.contains("label=\"stack-7.yaml\""));
+    assert_eq!(cluster_7.matches("shape=box").count(), 4, "{cluster_7}");
+}
+
+/// The same mesh without the wrap-around: every import reaches back to an earlier stack, so no cycle.
+#[test]
+fn an_acyclic_mesh_has_no_import_cycle() {
+    let files = mesh::mesh(200, false);
+    let texts: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let (deployment, load_errors) = deployment_from_texts(&texts, &ResolveConfig::default());
+    assert!(load_errors.is_empty(), "the generated templates load");
+    let findings = run_all(&deployment, &load_errors, &[]);
+    assert!(
+        findings.iter().all(|f| f.rule.code != "REF004"),
+        "{:?}",
+        findings.iter().map(|f| f.rule.code).collect::<Vec<_>>()
+    );
+    let imports: usize = (0..200)
+        .map(|i| mesh::imported_stacks(i, 200, false).len())
+        .sum();
+    assert_eq!(deployment.stack_dependencies().len(), imports);
 }

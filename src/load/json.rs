@@ -3,13 +3,23 @@
 //! JSON templates are parsed as JSON (not as YAML) so that errors read like JSON errors and duplicate
 //! keys are caught. Strings are `Quoted` scalars; `true`, `false`, `null` and numbers are `Plain`. Of
 //! duplicate keys the last one wins (as Python's `json.loads`, which SAM CLI reads JSON with, and
-//! CloudFormation take it); each is reported beside the tree.
+//! CloudFormation take it); each is reported beside the tree (the first
+//! [`MAX_DUPLICATE_KEYS`](super::MAX_DUPLICATE_KEYS), then one error counting the rest).
+//!
+//! Limits, as for YAML: nesting deeper than [`MAX_DEPTH`], more than [`MAX_NODES`] nodes (values and
+//! keys), or more than [`MAX_JSON_BYTES`] of text is a [`LoadError`] naming that limit. JSON has no
+//! aliases, so the tree's text is never more than the input's: the byte limit is the file limit
+//! ([`MAX_FILE_BYTES`](super::file::MAX_FILE_BYTES)), checked here too for text that did not come
+//! from a file (standard input). Work and memory are linear in the input.
 
 use std::collections::HashMap;
 
 use super::node::{Entry, Key, Node, NodeKind, ScalarStyle};
-use super::{LoadError, MAX_DEPTH};
+use super::{DuplicateKeys, LoadError, MAX_DEPTH, MAX_NODES};
 use crate::source::Span;
+
+/// Longest JSON text read: the file limit.
+pub const MAX_JSON_BYTES: usize = super::file::MAX_FILE_BYTES as usize;
 
 /// Parses a whole JSON document; a duplicate key is an error.
 pub fn parse(text: &str) -> Result<Node, LoadError> {
@@ -22,10 +32,21 @@ pub fn parse(text: &str) -> Result<Node, LoadError> {
 
 /// Reads a whole JSON document: the tree (the last of duplicate keys wins) and the duplicate keys.
 pub fn read(text: &str) -> Result<(Node, Vec<LoadError>), LoadError> {
+    if text.len() > MAX_JSON_BYTES {
+        return Err(LoadError::new(
+            format!(
+                "the JSON text is {} bytes, more than iamlint's limit of {} MiB",
+                text.len(),
+                MAX_JSON_BYTES / (1024 * 1024)
+            ),
+            Span::at(0),
+        ));
+    }
     let mut parser = JsonParser {
         text,
         pos: 0,
-        duplicates: Vec::new(),
+        nodes: 0,
+        duplicates: DuplicateKeys::default(),
     };
     parser.skip_whitespace();
     let node = parser.value(0)?;
@@ -33,13 +54,15 @@ pub fn read(text: &str) -> Result<(Node, Vec<LoadError>), LoadError> {
     if parser.pos < text.len() {
         return Err(parser.error_here("unexpected text after the JSON value"));
     }
-    Ok((node, parser.duplicates))
+    Ok((node, parser.duplicates.finish()))
 }
 
 struct JsonParser<'t> {
     text: &'t str,
     pos: usize,
-    duplicates: Vec<LoadError>,
+    /// Values and keys read so far, against [`MAX_NODES`].
+    nodes: usize,
+    duplicates: DuplicateKeys,
 }
 
 impl JsonParser<'_> {
@@ -74,10 +97,30 @@ impl JsonParser<'_> {
         }
     }
 
+    /// Counts one value or key against [`MAX_NODES`].
+    fn count_node(&mut self) -> Result<(), LoadError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            let end = self
+                .text
+                .get(self.pos..)
+                .and_then(|rest| rest.chars().next());
+            let span = Span::new(self.pos, self.pos + end.map_or(0, char::len_utf8));
+            return Err(LoadError::new(
+                format!(
+                    "the document has more than {MAX_NODES} nodes (JSON values and keys), iamlint's limit"
+                ),
+                span,
+            ));
+        }
+        Ok(())
+    }
+
     fn value(&mut self, depth: usize) -> Result<Node, LoadError> {
         if depth >= MAX_DEPTH {
             return Err(self.error_here(&format!("nesting deeper than {MAX_DEPTH} levels")));
         }
+        self.count_node()?;
         match self.peek() {
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
@@ -162,6 +205,7 @@ impl JsonParser<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.error_here("expected a string key"));
             }
+            self.count_node()?;
             let key_start = self.pos;
             let text = self.string()?;
             let key_span = Span::new(key_start, self.pos);

@@ -18,8 +18,11 @@ use crate::source::Span;
 
 /// Deepest nesting accepted. Real templates stay far below; recursive walks rely on this bound.
 pub const MAX_DEPTH: usize = 256;
-/// Most nodes one document may have, YAML alias expansion included.
+/// Most nodes one document may have, YAML alias expansion included (JSON: values and keys).
 pub const MAX_NODES: usize = 2_000_000;
+/// Most duplicate keys reported one by one per document; the rest are one error that counts them, so a
+/// file of repeated keys cannot make a finding of every other line.
+pub const MAX_DUPLICATE_KEYS: usize = 100;
 
 /// Why a file could not be read as a template, and where.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -55,6 +58,44 @@ impl LoadError {
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related = Some((span, message.into()));
         self
+    }
+}
+
+/// The duplicate keys of one document: the first [`MAX_DUPLICATE_KEYS`] as they are, then only counted.
+#[derive(Debug, Default)]
+pub(crate) struct DuplicateKeys {
+    listed: Vec<LoadError>,
+    /// How many were not listed, and where the first of them is.
+    unlisted: usize,
+    first_unlisted: Option<Span>,
+}
+
+impl DuplicateKeys {
+    pub(crate) fn push(&mut self, error: LoadError) {
+        if self.listed.len() < MAX_DUPLICATE_KEYS {
+            self.listed.push(error);
+        } else {
+            self.unlisted += 1;
+            self.first_unlisted.get_or_insert(error.span);
+        }
+    }
+
+    /// The listed duplicates, then one error for the unlisted ones (if any).
+    pub(crate) fn finish(self) -> Vec<LoadError> {
+        let mut errors = self.listed;
+        if let Some(span) = self.first_unlisted {
+            errors.push(LoadError {
+                duplicate_key: true,
+                ..LoadError::new(
+                    format!(
+                        "{} more duplicate keys, from here on (only the first {MAX_DUPLICATE_KEYS} are listed)",
+                        self.unlisted
+                    ),
+                    span,
+                )
+            });
+        }
+        errors
     }
 }
 

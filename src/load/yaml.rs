@@ -22,7 +22,7 @@ use libyaml_safer::{
 };
 
 use super::node::{Entry, Key, Node, NodeKind, ScalarStyle};
-use super::{LoadError, MAX_DEPTH, MAX_NODES};
+use super::{DuplicateKeys, LoadError, MAX_DEPTH, MAX_NODES};
 
 /// Most text that anchors and aliases may copy in one document (see `Builder::count_bytes`).
 const MAX_ALIAS_BYTES: usize = 64 * 1024 * 1024;
@@ -35,7 +35,8 @@ pub struct Document {
     /// `None` for an empty stream (no document, or only comments).
     pub root: Option<Node>,
     /// Keys defined twice in one mapping: errors (TPL001), but the tree is complete, with the last
-    /// value of each key, as PyYAML and SAM read it.
+    /// value of each key, as PyYAML and SAM read it. The first [`super::MAX_DUPLICATE_KEYS`], then one
+    /// error counting the rest.
     pub duplicates: Vec<LoadError>,
 }
 
@@ -200,7 +201,7 @@ struct Builder<'t> {
     root: Option<Node>,
     documents: usize,
     regions: Vec<Region>,
-    duplicates: Vec<LoadError>,
+    duplicates: DuplicateKeys,
     /// The first error PyYAML's constructor would raise (it runs after the whole document is parsed,
     /// so a later syntax error comes first).
     deferred: Option<LoadError>,
@@ -314,7 +315,7 @@ impl<'t> Builder<'t> {
             root: None,
             documents: 0,
             regions: Vec::new(),
-            duplicates: Vec::new(),
+            duplicates: DuplicateKeys::default(),
             deferred: None,
             confirmed: Vec::new(),
             alias_origin: None,
@@ -345,7 +346,7 @@ impl<'t> Builder<'t> {
         }
         Ok(Document {
             root: self.root.take(),
-            duplicates: std::mem::take(&mut self.duplicates),
+            duplicates: std::mem::take(&mut self.duplicates).finish(),
         })
     }
 

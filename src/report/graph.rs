@@ -11,25 +11,24 @@ use super::Position;
 use crate::deployment::{Deployment, EdgeKind, GraphEdge, GraphNode};
 use crate::resolve::StackId;
 
-/// The graph's nodes grouped by stack (in stack order), then the nodes outside any stack (exports).
+/// The graph's nodes grouped by stack (in stack order), then the nodes outside any stack (exports):
+/// one pass over the nodes, each put in its stack's bucket (linear in nodes + stacks).
 fn nodes_by_stack(deployment: &Deployment) -> (Vec<(StackId, Vec<NodeIndex>)>, Vec<NodeIndex>) {
     let graph = &deployment.graph;
-    let stack_of = |i: &NodeIndex| graph.node_weight(*i).and_then(GraphNode::stack);
-    let stacks = (0..deployment.templates.len())
-        .map(|stack| {
-            (
-                stack,
-                graph
-                    .node_indices()
-                    .filter(|i| stack_of(i) == Some(stack))
-                    .collect(),
-            )
-        })
+    let mut stacks: Vec<(StackId, Vec<NodeIndex>)> = (0..deployment.templates.len())
+        .map(|stack| (stack, Vec::new()))
         .collect();
-    let outside = graph
-        .node_indices()
-        .filter(|i| stack_of(i).is_none())
-        .collect();
+    let mut outside = Vec::new();
+    for index in graph.node_indices() {
+        let bucket = graph
+            .node_weight(index)
+            .and_then(GraphNode::stack)
+            .and_then(|stack| stacks.get_mut(stack));
+        match bucket {
+            Some((_, nodes)) => nodes.push(index),
+            None => outside.push(index),
+        }
+    }
     (stacks, outside)
 }
 

@@ -24,7 +24,9 @@ impl Rule for ImportCycle {
     }
 }
 
-/// The dependencies inside each strongly connected group of stacks that forms a cycle.
+/// The dependencies inside each strongly connected group of stacks that forms a cycle: each stack is
+/// numbered with its group, and a dependency whose two ends share a group goes into that group's
+/// bucket (linear in stacks + dependencies).
 fn cycles(stacks: usize, dependencies: &[StackDependency]) -> Vec<Vec<&StackDependency>> {
     let mut graph: DiGraph<StackId, ()> = DiGraph::new();
     let nodes: Vec<_> = (0..stacks).map(|s| graph.add_node(s)).collect();
@@ -33,19 +35,35 @@ fn cycles(stacks: usize, dependencies: &[StackDependency]) -> Vec<Vec<&StackDepe
             graph.add_edge(from, to, ());
         }
     }
-    let mut cycles: Vec<Vec<&StackDependency>> = tarjan_scc(&graph)
+    let components = tarjan_scc(&graph);
+    let mut component_of: Vec<Option<usize>> = vec![None; stacks];
+    for (component, members) in components.iter().enumerate() {
+        for node in members {
+            if let Some(slot) = graph
+                .node_weight(*node)
+                .and_then(|stack| component_of.get_mut(*stack))
+            {
+                *slot = Some(component);
+            }
+        }
+    }
+    let mut inside: Vec<Vec<&StackDependency>> = vec![Vec::new(); components.len()];
+    for d in dependencies {
+        let importer = component_of.get(d.importer).copied().flatten();
+        let exporter = component_of.get(d.exporter).copied().flatten();
+        if let (Some(a), Some(b)) = (importer, exporter)
+            && a == b
+            && let Some(bucket) = inside.get_mut(a)
+        {
+            bucket.push(d);
+        }
+    }
+    let mut cycles: Vec<Vec<&StackDependency>> = inside
         .into_iter()
-        .filter_map(|component| {
-            let members: Vec<StackId> = component
-                .iter()
-                .filter_map(|n| graph.node_weight(*n).copied())
-                .collect();
-            let mut inside: Vec<&StackDependency> = dependencies
-                .iter()
-                .filter(|d| members.contains(&d.importer) && members.contains(&d.exporter))
-                .collect();
-            inside.sort_by_key(|d| (d.importer, d.import));
-            (!inside.is_empty()).then_some(inside)
+        .filter(|group| !group.is_empty())
+        .map(|mut group| {
+            group.sort_by_key(|d| (d.importer, d.import));
+            group
         })
         .collect();
     cycles.sort_by_key(|c| c.first().map(|d| (d.importer, d.import)));

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 #![allow(dead_code)]
 
+pub mod mesh;
 pub mod scale;
 
 use std::path::Path;

@@ -649,3 +649,152 @@ fn unique_ids_and_aligned_literals_decide_quickly() {
     let target = sym_target(custom, "/prod/GET/x");
     assert_ne!(pattern.coverage(&target), Coverage::None);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: the matcher's pruning (subsumed positions, one letter for the characters no held token
+// tells apart, universal stars) against the reference, and cost on hostile patterns.
+
+/// Plain glob without the ARN rule, case-insensitive (what `action_matches` promises), recursive.
+fn reference_action(pattern: &[char], text: &[char]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some(('*', rest)) => (0..=text.len()).any(|taken| {
+            text.get(taken..)
+                .is_some_and(|tail| reference_action(rest, tail))
+        }),
+        Some((c, rest)) => match text.split_first() {
+            Some((t, tail)) if *c == '?' || c.eq_ignore_ascii_case(t) => {
+                reference_action(rest, tail)
+            }
+            _ => false,
+        },
+    }
+}
+
+/// Concrete requests matched by at least one of `patterns`.
+fn brute_force_union(patterns: &[String], requests: &[String]) -> Coverage {
+    let patterns: Vec<Vec<char>> = patterns.iter().map(|p| p.chars().collect()).collect();
+    let matched = requests
+        .iter()
+        .filter(|r| {
+            let text: Vec<char> = r.chars().collect();
+            patterns.iter().any(|p| reference_match(p, &text))
+        })
+        .count();
+    match matched {
+        0 => Coverage::None,
+        n if n == requests.len() => Coverage::All,
+        _ => Coverage::Some,
+    }
+}
+
+/// Up to three patterns of up to four characters and a target with at most one hole; all start with
+/// `arn:` (so the ARN-field rule and its colon-bound stars are exercised) or none does.
+fn union_case() -> impl Strategy<Value = (Vec<String>, Target)> {
+    (
+        any::<bool>(),
+        prop::collection::vec(text_of(PATTERN_CHARS, 0..5), 1..4),
+        text_of(TEXT_CHARS, 0..3),
+        hole(),
+        text_of(TEXT_CHARS, 0..3),
+    )
+        .prop_map(|(arn, patterns, before, hole, after)| {
+            let prefix = if arn { "arn:" } else { "" };
+            let mut target = Target::literal(&format!("{prefix}{before}"));
+            target.extend_hole(hole);
+            target.push(TargetPart::Literal(after));
+            let patterns = patterns.iter().map(|p| format!("{prefix}{p}")).collect();
+            (patterns, target)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// A union of patterns against a target with one hole (the pattern-against-pattern question:
+    /// whether every word of the target is in the union) agrees with the brute-force reference on
+    /// every witness up to length 5: a definite answer holds for the witnesses, witnesses that both
+    /// match and miss force `Some`, and without symbols the answer is never `Unknown`.
+    #[test]
+    fn union_coverage_agrees_with_brute_force((patterns, target) in union_case()) {
+        let segment = all_strings(&['a', 'b', ':', 'x'], 5);
+        let path = all_strings(&['a', 'b', ':', '/', 'x'], 5);
+        let requests = concrete_requests(&target, &segment, &path);
+        let observed = brute_force_union(&patterns, &requests);
+        let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::literal(p)).collect();
+        let computed = coverage_of_any(&compiled, &target);
+        prop_assert_ne!(computed, Coverage::Unknown, "{:?} vs {}", patterns, target);
+        if computed != Coverage::Some || observed == Coverage::Some {
+            prop_assert_eq!(computed, observed, "{:?} vs {}", patterns, target);
+        }
+    }
+
+    /// Longer patterns (up to 10 characters, so runs of stars and `?` between literals) against
+    /// plain text: the union of two is explored by the automaton (no shortcut for one pattern) and
+    /// must match exactly where the reference does.
+    #[test]
+    fn long_patterns_match_text_as_the_reference_does(
+        arn in any::<bool>(),
+        first in text_of(PATTERN_CHARS, 0..11),
+        second in text_of(PATTERN_CHARS, 0..11),
+        text in text_of(TEXT_CHARS, 0..9),
+    ) {
+        let prefix = if arn { "arn:" } else { "" };
+        let patterns = [format!("{prefix}{first}"), format!("{prefix}{second}")];
+        let text = format!("{prefix}{text}");
+        let chars: Vec<char> = text.chars().collect();
+        let expected = patterns
+            .iter()
+            .any(|p| reference_match(&p.chars().collect::<Vec<_>>(), &chars));
+        let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::literal(p)).collect();
+        let computed = coverage_of_any(&compiled, &Target::literal(&text));
+        let want = if expected { Coverage::All } else { Coverage::None };
+        prop_assert_eq!(computed, want, "{:?} vs {}", patterns, text);
+    }
+
+    /// `action_matches` (a single-star-backtracking glob) agrees with the recursive reference.
+    #[test]
+    fn action_matches_agrees_with_the_reference(
+        pattern in text_of(&['a', 'B', ':', '*', '?'], 0..10),
+        action in text_of(&['a', 'b', 'A', ':'], 0..10),
+    ) {
+        let expected = reference_action(
+            &pattern.chars().collect::<Vec<_>>(),
+            &action.chars().collect::<Vec<_>>(),
+        );
+        prop_assert_eq!(action_matches(&pattern, &action), expected, "{} vs {}", pattern, action);
+    }
+}
+
+/// Hostile patterns of thousands of tokens stay fast (issue 14; the numbers are in the module doc).
+/// Generous bounds: a debug build on a loaded machine. Each answer is checked too.
+#[test]
+fn long_patterns_are_decided_quickly() {
+    let started = std::time::Instant::now();
+    let any_path = Target::new().with(TargetPart::AnyPath);
+    let n = 2000;
+    // 2,000 `*a` against a long literal and against any path.
+    let stars = Pattern::literal(&"*a".repeat(n));
+    assert_eq!(
+        stars.coverage(&Target::literal(&"a".repeat(n))),
+        Coverage::All
+    );
+    assert_eq!(stars.coverage(&any_path), Coverage::Some);
+    // Thousands of distinct characters: one letter stands for those no held token expects.
+    let distinct: String = (0..n)
+        .filter_map(|i| char::from_u32(0x4e00 + i as u32))
+        .collect();
+    let spread: String = distinct.chars().map(|c| format!("{c}*")).collect();
+    assert_eq!(
+        Pattern::literal(&format!("*{spread}")).coverage(&any_path),
+        Coverage::Some
+    );
+    // A union holding `*` covers everything, however long the other pattern.
+    let union = [Pattern::literal(&"a".repeat(n)), Pattern::literal("*")];
+    assert_eq!(coverage_of_any(&union, &any_path), Coverage::All);
+    // `*a` then 20 `?`: a million subsets; the budget makes it unknown, quickly.
+    let exponential = Pattern::literal(&format!("*a{}", "?".repeat(20)));
+    assert_eq!(exponential.coverage(&any_path), Coverage::Unknown);
+    let elapsed = started.elapsed();
+    assert!(elapsed.as_secs() < 30, "{elapsed:?}");
+}

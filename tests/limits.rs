@@ -1,0 +1,172 @@
+//! Issue 14: input limits of the JSON reader, on large files generated at test time (in a temp folder).
+//! Each run must end with exit 1 and one TPL001 naming the limit it hit (nodes, bytes, duplicate keys),
+//! and print a bounded report with no control character and no CI runner command.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{Run, iamlint, iamlint_stdin};
+use iamlint::load::MAX_NODES;
+
+/// A fresh temp folder for one test.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("iamlint-limits-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Neither stream has a control character other than a newline, or a line a CI runner reads as a
+/// command; stdout is at most `max_bytes`.
+fn assert_clean(run: &Run, max_bytes: usize) {
+    for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{name} has a control character"
+        );
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.trim_start().starts_with("::") || l.contains("##[")),
+            "{name} has a runner command"
+        );
+    }
+    assert!(
+        run.stdout.len() <= max_bytes,
+        "stdout is {} bytes, more than {max_bytes}",
+        run.stdout.len()
+    );
+}
+
+/// The TPL001 messages of a JSON report.
+fn tpl001_messages(run: &Run) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "TPL001")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `[0,0,0,…]` just under the 16 MiB file limit: 8 million values, refused at the node limit (the
+/// message names nodes, not YAML aliases), in human output and JSON alike.
+#[test]
+fn sixteen_mib_of_tiny_json_values_is_refused_at_the_node_limit() {
+    let dir = temp_dir("tiny");
+    let values = (16 * 1024 * 1024 - 2) / 2;
+    let mut text = String::with_capacity(16 * 1024 * 1024);
+    text.push('[');
+    text.push_str(&"0,".repeat(values - 1));
+    text.push_str("0]");
+    let path = dir.join("tiny.json");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+
+    let run = iamlint(&["check", "--format", "json", path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_clean(&run, 4096);
+    let messages = tpl001_messages(&run);
+    assert_eq!(
+        messages,
+        [format!(
+            "the document has more than {MAX_NODES} nodes (JSON values and keys), iamlint's limit"
+        )]
+    );
+    let human = iamlint(&["check", path]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert_clean(&human, 8192);
+    assert!(
+        human.stdout.contains("nodes (JSON values and keys)"),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("alias"), "{}", human.stdout);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A mapping of many small resources within the limits loads (1.2 million nodes).
+#[test]
+fn a_large_json_template_within_the_limits_loads() {
+    let dir = temp_dir("large");
+    let resources: Vec<String> = (0..200_000)
+        .map(|i| format!("\"Topic{i}\":{{\"Type\":\"AWS::SNS::Topic\"}}"))
+        .collect();
+    let text = format!("{{\"Resources\":{{{}}}}}", resources.join(","));
+    let path = dir.join("large.json");
+    std::fs::write(&path, &text).unwrap();
+    let run = iamlint(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_clean(&run, 4096);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// 300,000 duplicate keys (JSON and YAML): the first 100 are listed, the rest are one finding that
+/// counts them, so the report stays small (it was one finding per key: 1.5 GB of JSON from 12 MB).
+#[test]
+fn duplicate_keys_past_the_first_hundred_are_counted_in_one_finding() {
+    let dir = temp_dir("duplicates");
+    let dups = 300_000;
+    let json = format!(
+        "{{\"Resources\":{{\"T\":{{\"Type\":\"AWS::SNS::Topic\"}}}},{}}}",
+        vec!["\"a\":0"; dups].join(",")
+    );
+    let yaml = format!(
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n{}",
+        "a: 0\n".repeat(dups)
+    );
+    for (name, text) in [("dups.json", json), ("dups.yaml", yaml)] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let run = iamlint(&["check", "--format", "json", path.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert_clean(&run, 200_000);
+        let messages = tpl001_messages(&run);
+        assert_eq!(messages.len(), 101, "{name}");
+        assert!(
+            messages[..100].iter().all(|m| m == "duplicate key `a`"),
+            "{name}"
+        );
+        assert_eq!(
+            messages[100],
+            format!(
+                "{} more duplicate keys, from here on (only the first 100 are listed)",
+                dups - 1 - 100
+            ),
+            "{name}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// JSON on standard input is not capped by the file limit: the reader refuses more than 16 MiB itself.
+#[test]
+fn json_past_sixteen_mib_on_standard_input_is_refused() {
+    let text = format!(
+        "{{\"Resources\":{{}},\"Pad\":\"{}\"}}",
+        "x".repeat(17 * 1024 * 1024)
+    );
+    let run = iamlint_stdin(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "big.json",
+            "-",
+        ],
+        &text,
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_clean(&run, 4096);
+    let messages = tpl001_messages(&run);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].ends_with("bytes, more than iamlint's limit of 16 MiB"),
+        "{messages:?}"
+    );
+}
