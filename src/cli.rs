@@ -315,9 +315,19 @@ fn read_stdin(args: &DeploymentArgs) -> Result<Option<crate::Input>, String> {
     {
         return Ok(None);
     }
+    let limit = crate::load::file::MAX_FILE_BYTES;
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin(), limit + 1),
+        &mut bytes,
+    )
+    .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input is more than {} MiB, iamlint's limit for a template",
+            limit / (1024 * 1024)
+        ));
+    }
     Ok(Some(crate::Input {
         path: stdin_name(args),
         bytes,
