@@ -114,9 +114,15 @@ impl SourceFile {
         &self.path
     }
 
-    /// The path as displayed in reports: forward slashes, as given, without a leading `./`.
+    /// The path as displayed in reports: as given, without a leading `./`; on Windows with forward
+    /// slashes. Elsewhere a backslash is a character of the file's name, and stays one.
     pub fn display_path(&self) -> String {
-        let path = self.path.to_string_lossy().replace('\\', "/");
+        let path = self.path.to_string_lossy();
+        let path = if std::path::MAIN_SEPARATOR == '\\' {
+            path.replace('\\', "/")
+        } else {
+            path.into_owned()
+        };
         match path.strip_prefix("./") {
             Some(rest) if !rest.is_empty() => rest.to_string(),
             _ => path,

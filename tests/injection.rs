@@ -344,3 +344,166 @@ fn hostile_text_is_shown_escaped() {
         "{out}"
     );
 }
+
+/// Runs iamlint in process: exit code, stdout, stderr.
+fn iamlint_code(args: &[&str]) -> (u8, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("iamlint").chain(args.iter().copied()))
+        .expect("valid command line");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(cli, &mut out, &mut err);
+    let code = if code == std::process::ExitCode::SUCCESS {
+        0
+    } else if code == std::process::ExitCode::from(1) {
+        1
+    } else {
+        2
+    };
+    (
+        code,
+        String::from_utf8(out).expect("UTF-8 stdout"),
+        String::from_utf8(err).expect("UTF-8 stderr"),
+    )
+}
+
+/// A regression of issue 14: the exit code, both streams safe, and the output under `max_bytes`.
+fn assert_regression(args: &[&str], code: u8, max_bytes: usize) -> (String, String) {
+    let (got, out, err) = iamlint_code(args);
+    assert_eq!(got, code, "{args:?}\nstdout: {out}\nstderr: {err}");
+    let github = args.windows(2).any(|w| w == ["--format", "github"]);
+    assert_safe(&format!("{args:?} stdout"), &out, github);
+    assert_safe(&format!("{args:?} stderr"), &err, false);
+    assert!(
+        out.len() + err.len() <= max_bytes,
+        "{args:?}: {} bytes",
+        out.len() + err.len()
+    );
+    (out, err)
+}
+
+const INJECTED: &str = "x\n::error::injected\r::add-mask::s ##[set-env name=A]b\u{1b}]0;t\u{7}";
+
+/// Issue 14: a key of a pull request's `.iamlint.yaml` with a line break was echoed raw in the config
+/// error, so the PR wrote workflow commands into the log of both steps of the Action.
+#[test]
+fn regression_config_key_with_a_line_break() {
+    let dir = case_dir("config-key");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("t.yaml"), "Resources: {}\n").unwrap();
+    std::fs::write(
+        dir.join(".iamlint.yaml"),
+        format!("{}: 1\n", quoted(INJECTED)),
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    for format in ["human", "github", "sarif"] {
+        let (_, err) = assert_regression(&["check", "--format", format, dir], 2, 4096);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("unknown key `x\\n::error::injected\\u{d}"),
+            "{err}"
+        );
+    }
+}
+
+/// Issue 14: the duplicate-key warning of `routes` and `graph` on stderr, and DOT/Mermaid labels
+/// (only `\` and `"` were escaped) carried a key's line breaks and controls.
+#[test]
+fn regression_duplicate_keys_and_graph_labels() {
+    let dir = case_dir("graph-labels");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = quoted(INJECTED);
+    let template = format!(
+        "Resources:\n  {key}:\n    Type: AWS::SNS::Topic\n  {key}:\n    Type: AWS::SNS::Topic\nOutputs:\n  {key}:\n    Value: !Ref {key}\n    Export:\n      Name: {key}\n"
+    );
+    std::fs::write(dir.join("t.yaml"), template).unwrap();
+    let dir = dir.to_str().unwrap();
+    for (command, format) in [
+        ("graph", "dot"),
+        ("graph", "mermaid"),
+        ("graph", "json"),
+        ("routes", "table"),
+    ] {
+        let (out, err) = assert_regression(&[command, "--format", format, dir], 0, 64 * 1024);
+        assert!(err.contains("duplicate"), "{command} {format}: {err}");
+        // Shown escaped, on the label's line (DOT doubles the backslash: a literal one).
+        let shown = match format {
+            "dot" => Some("\\\\u{1b}]0;t\\\\u{7}"),
+            "mermaid" => Some("\\u{1b}]0;t\\u{7}"),
+            _ => None,
+        };
+        if let Some(shown) = shown {
+            assert!(out.contains(shown), "{format}: {out}");
+        }
+    }
+}
+
+/// Issue 14: "cannot read <path>" echoed a path named on the command line as it was.
+#[test]
+fn regression_unreadable_path_with_a_line_break() {
+    let missing = format!("{}/{}", case_dir("missing").display(), INJECTED);
+    for format in ["human", "github", "json"] {
+        let (_, err) = assert_regression(&["check", "--format", format, &missing], 2, 4096);
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+/// Issue 14: human output wrote raw ESC (OSC 8 hyperlinks, OSC 0 window titles), BEL and bare CRs
+/// from a template to the terminal (miette indents after `\n` only).
+#[test]
+fn regression_control_characters_in_human_output() {
+    let dir = case_dir("human-controls");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = quoted("Fn\u{1b}]8;;https://evil\u{1b}\\link\u{1b}]8;;\u{1b}\\\u{7}\rX");
+    std::fs::write(
+        dir.join("t.yaml"),
+        format!("Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref {id}\n"),
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    for color in ["never", "always"] {
+        let (out, _) = assert_regression(&["check", "--color", color, dir], 1, 16 * 1024);
+        assert!(out.contains("\\u{1b}]8;;https://evil"), "{out}");
+        assert!(out.contains("\\u{7}\\u{d}X"), "{out}");
+    }
+}
+
+/// Issue 14: SARIF URIs of odd file names. A backslash is a character of a file's name outside Windows
+/// (it was reported as `/`); `c:d.yaml` as a relative reference reads as scheme `c`; `%`, `#` and `?`
+/// are percent-encoded.
+#[test]
+fn regression_sarif_uris_of_odd_file_names() {
+    let dir = case_dir("odd-names");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref Nope\n";
+    let names = ["a\\b#?.yaml", "c:d.yaml", "..%2f..%2fetc.yaml"];
+    for name in names {
+        std::fs::write(dir.join(name), template).unwrap();
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["check", "--format", "sarif", "."])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut uris: Vec<String> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let artifact = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+            artifact["uri"].as_str().unwrap().to_string()
+        })
+        .collect();
+    uris.sort();
+    assert_eq!(
+        uris,
+        ["..%252f..%252fetc.yaml", "a%5Cb%23%3F.yaml", "c%3Ad.yaml"]
+    );
+    let (_, concise, _) = iamlint_code(&["check", "--format", "concise", dir.to_str().unwrap()]);
+    assert!(concise.contains("/a\\b#?.yaml:5:"), "{concise}");
+}

@@ -361,9 +361,21 @@ impl Artifacts<'_> {
             && file.as_str().starts_with(base.as_str())
             && let Some(relative) = base.make_relative(&file)
         {
-            return json!({"uri": relative, "uriBaseId": SRCROOT});
+            return json!({"uri": no_scheme_in_first_segment(relative), "uriBaseId": SRCROOT});
         }
         json!({"uri": file.to_string()})
+    }
+}
+
+/// A relative reference whose first segment holds a `:` (`c:d.yaml`) reads as a URI with scheme
+/// `c` (RFC 3986, 4.2): that colon is percent-encoded.
+fn no_scheme_in_first_segment(relative: String) -> String {
+    let first = relative.split('/').next().unwrap_or("");
+    if first.contains(':') {
+        let encoded = first.replace(':', "%3A");
+        format!("{encoded}{}", relative.get(first.len()..).unwrap_or(""))
+    } else {
+        relative
     }
 }
 
