@@ -86,6 +86,10 @@ impl fmt::Display for Symbol {
             Symbol::AccountId => f.write_str("${AWS::AccountId}"),
             Symbol::StackName(_) => f.write_str("${AWS::StackName}"),
             Symbol::StackId(_) => f.write_str("${AWS::StackId}"),
+            // iamlint's own stand-ins (`\u{1}any`: "any other API") are no parameter of the user's.
+            Symbol::Parameter(name) if name.starts_with('\u{1}') => {
+                write!(f, "<{}>", name.trim_start_matches('\u{1}'))
+            }
             Symbol::Parameter(name) => write!(f, "${{{name}}}"),
             Symbol::PhysicalId { logical_id, .. } => write!(f, "${{{logical_id}}}"),
             Symbol::Attribute {
