@@ -48,6 +48,11 @@ pub const HTTP_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 /// Most product states explored before the answer becomes [`Coverage::Unknown`].
 const MAX_STATES: usize = 200_000;
 
+/// Most work (pattern positions stepped over, summed over every letter read) before the answer
+/// becomes [`Coverage::Unknown`]: a step costs the patterns' whole length, so a `Resource` of thousands
+/// of `*` or policy variables took seconds within the state budget (found by `fuzz/`).
+const MAX_WORK: usize = 50_000_000;
+
 /// Reads pattern tokens against target atoms from one end while both are plain (equal characters,
 /// the same symbol whose value holds no wildcard): whether they meet two different characters, which
 /// no value of the symbols can reconcile (matching is anchored and case-sensitive).
@@ -710,17 +715,16 @@ impl<'p> PatternSet<'p> {
         p: usize,
         tokens: &[Token],
     ) {
-        for start in 0..=tokens.len() {
-            if !self.contains(set, p, start) {
-                continue;
-            }
-            let mut i = start;
-            loop {
+        // One pass (from each held position until a `/` or `:` is one run): a loop per held position
+        // was quadratic in a pattern of thousands of policy variables (found by `fuzz/`).
+        let mut running = false;
+        for i in 0..=tokens.len() {
+            running |= self.contains(set, p, i);
+            if running {
                 self.insert(next, p, i);
-                match tokens.get(i) {
-                    None | Some(Token::Char('/' | ':')) => break,
-                    Some(_) => i += 1,
-                }
+            }
+            if matches!(tokens.get(i), None | Some(Token::Char('/' | ':'))) {
+                running = false;
             }
         }
     }
@@ -896,6 +900,8 @@ fn explore(
     let mut queue = VecDeque::new();
     seen.insert(start.clone());
     queue.push_back(start);
+    let width = patterns.offsets.last().copied().unwrap_or(0).max(1);
+    let mut work: usize = 0;
     while let Some((state, positions)) = queue.pop_front() {
         if state == target.accept {
             if patterns.accepts(&positions) {
@@ -909,6 +915,10 @@ fn explore(
         }
         for (edge, to) in target.edges.get(state).into_iter().flatten() {
             for letter in letters(*edge, alphabet) {
+                work = work.saturating_add(width);
+                if work > MAX_WORK {
+                    return None;
+                }
                 let next = patterns.step(&positions, letter, mode);
                 if PatternSet::is_empty(&next) {
                     // No pattern can match any more, and every state reaches the end.
