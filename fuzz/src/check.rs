@@ -32,14 +32,15 @@ pub fn problems(outputs: &[Output], input_bytes: usize) -> Vec<Problem> {
                 ),
             });
         }
-        if output.json && !output.text.trim().is_empty() {
-            if let Err(error) = serde_json::from_str::<serde_json::Value>(&output.text) {
-                found.push(Problem {
-                    kind: "bad-json",
-                    signature: format!("bad-json: {}", output.name),
-                    detail: format!("{}: {error}", output.name),
-                });
-            }
+        if output.json
+            && !output.text.trim().is_empty()
+            && let Err(error) = serde_json::from_str::<serde_json::Value>(&output.text)
+        {
+            found.push(Problem {
+                kind: "bad-json",
+                signature: format!("bad-json: {}", output.name),
+                detail: format!("{}: {error}", output.name),
+            });
         }
         if let Some((rule, at)) = unsafe_text(&output.text, output.github) {
             let class = rule.split(' ').next().unwrap_or("");
