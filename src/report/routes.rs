@@ -529,7 +529,11 @@ impl Columns {
         cells
             .iter()
             .zip(&self.widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            // Padded by hand: a `{:<width$}` past 65,535 (a 70 KB path) panics in `format!`.
+            .map(|(cell, width)| {
+                let pad = width.saturating_sub(cell.chars().count());
+                format!("{cell}{}", " ".repeat(pad))
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
