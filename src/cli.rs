@@ -529,6 +529,17 @@ fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) 
                 text
             }
         }
+        format => check_report(format, analysis, summary),
+    }
+}
+
+/// The report of `check` in a format other than human (see [`human_report`]), through its sanitiser:
+/// with [`human_report`], [`graph_report`], [`routes_report`] and [`stderr_line`], the output edge of
+/// the CLI (the fuzz harness renders through these too).
+pub fn check_report(format: CheckFormat, analysis: &crate::Analysis, summary: Summary) -> String {
+    let sources = &analysis.deployment.sources;
+    match format {
+        CheckFormat::Human => human_report(analysis, summary, false),
         CheckFormat::Json => {
             let json = report::json::render(sources, &analysis.findings, summary, &analysis.audit);
             sanitize::json(json) + "\n"
@@ -555,7 +566,7 @@ fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) 
 /// The human report, made safe for a terminal or a CI log ([`sanitize::terminal`]). In colour, the
 /// report is drawn twice: when the text from input holds anything to escape, the colourless report
 /// is escaped and printed instead, so the only escape sequences written are miette's own colours.
-fn human_report(analysis: &crate::Analysis, summary: Summary, color: bool) -> String {
+pub fn human_report(analysis: &crate::Analysis, summary: Summary, color: bool) -> String {
     let sources = &analysis.deployment.sources;
     let render = |color| {
         let style = report::human::Style { color, width: 100 };
@@ -633,13 +644,7 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     else {
         return EXIT_ERROR;
     };
-    let text = match args.format {
-        GraphFormat::Dot => sanitize::terminal(&report::graph::dot(&deployment)).into_owned(),
-        GraphFormat::Mermaid => {
-            sanitize::terminal(&report::graph::mermaid(&deployment)).into_owned()
-        }
-        GraphFormat::Json => sanitize::json(report::graph::json(&deployment)) + "\n",
-    };
+    let text = graph_report(args.format, &deployment);
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }
 
@@ -654,18 +659,35 @@ fn routes(args: &RoutesArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         return EXIT_ERROR;
     };
     let model = crate::model::Model::build(&deployment);
-    let text = match args.format {
-        RoutesFormat::Table => {
-            sanitize::terminal(&report::routes::table(&model, &deployment.sources)).into_owned()
-        }
-        RoutesFormat::Json => {
-            sanitize::json(report::routes::json(&model, &deployment.sources)) + "\n"
-        }
-    };
+    let text = routes_report(args.format, &model, &deployment.sources);
     write_listing(&text, &deployment, &load_errors, &io_errors, out, err)
 }
 
-/// What the run chose not to read (packaged copies), one `note:` line each, on stderr.
+/// `iamlint graph`'s output, through its sanitiser.
+pub fn graph_report(format: GraphFormat, deployment: &crate::deployment::Deployment) -> String {
+    match format {
+        GraphFormat::Dot => sanitize::terminal(&report::graph::dot(deployment)).into_owned(),
+        GraphFormat::Mermaid => {
+            sanitize::terminal(&report::graph::mermaid(deployment)).into_owned()
+        }
+        GraphFormat::Json => sanitize::json(report::graph::json(deployment)) + "\n",
+    }
+}
+
+/// `iamlint routes`' output, through its sanitiser.
+pub fn routes_report(
+    format: RoutesFormat,
+    model: &crate::model::Model,
+    sources: &crate::source::SourceMap,
+) -> String {
+    match format {
+        RoutesFormat::Table => {
+            sanitize::terminal(&report::routes::table(model, sources)).into_owned()
+        }
+        RoutesFormat::Json => sanitize::json(report::routes::json(model, sources)) + "\n",
+    }
+}
+
 /// The deployment `graph` or `routes` lists, its notes written to `err`; `None` after a config error.
 fn load_for_listing(args: &DeploymentArgs, err: &mut dyn Write) -> Option<crate::LoadedDeployment> {
     let settings = settings_or_report(args, err)?;
@@ -805,7 +827,12 @@ fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 /// message (a config key, a path, a YAML error) is shown escaped on its line
 /// ([`crate::sanitize::line`]) and can never start a line of its own.
 fn say(err: &mut dyn Write, level: &str, message: &str) {
-    let _ = writeln!(err, "{level}: {}", sanitize::line(message));
+    let _ = err.write_all(stderr_line(level, message).as_bytes());
+}
+
+/// One stderr line, `level: message\n`, with the message on its line ([`sanitize::line`]).
+pub fn stderr_line(level: &str, message: &str) -> String {
+    format!("{level}: {}\n", sanitize::line(message))
 }
 
 fn describe_paths(paths: &[PathBuf]) -> String {

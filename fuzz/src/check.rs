@@ -42,7 +42,7 @@ pub fn problems(outputs: &[Output], input_bytes: usize) -> Vec<Problem> {
                 detail: format!("{}: {error}", output.name),
             });
         }
-        if let Some((rule, at)) = unsafe_text(&output.text, output.github) {
+        if let Some((rule, at)) = unsafe_text(&output.text, output.github, output.colour) {
             let class = rule.split(' ').next().unwrap_or("");
             found.push(Problem {
                 kind: "unsafe-output",
@@ -54,33 +54,53 @@ pub fn problems(outputs: &[Output], input_bytes: usize) -> Vec<Problem> {
     found
 }
 
-/// The first thing in `text` a CI runner or terminal would act on: a control character other than
-/// `\n` and `\t` (C0, DEL, C1, U+2028/9), a line starting with `::` (after leading whitespace; the
-/// github format's own `::error `/`::warning `/`::notice ` lines excepted), or `##[` anywhere. The
-/// rule broken and the line, escaped.
-pub fn unsafe_text(text: &str, github: bool) -> Option<(String, String)> {
-    let control = text.chars().find(|c| {
-        matches!(*c, '\u{0}'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}')
-    });
-    if let Some(c) = control {
-        let line = text.split('\n').find(|l| l.contains(c)).unwrap_or("");
-        return Some((format!("control character {c:?}"), shown(line)));
+/// The first line of `text` a CI runner or terminal would act on, by iamlint's own definition
+/// ([`iamlint::sanitize::is_log_safe_line`]: a control character other than `\n` and `\t`, a bare
+/// CR, a line starting with `::` after blanks (the github format's own annotations excepted), or
+/// `##[` anywhere). In colour output, the SGR colour sequences iamlint writes are removed first.
+pub fn unsafe_text(text: &str, github: bool, colour: bool) -> Option<(String, String)> {
+    let text = if colour {
+        without_colours(text)
+    } else {
+        text.to_string()
+    };
+    text.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .find(|line| !iamlint::sanitize::is_log_safe_line(line, github))
+        .map(|line| (reason(line), shown(line)))
+}
+
+/// Which rule a line breaks, for grouping artifacts.
+fn reason(line: &str) -> String {
+    match line
+        .chars()
+        .find(|c| iamlint::sanitize::is_unsafe_char(*c) || *c == '\r')
+    {
+        Some(c) => format!("control character {c:?}"),
+        None if line.contains("##[") => "##[ in a line".to_string(),
+        None => "line starting with ::".to_string(),
     }
-    for line in text.split('\n') {
-        let trimmed = line.trim_start();
-        let own = github
-            && (trimmed.starts_with("::error ")
-                || trimmed.starts_with("::warning ")
-                || trimmed.starts_with("::notice "))
-            && line == trimmed;
-        if trimmed.starts_with("::") && !own {
-            return Some(("line starting with ::".to_string(), shown(line)));
-        }
-        if line.contains("##[") {
-            return Some(("##[ in a line".to_string(), shown(line)));
+}
+
+/// `text` without SGR sequences (`ESC [ digits/semicolons m`); any other ESC is kept.
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + 2..).unwrap_or("");
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after.get(end..).is_some_and(|t| t.starts_with('m')) {
+            rest = after.get(end + 1..).unwrap_or("");
+        } else {
+            out.push('\u{1b}');
+            rest = rest.get(at + 1..).unwrap_or("");
         }
     }
-    None
+    out.push_str(rest);
+    out
 }
 
 /// A line escaped and cut to 200 characters, for the report.

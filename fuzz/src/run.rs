@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use iamlint::report::{self, Position, Summary};
+use iamlint::cli::{self, CheckFormat, GraphFormat, RoutesFormat};
+use iamlint::report::{Position, Summary};
 use iamlint::resolve::ResolveConfig;
 use iamlint::source::Location;
 
@@ -21,6 +22,8 @@ pub struct Output {
     pub json: bool,
     /// `check --format github` stdout: its own `::error `/`::warning `/`::notice ` lines are allowed.
     pub github: bool,
+    /// Human output in colour: iamlint's SGR sequences are allowed.
+    pub colour: bool,
 }
 
 impl Output {
@@ -30,6 +33,7 @@ impl Output {
             text,
             json: false,
             github: false,
+            colour: false,
         }
     }
 
@@ -70,16 +74,26 @@ pub fn in_process(set: &InputSet) -> Vec<Output> {
     let (deployment, load_errors) =
         iamlint::build_deployment_with(inputs, &ResolveConfig::default(), &files);
     let findings = iamlint::rules::run_all(&deployment, &load_errors, &[]);
-    let findings = iamlint::suppress::apply(&deployment, findings);
-    let sources = &deployment.sources;
-    let summary = Summary::new(sources.len(), &findings);
-    let style = report::human::Style {
-        color: false,
-        width: 100,
+    let applied = iamlint::suppress::apply(&deployment, findings);
+    let in_source = applied.suppressed.len();
+    let analysis = iamlint::Analysis {
+        deployment,
+        load_errors,
+        io_errors: Vec::new(),
+        notes: Vec::new(),
+        findings: applied.kept,
+        suppressed: applied.suppressed,
+        audit: iamlint::suppress::Audit {
+            in_source,
+            ..iamlint::suppress::Audit::default()
+        },
     };
-    let model = iamlint::model::Model::build(&deployment);
+    let sources = &analysis.deployment.sources;
+    let summary = Summary::new(sources.len(), &analysis.findings);
+    let model = iamlint::model::Model::build(&analysis.deployment);
     // What `graph` and `routes` write on stderr for each file not loaded (cli::report_not_loaded).
-    let stderr: String = load_errors
+    let stderr: String = analysis
+        .load_errors
         .iter()
         .map(|(file, error)| {
             let at = Position::of(
@@ -89,55 +103,53 @@ pub fn in_process(set: &InputSet) -> Vec<Output> {
                     span: error.span,
                 },
             );
-            format!(
-                "warning: {}:{}:{}: {}\n",
-                at.file, at.line, at.column, error.message
-            )
+            let message = format!("{}:{}:{}: {}", at.file, at.line, at.column, error.message);
+            cli::stderr_line("warning", &message)
         })
         .collect();
-    let github = report::github::render(sources, &findings);
+    // Every report through the CLI's output edge (its sanitisers), as the binary writes it.
+    let check = |format: CheckFormat| cli::check_report(format, &analysis, summary);
+    let deployment = &analysis.deployment;
     vec![
         Output::new(
             "check --format human",
-            report::human::render(sources, &findings, summary, style),
-        ),
-        Output::json(
-            "check --format json",
-            report::json::render(sources, &findings, summary),
+            cli::human_report(&analysis, summary, false),
         ),
         Output {
-            github: true,
-            ..Output::new("check --format github", github)
+            colour: true,
+            ..Output::new(
+                "check --format human --color always",
+                cli::human_report(&analysis, summary, true),
+            )
         },
-        Output::json(
-            "check --format sarif",
-            report::sarif::render(sources, &findings),
-        ),
+        Output::json("check --format json", check(CheckFormat::Json)),
+        Output {
+            github: true,
+            ..Output::new("check --format github", check(CheckFormat::Github))
+        },
+        Output::json("check --format sarif", check(CheckFormat::Sarif)),
+        Output::new("check --format concise", check(CheckFormat::Concise)),
+        Output::new("check --format junit", check(CheckFormat::Junit)),
+        Output::json("check --format gitlab", check(CheckFormat::Gitlab)),
         Output::new(
-            "check --format concise",
-            report::concise::render(sources, &findings),
+            "graph --format dot",
+            cli::graph_report(GraphFormat::Dot, deployment),
         ),
-        Output::new(
-            "check --format junit",
-            report::junit::render(sources, &findings),
-        ),
-        Output::json(
-            "check --format gitlab",
-            report::gitlab::render(sources, &findings),
-        ),
-        Output::new("graph --format dot", report::graph::dot(&deployment)),
         Output::new(
             "graph --format mermaid",
-            report::graph::mermaid(&deployment),
+            cli::graph_report(GraphFormat::Mermaid, deployment),
         ),
-        Output::json("graph --format json", report::graph::json(&deployment)),
+        Output::json(
+            "graph --format json",
+            cli::graph_report(GraphFormat::Json, deployment),
+        ),
         Output::new(
             "routes --format table",
-            report::routes::table(&model, sources),
+            cli::routes_report(RoutesFormat::Table, &model, sources),
         ),
         Output::json(
             "routes --format json",
-            report::routes::json(&model, sources),
+            cli::routes_report(RoutesFormat::Json, &model, sources),
         ),
         Output::new("stderr (load errors)", stderr),
     ]
@@ -243,6 +255,7 @@ pub fn cli(set: &InputSet, dir: &Path, args: &[String]) -> Result<Vec<Output>, S
         github: args.first().is_some_and(|a| a == "check")
             && format == "github"
             && !has("--statistics"),
+        colour: false,
     };
     Ok(vec![
         stdout,

@@ -63,7 +63,11 @@ pub const HTTP_VERBS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 const MAX_STATES: usize = 200_000;
 /// Most positions stepped in one exploration (the sum over steps of the positions held before and
 /// after) before the answer becomes [`Coverage::Unknown`]: bounds time and memory whatever the shape.
-const MAX_WORK: usize = 20_000_000;
+/// The largest exploration in the fixtures and the shared corpora (SAM's tests, cfn-lint's,
+/// serverless-patterns) steps 526 positions; a `Resource` of 14,000 policy variables checked against
+/// every route of `fixtures/` took 12 s at a budget of 20,000,000 (a question costs up to the budget,
+/// and a deployment asks one per statement and route).
+const MAX_WORK: usize = 200_000;
 
 /// Reads pattern tokens against target atoms from one end while both are plain (equal characters,
 /// the same symbol whose value holds no wildcard): whether they meet two different characters, which
