@@ -169,3 +169,37 @@ fn a_template_past_sixteen_mib_on_standard_input_is_refused() {
         "error: standard input is more than 16 MiB, iamlint's limit for a template\n"
     );
 }
+
+/// Issue 14: 100k undefined `${V}` on one line took over 10 s (each column counted from the line's
+/// start), and 30 KB of input gave 291 MB of human output (each snippet printed the whole line).
+/// Generated here: 20,000 on one line, one REF001 each, in linear time and output.
+#[test]
+fn many_findings_on_one_long_line_stay_linear_in_output() {
+    let dir = temp_dir("one-line-subs");
+    let subs = "${V}".repeat(20_000);
+    let template = format!(
+        "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '{subs}'\n"
+    );
+    let path = dir.join("t.yaml");
+    std::fs::write(&path, &template).unwrap();
+    let path = path.to_str().unwrap();
+    let human = iamlint(&["check", "--color", "never", path]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert_clean(&human, 20_000 * 400);
+    assert!(
+        human.stdout.contains("Found 20000 errors in 1 file."),
+        "{}",
+        human.stderr
+    );
+    let json = iamlint(&["check", "--format", "json", path]);
+    assert_clean(&json, 20_000 * 600);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let last = report["findings"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    // Columns count characters: the first `${V}` is at column 24 (after `      TopicName: !Sub '`).
+    assert_eq!(last["column"], 24 + 4 * 19_999, "{last}");
+}
