@@ -126,18 +126,29 @@ fn five_hundred_pairs_give_five_hundred_iam001() {
     assert_eq!(found.values().sum::<usize>(), 500);
 }
 
+/// The mesh of 200 stacks of `tests/common/mesh.rs`, loaded (with the wrap-around import: a cycle).
+fn mesh_deployment(
+    cyclic: bool,
+) -> (
+    iamlint::deployment::Deployment,
+    Vec<(iamlint::source::FileId, iamlint::load::LoadError)>,
+) {
+    let files = mesh::mesh(200, cyclic);
+    let texts: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let loaded = deployment_from_texts(&texts, &ResolveConfig::default());
+    assert!(loaded.1.is_empty(), "the generated templates load");
+    loaded
+}
+
 /// Issue 14: 200 stacks that import from one another in one big cycle (generator:
 /// `tests/common/mesh.rs`): REF004 reports that one cycle with all 600 imports, and `graph` puts each
 /// stack's nodes in its own cluster and links every import to its export.
 #[test]
 fn a_mesh_of_two_hundred_stacks_is_one_import_cycle() {
-    let files = mesh::mesh(200, true);
-    let texts: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let (deployment, load_errors) = deployment_from_texts(&texts, &ResolveConfig::default());
-    assert!(load_errors.is_empty(), "the generated templates load");
+    let (deployment, load_errors) = mesh_deployment(true);
     let cycles: Vec<_> = run_all(&deployment, &load_errors, &[])
         .into_iter()
         .filter(|f| f.rule.code == "REF004")
@@ -172,13 +183,7 @@ fn a_mesh_of_two_hundred_stacks_is_one_import_cycle() {
 /// The same mesh without the wrap-around: every import reaches back to an earlier stack, so no cycle.
 #[test]
 fn an_acyclic_mesh_has_no_import_cycle() {
-    let files = mesh::mesh(200, false);
-    let texts: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let (deployment, load_errors) = deployment_from_texts(&texts, &ResolveConfig::default());
-    assert!(load_errors.is_empty(), "the generated templates load");
+    let (deployment, load_errors) = mesh_deployment(false);
     let findings = run_all(&deployment, &load_errors, &[]);
     assert!(
         findings.iter().all(|f| f.rule.code != "REF004"),
