@@ -507,3 +507,16 @@ fn regression_sarif_uris_of_odd_file_names() {
     let (_, concise, _) = iamlint_code(&["check", "--format", "concise", dir.to_str().unwrap()]);
     assert!(concise.contains("/a\\b#?.yaml:5:"), "{concise}");
 }
+
+/// clap quotes a bad argument in its error: the binary prints it through the sanitiser (exit 2).
+#[test]
+fn a_bad_argument_is_quoted_safely() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args(["check", "--select", "IAM01\n::error::x\u{1b}]0;t\u{7}"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(err.contains("\\u{3a}:error::x"), "{err}");
+    assert_safe("clap error", &err, false);
+}
