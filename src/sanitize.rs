@@ -212,6 +212,29 @@ pub fn is_log_safe_line(text: &str, allow_annotation: bool) -> bool {
         && text.len() == start.len()
 }
 
+/// `text` without SGR colour sequences (`ESC [ digits/semicolons m`, what `--color always` writes);
+/// any other ESC is kept. With [`is_log_safe_line`], how the tests and the fuzz harness check colour
+/// output.
+pub fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + 2..).unwrap_or("");
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after.get(end..).is_some_and(|t| t.starts_with('m')) {
+            rest = after.get(end + 1..).unwrap_or("");
+        } else {
+            out.push('\u{1b}');
+            rest = rest.get(at + 1..).unwrap_or("");
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +306,14 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;&#10;\u{FFFD}&#x85;"
         );
         assert_eq!(xml_document("<a>##[x]</a>".into()), "<a>#&#35;[x]</a>");
+    }
+
+    #[test]
+    fn colours_are_removed_other_escapes_kept() {
+        assert_eq!(
+            without_colours("\u{1b}[1;31mred\u{1b}[0m \u{1b}]0;t\u{7} \u{1b}[2J"),
+            "red \u{1b}]0;t\u{7} \u{1b}[2J"
+        );
     }
 
     #[test]

@@ -76,6 +76,11 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// No config used and nothing suppressed in the templates: nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.configs.is_empty() && self.in_source == 0
+    }
+
     /// How many findings the configuration turned off, lowered or suppressed in all.
     pub fn silenced(&self) -> usize {
         self.off_by_config + self.lowered_by_config + self.in_source
@@ -84,6 +89,9 @@ impl Audit {
     /// One sentence for the human summary, or `None` when no config was used and nothing was
     /// suppressed. Paths are as the user named them (the report's edge escapes them).
     pub fn sentence(&self) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
         let mut parts = Vec::new();
         if !self.configs.is_empty() {
             let names: Vec<String> = self
@@ -120,7 +128,7 @@ impl Audit {
                 findings(self.in_source)
             ));
         }
-        (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
+        Some(format!("{}.", parts.join("; ")))
     }
 }
 

@@ -4,21 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use assert_cmd::Command;
+mod common;
 
+/// `iamlint ARGS` from the crate root: exit code, stdout, stderr.
 fn iamlint(args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("iamlint")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let run = common::iamlint(args);
+    (run.code, run.stdout, run.stderr)
 }
-
 /// The seed and a config beside it (the seed has one CORS001 error and two CORS002 warnings).
 fn seed_with_config(name: &str, config: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("iamlint-audit-{}-{name}", std::process::id()));

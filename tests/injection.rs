@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use iamlint::cli::{Cli, run};
-use iamlint::sanitize::is_log_safe_line;
+use iamlint::sanitize::{is_log_safe_line, without_colours};
 use proptest::prelude::*;
 
 /// Pieces hostile text is made of.
@@ -190,16 +190,30 @@ fn write_case(dir: &Path, h: &[String], config_kind: usize, with_config: bool) -
     template
 }
 
-/// Runs iamlint in process; stdout and stderr.
-fn iamlint(args: &[&str]) -> (String, String) {
+/// Runs iamlint in process: exit code, stdout, stderr.
+fn iamlint_code(args: &[&str]) -> (u8, String, String) {
     let cli = Cli::try_parse_from(std::iter::once("iamlint").chain(args.iter().copied()))
         .expect("valid command line");
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let _ = run(cli, &mut out, &mut err);
+    let code = run(cli, &mut out, &mut err);
+    let code = if code == std::process::ExitCode::SUCCESS {
+        0
+    } else if code == std::process::ExitCode::from(1) {
+        1
+    } else {
+        2
+    };
     (
+        code,
         String::from_utf8(out).expect("UTF-8 stdout"),
         String::from_utf8(err).expect("UTF-8 stderr"),
     )
+}
+
+/// Runs iamlint in process; stdout and stderr.
+fn iamlint(args: &[&str]) -> (String, String) {
+    let (_, out, err) = iamlint_code(args);
+    (out, err)
 }
 
 /// Every line is safe for a log; on stdout of `--format github`, every line is one annotation whose
@@ -233,27 +247,6 @@ fn assert_annotation(what: &str, line: &str) {
         ["file", "line", "col", "endLine", "endColumn", "title"],
         "{what}: {line:?}"
     );
-}
-
-/// Colour output: miette's own SGR sequences removed, the rest must be safe.
-fn without_colours(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("\u{1b}[") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        let end = after
-            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
-            .unwrap_or(after.len());
-        if after[end..].starts_with('m') {
-            rest = &after[end + 1..];
-        } else {
-            out.push('\u{1b}');
-            rest = &rest[at + 1..];
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 const CHECK_FORMATS: &[&str] = &[
@@ -343,26 +336,6 @@ fn hostile_text_is_shown_escaped() {
         out.contains("\\u{3a}:error::x") || out.contains("\\n::error::x"),
         "{out}"
     );
-}
-
-/// Runs iamlint in process: exit code, stdout, stderr.
-fn iamlint_code(args: &[&str]) -> (u8, String, String) {
-    let cli = Cli::try_parse_from(std::iter::once("iamlint").chain(args.iter().copied()))
-        .expect("valid command line");
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(cli, &mut out, &mut err);
-    let code = if code == std::process::ExitCode::SUCCESS {
-        0
-    } else if code == std::process::ExitCode::from(1) {
-        1
-    } else {
-        2
-    };
-    (
-        code,
-        String::from_utf8(out).expect("UTF-8 stdout"),
-        String::from_utf8(err).expect("UTF-8 stderr"),
-    )
 }
 
 /// A regression of issue 14: the exit code, both streams safe, and the output under `max_bytes`.

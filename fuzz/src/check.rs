@@ -60,7 +60,7 @@ pub fn problems(outputs: &[Output], input_bytes: usize) -> Vec<Problem> {
 /// `##[` anywhere). In colour output, the SGR colour sequences iamlint writes are removed first.
 pub fn unsafe_text(text: &str, github: bool, colour: bool) -> Option<(String, String)> {
     let text = if colour {
-        without_colours(text)
+        iamlint::sanitize::without_colours(text)
     } else {
         text.to_string()
     };
@@ -80,27 +80,6 @@ fn reason(line: &str) -> String {
         None if line.contains("##[") => "##[ in a line".to_string(),
         None => "line starting with ::".to_string(),
     }
-}
-
-/// `text` without SGR sequences (`ESC [ digits/semicolons m`); any other ESC is kept.
-fn without_colours(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("\u{1b}[") {
-        out.push_str(rest.get(..at).unwrap_or(""));
-        let after = rest.get(at + 2..).unwrap_or("");
-        let end = after
-            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
-            .unwrap_or(after.len());
-        if after.get(end..).is_some_and(|t| t.starts_with('m')) {
-            rest = after.get(end + 1..).unwrap_or("");
-        } else {
-            out.push('\u{1b}');
-            rest = rest.get(at + 1..).unwrap_or("");
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A line escaped and cut to 200 characters, for the report.

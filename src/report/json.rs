@@ -77,7 +77,7 @@ pub fn render(
             errors: summary.errors,
             warnings: summary.warnings,
             notes: summary.notes,
-            configuration: audit.sentence().map(|_| JsonAudit {
+            configuration: (!audit.is_empty()).then(|| JsonAudit {
                 config_files: audit
                     .configs
                     .iter()

@@ -51,19 +51,6 @@ pub struct Audited<'a> {
     pub audit: &'a Audit,
 }
 
-impl Audited<'_> {
-    /// Nothing suppressed, no config.
-    pub const NONE: Audited<'static> = Audited {
-        suppressed: &[],
-        audit: &Audit {
-            configs: Vec::new(),
-            off_by_config: 0,
-            lowered_by_config: 0,
-            in_source: 0,
-        },
-    };
-}
-
 /// `iamlint/` (no category given), `iamlint/<category>/`, or none (an empty category).
 pub fn automation_id(category: Option<&str>) -> Option<String> {
     match category.map(|c| c.trim().trim_matches('/')) {
