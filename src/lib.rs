@@ -19,6 +19,7 @@ pub mod nested;
 pub mod parameters;
 pub mod references;
 pub mod report;
+pub mod repository;
 pub mod resolve;
 pub mod rules;
 pub mod sanitize;
