@@ -20,8 +20,20 @@ import sys
 from urllib.parse import unquote, urlparse
 
 LEVELS = {"error": "error", "warning": "warning", "note": "notice", "none": "notice"}
-# A SARIF embedded link to a related location: `[text](1)` (GitHub renders it; the log shows the text).
-RELATED_LINK = re.compile(r"\[([^\]]*)\]\(\d+\)")
+# SARIF message text (§3.11.6): `\\[`, `\\]` and `\\\\` are escaped characters (iamlint escapes every bracket
+# that comes from the templates); an unescaped `[text](1)` is an embedded link to a related location
+# (GitHub renders it; the log shows the text).
+MESSAGE_TOKEN = re.compile(r"\\([\[\]\\])|\[((?:\\.|[^\]\\])*)\]\(\d+\)")
+ESCAPE = re.compile(r"\\([\[\]\\])")
+
+
+def plain(text):
+    """The text a SARIF message shows: escapes undone, embedded links replaced by their text."""
+    def token(match):
+        if match.group(1) is not None:
+            return match.group(1)
+        return ESCAPE.sub(r"\1", match.group(2))
+    return MESSAGE_TOKEN.sub(token, text)
 
 
 # What iamlint's sanitiser shows escaped (src/sanitize.rs `is_unsafe_char`), and the carriage return.
@@ -76,7 +88,7 @@ def rule_title(result, rules):
 def command(result, rules, bases):
     """One workflow command for a result."""
     level = LEVELS.get(result.get("level", "warning"), "warning")
-    message = RELATED_LINK.sub(r"\1", result.get("message", {}).get("text", ""))
+    message = plain(result.get("message", {}).get("text", ""))
     fields = []
     locations = result.get("locations") or [{}]
     region = locations[0].get("physicalLocation", {}).get("region", {})

@@ -116,6 +116,11 @@ pub struct CheckArgs {
     /// Print the number of findings of each rule (most first) instead of the findings.
     #[arg(long)]
     pub statistics: bool,
+    /// Refuse the templates' own suppressions (`# iamlint: ignore[…]` comments, `Metadata`): each is
+    /// listed as refused and its findings are reported. For a gate on pull requests, which write
+    /// them (also config `inline-suppressions: false`).
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +307,7 @@ fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
         },
         selection: crate::select::Layer::default(),
         stdin,
+        no_inline_suppressions: false,
     };
     Ok((settings, warnings))
 }
@@ -443,6 +449,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     settings
         .external_exports
         .extend(args.external_exports.iter().cloned());
+    settings.no_inline_suppressions = args.no_inline_suppressions;
     settings.selection = crate::select::Layer {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
@@ -462,21 +469,22 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         render_check(args, &analysis, summary)
     };
     let written = match &args.output_file {
-        Some(path) => std::fs::write(path, text.as_bytes()).inspect_err(|e| {
-            let message = format!(
-                "cannot write {}: {}",
-                path.display(),
-                crate::discover::io_reason(e)
-            );
-            say(err, "error", &message);
-        }),
-        None => out.write_all(text.as_bytes()).and_then(|()| out.flush()),
+        Some(path) => crate::output_file::write_report(path, text.as_bytes())
+            .inspect_err(|e| {
+                let message = format!("cannot write {}: {e}", path.display());
+                say(err, "error", &message);
+            })
+            .is_ok(),
+        None => out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_ok(),
     };
     write_notes(&analysis.notes, err);
     // Other formats carry no summary: a config or suppression that silenced findings is said on
     // stderr, which a CI log shows whatever the format.
     let audit = &analysis.audit;
-    if audit.silenced() > 0
+    if audit.changed_anything()
         && (args.format != CheckFormat::Human || args.statistics)
         && let Some(sentence) = audit.sentence()
     {
@@ -485,7 +493,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     for message in &analysis.io_errors {
         say(err, "error", message);
     }
-    if written.is_err() || !analysis.io_errors.is_empty() {
+    if !written || !analysis.io_errors.is_empty() {
         return EXIT_ERROR;
     }
     if sources.is_empty() {
@@ -759,7 +767,9 @@ fn quiet(
 ) -> String {
     if findings.is_empty() {
         return match audit.sentence() {
-            Some(sentence) if audit.silenced() > 0 => sanitize::line(&sentence).into_owned() + "\n",
+            Some(sentence) if audit.changed_anything() => {
+                sanitize::line(&sentence).into_owned() + "\n"
+            }
             _ => String::new(),
         };
     }

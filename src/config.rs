@@ -67,6 +67,9 @@ pub struct Config {
     /// `select`, `extend-select`, `ignore` (and each `rules: {X: off}`, an ignore of X).
     pub selection: crate::select::Layer,
     pub fail_on: Option<Severity>,
+    /// `inline-suppressions: false`: the templates' comments and `Metadata` suppressions count for
+    /// nothing (a pinned config's way to refuse a pull request's own suppressions).
+    pub inline_suppressions: Option<bool>,
 }
 
 /// One `stacks:` entry: the templates it names and the parameter values it gives them.
@@ -206,6 +209,13 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 config.fail_on =
                     Some(severity(value).ok_or_else(|| fail("expected error, warning or note"))?)
             }
+            "inline-suppressions" => {
+                config.inline_suppressions = Some(
+                    value
+                        .as_bool()
+                        .ok_or_else(|| fail("expected true or false"))?,
+                )
+            }
             "select" => config.selection.select = Some(selectors(value).map_err(|m| fail(&m))?),
             "extend-select" => {
                 config.selection.extend_select = selectors(value).map_err(|m| fail(&m))?
@@ -249,7 +259,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 return Err(error(
                     entry.key.span,
                     format!(
-                        "unknown key `{other}` (known: templates, exclude, parameters, stacks, sam-config-env, partition, region, account-id, external-exports, rules, select, extend-select, ignore, fail-on)"
+                        "unknown key `{other}` (known: templates, exclude, parameters, stacks, sam-config-env, partition, region, account-id, external-exports, rules, select, extend-select, ignore, fail-on, inline-suppressions)"
                     ),
                 ));
             }

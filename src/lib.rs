@@ -16,6 +16,7 @@ pub mod iam;
 pub mod load;
 pub mod model;
 pub mod nested;
+pub mod output_file;
 pub mod parameters;
 pub mod references;
 pub mod report;
@@ -61,6 +62,9 @@ pub struct Settings {
     pub selection: select::Layer,
     /// The template read from standard input (the checked path `-`), named by `--stdin-filename`.
     pub stdin: Option<Input>,
+    /// `--no-inline-suppressions`: the templates' own suppressions count for nothing (also when a
+    /// config used by the run says `inline-suppressions: false`; see [`Settings::inline_suppressions`]).
+    pub no_inline_suppressions: bool,
 }
 
 /// The checked path that stands for standard input.
@@ -73,6 +77,20 @@ impl Settings {
             return self.config.as_ref();
         }
         self.path_configs.get(index).and_then(Option::as_ref)
+    }
+
+    /// Whether the templates' suppressions count: refused by `--no-inline-suppressions` or by any config
+    /// of the run that says `inline-suppressions: false`.
+    pub fn inline_suppressions(&self) -> suppress::InlineSuppressions {
+        let configs = self.config.iter().chain(self.path_configs.iter().flatten());
+        let refused_by_config = configs
+            .into_iter()
+            .any(|c| c.inline_suppressions == Some(false));
+        if self.no_inline_suppressions || refused_by_config {
+            suppress::InlineSuppressions::Refused
+        } else {
+            suppress::InlineSuppressions::Honoured
+        }
     }
 
     /// The config files of the run, each once, in the order of the checked paths.
@@ -321,7 +339,8 @@ pub fn analyze(settings: &Settings) -> Analysis {
     let suppress::Applied {
         kept,
         mut suppressed,
-    } = suppress::apply(&deployment, findings);
+        refused,
+    } = suppress::apply_with(&deployment, findings, settings.inline_suppressions());
     let in_source = suppressed.len();
     let settled = apply_rule_settings(settings, &deployment, kept);
     let audit = suppress::Audit {
@@ -329,6 +348,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         off_by_config: settled.off.len(),
         lowered_by_config: settled.lowered,
         in_source,
+        refused_in_source: refused_places(&deployment, &refused),
     };
     suppressed.extend(settled.off);
     Analysis {
@@ -340,6 +360,24 @@ pub fn analyze(settings: &Settings) -> Analysis {
         suppressed,
         audit,
     }
+}
+
+/// Where each refused suppression is written, as the audit names it.
+fn refused_places(
+    deployment: &Deployment,
+    refused: &[(source::Location, String)],
+) -> Vec<suppress::RefusedAt> {
+    refused
+        .iter()
+        .filter_map(|(location, rule)| {
+            let file = deployment.sources.get(location.file)?;
+            Some(suppress::RefusedAt {
+                path: file.path().display().to_string(),
+                line: file.line_col(location.span.start).line,
+                rule: rule.clone(),
+            })
+        })
+        .collect()
 }
 
 /// The findings after rule settings: those kept, those a config turned off, and how many a config

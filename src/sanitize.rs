@@ -123,8 +123,16 @@ pub fn github_data(text: &str) -> String {
 }
 
 /// A workflow command's property value (also `:` and `,` escaped, so it cannot end the property list).
+/// `:` is escaped before the line is made safe, so no `::` is left for [`line`] to break: a file
+/// named `::x.yaml` is annotated as `%3A%3Ax.yaml`, which the runner reads back as its name.
 pub fn github_property(text: &str) -> String {
-    github_data(text).replace(':', "%3A").replace(',', "%2C")
+    let escaped = text
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace(':', "%3A")
+        .replace(',', "%2C");
+    line(&escaped).into_owned()
 }
 
 /// Serialized JSON, made safe for a log without changing what it decodes to (see the module doc).

@@ -73,12 +73,36 @@ pub struct Audit {
     pub lowered_by_config: usize,
     /// Findings suppressed in the templates.
     pub in_source: usize,
+    /// The templates' suppressions refused because inline suppressions are off
+    /// (`--no-inline-suppressions`, `inline-suppressions: false`), each as `path:line` and the rule
+    /// as written.
+    pub refused_in_source: Vec<RefusedAt>,
 }
+
+/// A suppression written in a template that was refused (inline suppressions are off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedAt {
+    /// The file as the user named it.
+    pub path: String,
+    /// 1-based.
+    pub line: usize,
+    /// The rule as written (`CORS001`, `overbroad-invoke-grant`).
+    pub rule: String,
+}
+
+/// At most this many refused suppressions are named in the audit sentence (all are in JSON and SARIF).
+const REFUSED_NAMED: usize = 10;
 
 impl Audit {
     /// No config used and nothing suppressed in the templates: nothing to say.
     pub fn is_empty(&self) -> bool {
-        self.configs.is_empty() && self.in_source == 0
+        self.configs.is_empty() && self.in_source == 0 && self.refused_in_source.is_empty()
+    }
+
+    /// Whether the configuration changed what is reported: findings silenced or suppressions
+    /// refused (said on stderr by the formats that carry no summary).
+    pub fn changed_anything(&self) -> bool {
+        self.silenced() > 0 || !self.refused_in_source.is_empty()
     }
 
     /// How many findings the configuration turned off, lowered or suppressed in all.
@@ -128,7 +152,37 @@ impl Audit {
                 findings(self.in_source)
             ));
         }
-        Some(format!("{}.", parts.join("; ")))
+        if !self.refused_in_source.is_empty() {
+            parts.push(self.refused_sentence());
+        }
+        let joined = parts.join("; ");
+        let mut chars = joined.chars();
+        let capitalised: String = match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => joined,
+        };
+        Some(format!("{capitalised}."))
+    }
+
+    /// "Inline suppressions are off: 2 refused (a.yaml:3 CORS001, a.yaml:9 IAM004)".
+    fn refused_sentence(&self) -> String {
+        let named: Vec<String> = self
+            .refused_in_source
+            .iter()
+            .take(REFUSED_NAMED)
+            .map(|r| format!("{}:{} {}", r.path, r.line, r.rule))
+            .collect();
+        let more = self.refused_in_source.len().saturating_sub(REFUSED_NAMED);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "inline suppressions are off: {} refused ({}{more})",
+            self.refused_in_source.len(),
+            named.join(", ")
+        )
     }
 }
 
@@ -145,10 +199,50 @@ fn findings(n: usize) -> String {
 pub struct Applied {
     pub kept: Vec<Finding>,
     pub suppressed: Vec<Suppressed>,
+    /// The suppressions refused (inline suppressions off), where each is written.
+    pub refused: Vec<(Location, String)>,
+}
+
+/// Whether the templates' own suppressions (comments, `Metadata`) count. A pull request writes
+/// them, so a gate owner can refuse them all (`--no-inline-suppressions`, config
+/// `inline-suppressions: false`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InlineSuppressions {
+    #[default]
+    Honoured,
+    Refused,
 }
 
 /// Sets suppressed findings apart and adds a note for each suppression that matched nothing.
 pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Applied {
+    apply_with(deployment, findings, InlineSuppressions::Honoured)
+}
+
+/// Like [`apply`]; with inline suppressions refused, every finding is kept, no suppression is
+/// reported unused, and each is listed as refused.
+pub fn apply_with(
+    deployment: &Deployment,
+    mut findings: Vec<Finding>,
+    inline: InlineSuppressions,
+) -> Applied {
+    if inline == InlineSuppressions::Refused {
+        let refused = collect(deployment)
+            .into_iter()
+            .map(|s| {
+                let location = Location {
+                    file: s.file,
+                    span: s.span,
+                };
+                (location, s.written)
+            })
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        return Applied {
+            kept: findings,
+            suppressed: Vec::new(),
+            refused,
+        };
+    }
     let mut suppressions = collect(deployment);
     let index = Index::new(&suppressions);
     let mut kept = Vec::new();
@@ -192,7 +286,11 @@ pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Applied {
         }
     }
     kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Applied { kept, suppressed }
+    Applied {
+        kept,
+        suppressed,
+        refused: Vec::new(),
+    }
 }
 
 /// Suppressions by rule, comments also by file and line, so that matching a finding costs a lookup

@@ -60,6 +60,17 @@ struct JsonAudit {
     suppressed_by_config: usize,
     severity_lowered_by_config: usize,
     suppressed_in_source: usize,
+    /// Suppressions written in the templates and refused (inline suppressions off).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    refused_in_source: Vec<JsonRefused>,
+}
+
+/// A refused suppression: where it is written and the rule it names.
+#[derive(Serialize)]
+struct JsonRefused {
+    file: String,
+    line: usize,
+    rule: String,
 }
 
 /// The report as pretty-printed JSON.
@@ -86,6 +97,15 @@ pub fn render(
                 suppressed_by_config: audit.off_by_config,
                 severity_lowered_by_config: audit.lowered_by_config,
                 suppressed_in_source: audit.in_source,
+                refused_in_source: audit
+                    .refused_in_source
+                    .iter()
+                    .map(|r| JsonRefused {
+                        file: r.path.clone(),
+                        line: r.line,
+                        rule: r.rule.clone(),
+                    })
+                    .collect(),
             }),
         },
     };

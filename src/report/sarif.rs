@@ -149,10 +149,14 @@ fn invocation(artifacts: &Artifacts, audit: &Audit) -> Value {
             "suppressedByConfig": audit.off_by_config,
             "severityLoweredByConfig": audit.lowered_by_config,
             "suppressedInSource": audit.in_source,
+            "refusedInSource": audit.refused_in_source.iter().map(|r| json!({
+                "file": r.path, "line": r.line, "rule": r.rule,
+            })).collect::<Vec<_>>(),
         },
     });
     if let (Some(sentence), Some(object)) = (audit.sentence(), invocation.as_object_mut()) {
-        let mut notification = json!({"message": {"text": sentence}, "level": "note"});
+        let mut notification =
+            json!({"message": {"text": escape_brackets(&sentence)}, "level": "note"});
         if let (Some(first), Some(n)) = (configs.first(), notification.as_object_mut()) {
             n.insert(
                 "locations".to_string(),
@@ -417,10 +421,11 @@ fn escape_brackets(text: &str) -> String {
 }
 
 /// The result message: the finding, links to its related locations (`[text](id)`, ids 1..n), the fix.
+/// Every `[`, `]` and `\\` of the text (which may come from the templates) is escaped, related
+/// locations or not, so only iamlint's own `[label](N)` links are links (SARIF §3.11.6).
 fn message(finding: &Finding) -> String {
-    let mut message = if finding.related.is_empty() {
-        sentence(&finding.message)
-    } else {
+    let mut message = escape_brackets(&sentence(&finding.message));
+    if !finding.related.is_empty() {
         let links: Vec<String> = finding
             .related
             .iter()
@@ -431,19 +436,11 @@ fn message(finding: &Finding) -> String {
                 format!("[{}]({})", escape_brackets(text), i + 1)
             })
             .collect();
-        format!(
-            "{} See {}.",
-            escape_brackets(&sentence(&finding.message)),
-            links.join(", ")
-        )
-    };
+        message.push_str(&format!(" See {}.", links.join(", ")));
+    }
     if let Some(help) = &finding.help {
         message.push_str("\n\nFix: ");
-        if finding.related.is_empty() {
-            message.push_str(&sentence(help));
-        } else {
-            message.push_str(&escape_brackets(&sentence(help)));
-        }
+        message.push_str(&escape_brackets(&sentence(help)));
     }
     message
 }
@@ -461,7 +458,7 @@ fn result(sources: &SourceMap, artifacts: &Artifacts, finding: &Finding) -> Valu
             json!({
                 "id": i + 1,
                 "physicalLocation": physical(sources, artifacts, label.location),
-                "message": {"text": sentence(&label.message)},
+                "message": {"text": escape_brackets(&sentence(&label.message))},
             })
         })
         .collect();
