@@ -141,17 +141,29 @@ pub struct LoadedDeployment {
     pub io_errors: Vec<String>,
     /// See [`Analysis::notes`].
     pub notes: Vec<String>,
+    /// The templates discovery found and did not read (config `exclude`/`templates`, an ignore
+    /// rule, a link), each named in the report.
+    pub skipped: Vec<discover::Skipped>,
 }
 
 /// Like [`load_deployment`], with the notes on what was not read (see [`Analysis::notes`]).
 pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
-    let (candidates, mut io_errors) = discover_on_disk(settings);
+    let discovered = discover_on_disk(settings);
+    let mut io_errors = discovered.errors;
+    let mut skipped = discovered.skipped;
+    let mut passed_over: Vec<(discover::Candidate, discover::SkipReason)> = discovered
+        .ignored
+        .into_iter()
+        .map(|c| (c, discover::SkipReason::Ignored))
+        .collect();
     let mut inputs: Vec<Input> = settings.stdin.iter().cloned().collect();
-    for candidate in candidates {
-        let filtered_out = settings
+    for candidate in discovered.candidates {
+        let excluded_by = settings
             .config_of_path(candidate.checked_path)
-            .is_some_and(|c| !candidate.explicit && !c.includes(&candidate.path));
-        if filtered_out {
+            .filter(|c| !candidate.explicit && !c.includes(&candidate.path));
+        if let Some(config) = excluded_by {
+            let reason = discover::SkipReason::Excluded(config.path.clone());
+            passed_over.push((candidate, reason));
             continue;
         }
         // A regular file of at most 16 MiB (a FIFO named on the command line is refused at once).
@@ -167,8 +179,11 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
             )),
         }
     }
-    let skipped = load::copies::skip_copies(&mut inputs);
-    let notes = load::copies::note(&skipped).into_iter().collect();
+    skipped.extend(templates_among(passed_over));
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let copies = load::copies::skip_copies(&mut inputs);
+    let mut notes = discovered.notes;
+    notes.extend(load::copies::note(&copies));
     let supplied = (&settings.parameters, settings.config.as_ref());
     let (deployment, load_errors, parameter_errors) = build_supplied(
         inputs,
@@ -182,12 +197,39 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         load_errors,
         io_errors,
         notes,
+        skipped,
     }
 }
 
-/// The candidates under the checked paths other than `-` (standard input), each with the index of
-/// its checked path in `settings.paths`.
-fn discover_on_disk(settings: &Settings) -> (Vec<discover::Candidate>, Vec<String>) {
+/// The files passed over (a config's `exclude`, an ignore rule) that are templates, as skipped
+/// templates: each read (within the file limit) and parsed, so a README's `docs.yaml` is not named.
+fn templates_among(
+    passed_over: Vec<(discover::Candidate, discover::SkipReason)>,
+) -> Vec<discover::Skipped> {
+    passed_over
+        .into_iter()
+        .filter(|(candidate, _)| {
+            let Ok(bytes) = load::file::FileSource::read(&load::file::DiskFiles, &candidate.path)
+            else {
+                return false;
+            };
+            let (text, _) = load::decode(bytes);
+            let is_json = candidate
+                .path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            load::is_template_text(&text, is_json)
+        })
+        .map(|(candidate, reason)| discover::Skipped {
+            path: candidate.path,
+            reason,
+        })
+        .collect()
+}
+
+/// What discovery finds under the checked paths other than `-` (standard input), each candidate
+/// with the index of its checked path in `settings.paths`.
+fn discover_on_disk(settings: &Settings) -> discover::Discovered {
     let (indexes, paths): (Vec<usize>, Vec<PathBuf>) = settings
         .paths
         .iter()
@@ -195,11 +237,15 @@ fn discover_on_disk(settings: &Settings) -> (Vec<discover::Candidate>, Vec<Strin
         .filter(|(_, path)| path.as_os_str() != STDIN_PATH)
         .map(|(index, path)| (index, path.clone()))
         .unzip();
-    let (mut candidates, io_errors) = discover::discover_with(&paths, settings.walk);
-    for candidate in &mut candidates {
+    let mut discovered = discover::discover_with(&paths, settings.walk);
+    let candidates = discovered
+        .candidates
+        .iter_mut()
+        .chain(discovered.ignored.iter_mut());
+    for candidate in candidates {
         candidate.checked_path = indexes.get(candidate.checked_path).copied().unwrap_or(0);
     }
-    (candidates, io_errors)
+    discovered
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
@@ -235,7 +281,8 @@ fn build_supplied(
     let mut load_errors = Vec::new();
     for input in inputs {
         let (text, encoding_error) = load::decode(input.bytes);
-        if !input.explicit && !load::may_be_template(&text) {
+        let likeness = load::likeness(&text);
+        if !input.explicit && likeness == load::Likeness::No {
             continue;
         }
         let is_json = input
@@ -254,6 +301,8 @@ fn build_supplied(
                 load_errors.extend(loaded.errors.into_iter().map(|error| (file, error)));
             }
             Ok(_) => {}
+            // Only an escape could make it a template, and it does not parse: nothing says it is one.
+            Err(_) if !input.explicit && likeness == load::Likeness::Escaped => {}
             Err(error) => {
                 let file = sources.add(SourceFile::new(input.path, text));
                 load_errors.push((file, error));
@@ -316,6 +365,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         load_errors,
         io_errors,
         notes,
+        skipped,
     } = load_deployment_noting(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     let suppress::Applied {
@@ -329,6 +379,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         off_by_config: settled.off.len(),
         lowered_by_config: settled.lowered,
         in_source,
+        skipped,
     };
     suppressed.extend(settled.off);
     Analysis {

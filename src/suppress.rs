@@ -73,6 +73,8 @@ pub struct Audit {
     pub lowered_by_config: usize,
     /// Findings suppressed in the templates.
     pub in_source: usize,
+    /// The templates discovery found and did not read, config `exclude`/`templates` included.
+    pub skipped: Vec<crate::discover::Skipped>,
 }
 
 impl Audit {
@@ -84,6 +86,14 @@ impl Audit {
     /// How many findings the configuration turned off, lowered or suppressed in all.
     pub fn silenced(&self) -> usize {
         self.off_by_config + self.lowered_by_config + self.in_source
+    }
+
+    /// How many templates a config's `exclude`/`templates` kept out.
+    pub fn excluded_by_config(&self) -> usize {
+        self.skipped
+            .iter()
+            .filter(|s| matches!(s.reason, crate::discover::SkipReason::Excluded(_)))
+            .count()
     }
 
     /// One sentence for the human summary, or `None` when no config was used and nothing was
@@ -100,6 +110,15 @@ impl Audit {
                 .map(|p| p.display().to_string())
                 .collect();
             let mut changes = Vec::new();
+            let excluded = self.excluded_by_config();
+            if excluded > 0 {
+                let noun = if excluded == 1 {
+                    "template"
+                } else {
+                    "templates"
+                };
+                changes.push(format!("excluded {excluded} {noun}"));
+            }
             if self.off_by_config > 0 {
                 changes.push(format!("turned off {}", findings(self.off_by_config)));
             }
