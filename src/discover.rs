@@ -27,6 +27,9 @@ use std::path::{Path, PathBuf};
 
 use crate::repository::{CheckedRoot, Refused};
 
+/// An I/O error without Rust's "(os error 2)" suffix (kept here for the modules that name it so).
+pub use crate::repository::io_reason;
+
 /// Extensions of template files.
 pub const TEMPLATE_EXTENSIONS: [&str; 4] = ["yaml", "yml", "json", "template"];
 
@@ -393,15 +396,6 @@ pub fn has_template_extension(path: &Path) -> bool {
             .iter()
             .any(|t| t.eq_ignore_ascii_case(e))
     })
-}
-
-/// An I/O error without Rust's "(os error 2)" suffix.
-pub fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(at) => text.get(..at).unwrap_or(&text).to_string(),
-        None => text,
-    }
 }
 
 #[cfg(test)]
