@@ -55,7 +55,8 @@ pub struct DeploymentArgs {
     /// Use no config file.
     #[arg(long)]
     pub isolated: bool,
-    /// Also read the files that `.gitignore` and `.ignore` files ignore.
+    /// Also read the untracked files that git's ignore rules (`.gitignore`, `.git/info/exclude`)
+    /// ignore (tracked files are always read).
     #[arg(long)]
     pub no_ignore: bool,
     /// A parameter value for every template that declares the parameter (repeatable).
@@ -796,7 +797,7 @@ fn report_not_loaded(
 }
 
 /// Human output without the summary line, and nothing at all when there is no finding (but the
-/// audit sentence, when a config or suppression silenced findings).
+/// templates skipped, and the audit sentence when a config or suppression silenced findings).
 fn quiet(
     text: &str,
     findings: &[crate::finding::Finding],

@@ -54,7 +54,7 @@ pub struct Settings {
     /// The config of each checked path, in the order of `paths`: the discovery filters and rule
     /// settings of the files found under it. Empty: `config` for every path.
     pub path_configs: Vec<Option<config::Config>>,
-    /// How folders are walked (`.gitignore`/`.ignore` honoured unless `--no-ignore`).
+    /// How folders are walked (git's ignore rules honoured for untracked files unless `--no-ignore`).
     pub walk: discover::Walk,
     /// `--select`, `--extend-select`, `--ignore`: the command line's layer of rule selection, over
     /// the config's (see [`select`]).
