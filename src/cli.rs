@@ -481,7 +481,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     // Other formats carry no summary: a config or suppression that silenced findings, and the
     // templates not read, are said on stderr, which a CI log shows whatever the format.
     let audit = &analysis.audit;
-    if args.format != CheckFormat::Human || args.statistics {
+    if args.format != CheckFormat::Human || args.statistics || text.is_empty() {
         write_notes(&crate::discover::skipped_lines(&audit.skipped), err);
     }
     if audit.silenced() > 0

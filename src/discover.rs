@@ -322,7 +322,12 @@ fn classify(
 ) -> Option<Result<PathBuf, SkipReason>> {
     let meta = std::fs::symlink_metadata(path).ok()?;
     if meta.is_file() {
-        return Some(Ok(path.to_path_buf()));
+        // A tracked path below a folder that is now a link (the work tree no longer matches the
+        // index) must not lead outside either.
+        return Some(match root.admit(path) {
+            Ok(_) => Ok(path.to_path_buf()),
+            Err(_) => Err(SkipReason::LinkOutside),
+        });
     }
     if !meta.is_symlink() {
         return None;

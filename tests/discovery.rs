@@ -432,3 +432,21 @@ fn a_file_name_that_is_not_utf8_is_shown_escaped() {
     let human = iamlint_in(dir.to_str().unwrap(), &["check", "--color", "never", "."]);
     assert!(human.stdout.contains("a\\xFF.yaml:5:"), "{}", human.stdout);
 }
+
+/// Issue 20: a config that excludes every template leaves nothing checked: exit 2, and stderr names
+/// what it excluded (the human report, empty, cannot).
+#[test]
+fn a_config_excluding_every_template_is_no_pass() {
+    let dir = scratch("all-excluded");
+    write(
+        &dir,
+        &[(".iamlint.yaml", "exclude: [t.yaml]\n"), ("t.yaml", BROKEN)],
+    );
+    let run = iamlint_in(dir.to_str().unwrap(), &["check", "."]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "note: skipped t.yaml: excluded by .iamlint.yaml\nerror: no templates found in .\n"
+    );
+}
