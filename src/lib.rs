@@ -179,10 +179,10 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
             )),
         }
     }
-    skipped.extend(templates_among(passed_over));
+    let mut notes = discovered.notes;
+    skipped.extend(templates_among(passed_over, &mut notes));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let copies = load::copies::skip_copies(&mut inputs);
-    let mut notes = discovered.notes;
     notes.extend(load::copies::note(&copies));
     let supplied = (&settings.parameters, settings.config.as_ref());
     let (deployment, load_errors, parameter_errors) = build_supplied(
@@ -201,30 +201,50 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
     }
 }
 
+/// Most bytes read in a run to tell whether files passed over (a config's `exclude`, an ignore rule)
+/// are templates; past it, the others are counted in one note.
+pub const MAX_PASSED_OVER_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The files passed over (a config's `exclude`, an ignore rule) that are templates, as skipped
-/// templates: each read (within the file limit) and parsed, so a README's `docs.yaml` is not named.
+/// templates: each read (within the file limit and [`MAX_PASSED_OVER_BYTES`]) and parsed, so a
+/// `docs.yaml` is not named; a note for those not read for want of budget.
 fn templates_among(
     passed_over: Vec<(discover::Candidate, discover::SkipReason)>,
+    notes: &mut Vec<String>,
 ) -> Vec<discover::Skipped> {
-    passed_over
-        .into_iter()
-        .filter(|(candidate, _)| {
-            let Ok(bytes) = load::file::FileSource::read(&load::file::DiskFiles, &candidate.path)
-            else {
-                return false;
-            };
-            let (text, _) = load::decode(bytes);
-            let is_json = candidate
-                .path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            load::is_template_text(&text, is_json)
-        })
-        .map(|(candidate, reason)| discover::Skipped {
-            path: candidate.path,
-            reason,
-        })
-        .collect()
+    let mut budget = MAX_PASSED_OVER_BYTES;
+    let mut unread = 0usize;
+    let mut skipped = Vec::new();
+    for (candidate, reason) in passed_over {
+        let size = std::fs::metadata(&candidate.path).map_or(0, |m| m.len());
+        if size > budget {
+            unread += 1;
+            continue;
+        }
+        budget -= size;
+        let Ok(bytes) = load::file::FileSource::read(&load::file::DiskFiles, &candidate.path)
+        else {
+            continue;
+        };
+        let (text, _) = load::decode(bytes);
+        let is_json = candidate
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if load::is_template_text(&text, is_json) {
+            skipped.push(discover::Skipped {
+                path: candidate.path,
+                reason,
+            });
+        }
+    }
+    if unread > 0 {
+        notes.push(format!(
+            "{unread} files excluded by a config or ignored were not read to tell whether they are templates (more than {} MiB in all)",
+            MAX_PASSED_OVER_BYTES / (1024 * 1024)
+        ));
+    }
+    skipped
 }
 
 /// What discovery finds under the checked paths other than `-` (standard input), each candidate

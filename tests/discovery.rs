@@ -450,3 +450,33 @@ fn a_config_excluding_every_template_is_no_pass() {
         "note: skipped t.yaml: excluded by .iamlint.yaml\nerror: no templates found in .\n"
     );
 }
+
+/// Issue 20: when git's index cannot be read, one note says so and the ignore rules apply to every
+/// file; what they ignore is still named.
+#[test]
+fn an_unreadable_index_is_said() {
+    let dir = scratch("bad-index");
+    write(
+        &dir,
+        &[
+            (".gitignore", "a.yaml\n"),
+            ("a.yaml", BROKEN),
+            ("b.yaml", BROKEN),
+        ],
+    );
+    git_add(&dir, &["a.yaml", "b.yaml"]);
+    std::fs::write(dir.join(".git/index"), "not an index").unwrap();
+    let json = check_json_in(&dir, &["."]);
+    let stderr = json.stderr.replace(&dir.display().to_string(), "DIR");
+    let first = stderr.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("note: cannot read git's index DIR/.git/index (")
+            && first.ends_with("): git's ignore rules apply to every file, tracked or not"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("note: skipped a.yaml: untracked, ignored by a git ignore rule\n"),
+        "{stderr}"
+    );
+    assert_eq!(rules_of(&json), ["REF001"]);
+}
