@@ -8,7 +8,8 @@ github` does) when --annotate is given, and appends `findings=N` and `errors=N` 
 them when it is not set). Suppressed results (a config or a comment in the templates silenced them) are not
 annotated or counted; the run's configuration notification (the config files used, how many findings they
 silenced) is printed as one `::notice` line, so a pull request that turns a rule off in its own
-`.iamlint.yaml` says so in the log. Text from the report is escaped as iamlint's sanitiser does
+`.iamlint.yaml` says so in the log, and each template discovery skipped (a tool execution notification) is
+one `::notice` line too. Text from the report is escaped as iamlint's sanitiser does
 (src/sanitize.rs): no control character, no `##[`, no line break. Standard library only: runs on any runner
 with python3.
 """
@@ -118,6 +119,11 @@ def main(argv):
                 text = notification.get("message", {}).get("text", "")
                 if text and "--annotate" in argv[2:]:
                     print(f"::notice title=iamlint configuration::{data(text)}")
+            # Templates discovery did not read (a config's exclude, an ignore rule, a link).
+            for notification in invocation.get("toolExecutionNotifications", []):
+                text = notification.get("message", {}).get("text", "")
+                if text and "--annotate" in argv[2:]:
+                    print(f"::notice title=iamlint discovery::{data(text)}")
         for result in run.get("results", []):
             if result.get("suppressions"):
                 continue

@@ -55,7 +55,8 @@ pub struct DeploymentArgs {
     /// Use no config file.
     #[arg(long)]
     pub isolated: bool,
-    /// Also read the files that `.gitignore` and `.ignore` files ignore.
+    /// Also read the untracked files that git's ignore rules (`.gitignore`, `.git/info/exclude`)
+    /// ignore (tracked files are always read).
     #[arg(long)]
     pub no_ignore: bool,
     /// A parameter value for every template that declares the parameter (repeatable).
@@ -121,6 +122,10 @@ pub struct CheckArgs {
     /// them (also config `inline-suppressions: false`).
     #[arg(long)]
     pub no_inline_suppressions: bool,
+    /// Exit with 0 when a checked path holds no template (by default that is an error, exit 2: a
+    /// gate that checked nothing has not passed).
+    #[arg(long)]
+    pub allow_no_templates: bool,
 }
 
 #[derive(Debug, Args)]
@@ -481,9 +486,12 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             .is_ok(),
     };
     write_notes(&analysis.notes, err);
-    // Other formats carry no summary: a config or suppression that silenced findings is said on
-    // stderr, which a CI log shows whatever the format.
+    // Other formats carry no summary: a config or suppression that silenced findings, and the
+    // templates not read, are said on stderr, which a CI log shows whatever the format.
     let audit = &analysis.audit;
+    if args.format != CheckFormat::Human || args.statistics || text.is_empty() {
+        write_notes(&crate::discover::skipped_lines(&audit.skipped), err);
+    }
     if audit.changed_anything()
         && (args.format != CheckFormat::Human || args.statistics)
         && let Some(sentence) = audit.sentence()
@@ -496,11 +504,13 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     if !written || !analysis.io_errors.is_empty() {
         return EXIT_ERROR;
     }
-    if sources.is_empty() {
-        let message = format!(
-            "no templates found in {}",
-            describe_paths(&args.deployment.paths)
-        );
+    let empty = paths_without_templates(&args.deployment.paths, &analysis);
+    if !empty.is_empty() {
+        let message = format!("no templates found in {}", describe_paths(&empty));
+        if !args.allow_no_templates {
+            say(err, "error", &message);
+            return EXIT_ERROR;
+        }
         say(err, "warning", &message);
     }
     let failing = analysis
@@ -519,7 +529,13 @@ fn render_check(args: &CheckArgs, analysis: &crate::Analysis, summary: Summary) 
     let sources = &analysis.deployment.sources;
     match args.format {
         // Nothing could be read: the errors on stderr say so; "No problems found in 0 files" would not.
-        CheckFormat::Human if sources.is_empty() && !analysis.io_errors.is_empty() => String::new(),
+        // Likewise when nothing was found and that is an error.
+        CheckFormat::Human
+            if sources.is_empty()
+                && (!analysis.io_errors.is_empty() || !args.allow_no_templates) =>
+        {
+            String::new()
+        }
         CheckFormat::Human => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -590,12 +606,17 @@ pub fn human_report(analysis: &crate::Analysis, summary: Summary, color: bool) -
     }
 }
 
-/// The human report with the audit sentence (configs used, findings silenced) just above its summary
-/// line, so `--quiet` (which drops the summary) keeps it.
+/// The human report with the audit sentences (templates skipped, configs used, findings silenced)
+/// just above its summary line, so `--quiet` (which drops the summary) keeps them.
 fn with_audit(text: String, audit: &crate::suppress::Audit) -> String {
-    let Some(sentence) = audit.sentence() else {
+    let sentences: Vec<String> = crate::discover::skipped_sentence(&audit.skipped)
+        .into_iter()
+        .chain(audit.sentence())
+        .collect();
+    if sentences.is_empty() {
         return text;
-    };
+    }
+    let sentence = sentences.join("\n");
     let body = text.trim_end_matches('\n');
     match body.rfind('\n') {
         Some(at) => format!(
@@ -701,7 +722,32 @@ fn load_for_listing(args: &DeploymentArgs, err: &mut dyn Write) -> Option<crate:
     let settings = settings_or_report(args, err)?;
     let loaded = load_deployment_noting(&settings);
     write_notes(&loaded.notes, err);
+    write_notes(&crate::discover::skipped_lines(&loaded.skipped), err);
     Some(loaded)
+}
+
+/// The checked paths (other than `-`) under which no file was read as a template: none loaded and
+/// none that failed to load.
+fn paths_without_templates(paths: &[PathBuf], analysis: &crate::Analysis) -> Vec<PathBuf> {
+    let sources = &analysis.deployment.sources;
+    let attempted: Vec<PathBuf> = analysis
+        .deployment
+        .templates
+        .iter()
+        .map(|t| t.file)
+        .chain(analysis.load_errors.iter().map(|(file, _)| *file))
+        .filter_map(|file| sources.get(file))
+        .map(|f| std::fs::canonicalize(f.path()).unwrap_or_else(|_| f.path().to_path_buf()))
+        .collect();
+    paths
+        .iter()
+        .filter(|p| p.as_os_str() != crate::STDIN_PATH)
+        .filter(|p| {
+            let checked = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            !attempted.iter().any(|file| file.starts_with(&checked))
+        })
+        .cloned()
+        .collect()
 }
 
 fn write_notes(notes: &[String], err: &mut dyn Write) {
@@ -759,19 +805,19 @@ fn report_not_loaded(
 }
 
 /// Human output without the summary line, and nothing at all when there is no finding (but the
-/// audit sentence, when a config or suppression silenced findings).
+/// templates skipped, and the audit sentence when a config or suppression silenced findings).
 fn quiet(
     text: &str,
     findings: &[crate::finding::Finding],
     audit: &crate::suppress::Audit,
 ) -> String {
     if findings.is_empty() {
-        return match audit.sentence() {
-            Some(sentence) if audit.changed_anything() => {
-                sanitize::line(&sentence).into_owned() + "\n"
-            }
-            _ => String::new(),
-        };
+        let said = audit.sentence().filter(|_| audit.changed_anything());
+        return crate::discover::skipped_sentence(&audit.skipped)
+            .into_iter()
+            .chain(said)
+            .map(|sentence| sanitize::line(&sentence).into_owned() + "\n")
+            .collect();
     }
     let body = text.trim_end_matches('\n');
     match body.rfind('\n') {

@@ -55,7 +55,7 @@ pub struct Settings {
     /// The config of each checked path, in the order of `paths`: the discovery filters and rule
     /// settings of the files found under it. Empty: `config` for every path.
     pub path_configs: Vec<Option<config::Config>>,
-    /// How folders are walked (`.gitignore`/`.ignore` honoured unless `--no-ignore`).
+    /// How folders are walked (git's ignore rules honoured for untracked files unless `--no-ignore`).
     pub walk: discover::Walk,
     /// `--select`, `--extend-select`, `--ignore`: the command line's layer of rule selection, over
     /// the config's (see [`select`]).
@@ -159,17 +159,29 @@ pub struct LoadedDeployment {
     pub io_errors: Vec<String>,
     /// See [`Analysis::notes`].
     pub notes: Vec<String>,
+    /// The templates discovery found and did not read (config `exclude`/`templates`, an ignore
+    /// rule, a link), each named in the report.
+    pub skipped: Vec<discover::Skipped>,
 }
 
 /// Like [`load_deployment`], with the notes on what was not read (see [`Analysis::notes`]).
 pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
-    let (candidates, mut io_errors) = discover_on_disk(settings);
+    let discovered = discover_on_disk(settings);
+    let mut io_errors = discovered.errors;
+    let mut skipped = discovered.skipped;
+    let mut passed_over: Vec<(discover::Candidate, discover::SkipReason)> = discovered
+        .ignored
+        .into_iter()
+        .map(|c| (c, discover::SkipReason::Ignored))
+        .collect();
     let mut inputs: Vec<Input> = settings.stdin.iter().cloned().collect();
-    for candidate in candidates {
-        let filtered_out = settings
+    for candidate in discovered.candidates {
+        let excluded_by = settings
             .config_of_path(candidate.checked_path)
-            .is_some_and(|c| !candidate.explicit && !c.includes(&candidate.path));
-        if filtered_out {
+            .filter(|c| !candidate.explicit && !c.includes(&candidate.path));
+        if let Some(config) = excluded_by {
+            let reason = discover::SkipReason::Excluded(config.path.clone());
+            passed_over.push((candidate, reason));
             continue;
         }
         // A regular file of at most 16 MiB (a FIFO named on the command line is refused at once).
@@ -185,8 +197,11 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
             )),
         }
     }
-    let skipped = load::copies::skip_copies(&mut inputs);
-    let notes = load::copies::note(&skipped).into_iter().collect();
+    let mut notes = discovered.notes;
+    skipped.extend(templates_among(passed_over, &mut notes));
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let copies = load::copies::skip_copies(&mut inputs);
+    notes.extend(load::copies::note(&copies));
     let supplied = (&settings.parameters, settings.config.as_ref());
     let (deployment, load_errors, parameter_errors) = build_supplied(
         inputs,
@@ -200,12 +215,59 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         load_errors,
         io_errors,
         notes,
+        skipped,
     }
 }
 
-/// The candidates under the checked paths other than `-` (standard input), each with the index of
-/// its checked path in `settings.paths`.
-fn discover_on_disk(settings: &Settings) -> (Vec<discover::Candidate>, Vec<String>) {
+/// Most bytes read in a run to tell whether files passed over (a config's `exclude`, an ignore rule)
+/// are templates; past it, the others are counted in one note.
+pub const MAX_PASSED_OVER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The files passed over (a config's `exclude`, an ignore rule) that are templates, as skipped
+/// templates: each read (within the file limit and [`MAX_PASSED_OVER_BYTES`]) and parsed, so a
+/// `docs.yaml` is not named; a note for those not read for want of budget.
+fn templates_among(
+    passed_over: Vec<(discover::Candidate, discover::SkipReason)>,
+    notes: &mut Vec<String>,
+) -> Vec<discover::Skipped> {
+    let mut budget = MAX_PASSED_OVER_BYTES;
+    let mut unread = 0usize;
+    let mut skipped = Vec::new();
+    for (candidate, reason) in passed_over {
+        let size = std::fs::metadata(&candidate.path).map_or(0, |m| m.len());
+        if size > budget {
+            unread += 1;
+            continue;
+        }
+        budget -= size;
+        let Ok(bytes) = load::file::FileSource::read(&load::file::DiskFiles, &candidate.path)
+        else {
+            continue;
+        };
+        let (text, _) = load::decode(bytes);
+        let is_json = candidate
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if load::is_template_text(&text, is_json) {
+            skipped.push(discover::Skipped {
+                path: candidate.path,
+                reason,
+            });
+        }
+    }
+    if unread > 0 {
+        notes.push(format!(
+            "{unread} files excluded by a config or ignored were not read to tell whether they are templates (more than {} MiB in all)",
+            MAX_PASSED_OVER_BYTES / (1024 * 1024)
+        ));
+    }
+    skipped
+}
+
+/// What discovery finds under the checked paths other than `-` (standard input), each candidate
+/// with the index of its checked path in `settings.paths`.
+fn discover_on_disk(settings: &Settings) -> discover::Discovered {
     let (indexes, paths): (Vec<usize>, Vec<PathBuf>) = settings
         .paths
         .iter()
@@ -213,11 +275,15 @@ fn discover_on_disk(settings: &Settings) -> (Vec<discover::Candidate>, Vec<Strin
         .filter(|(_, path)| path.as_os_str() != STDIN_PATH)
         .map(|(index, path)| (index, path.clone()))
         .unzip();
-    let (mut candidates, io_errors) = discover::discover_with(&paths, settings.walk);
-    for candidate in &mut candidates {
+    let mut discovered = discover::discover_with(&paths, settings.walk);
+    let candidates = discovered
+        .candidates
+        .iter_mut()
+        .chain(discovered.ignored.iter_mut());
+    for candidate in candidates {
         candidate.checked_path = indexes.get(candidate.checked_path).copied().unwrap_or(0);
     }
-    (candidates, io_errors)
+    discovered
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
@@ -253,7 +319,8 @@ fn build_supplied(
     let mut load_errors = Vec::new();
     for input in inputs {
         let (text, encoding_error) = load::decode(input.bytes);
-        if !input.explicit && !load::may_be_template(&text) {
+        let likeness = load::likeness(&text);
+        if !input.explicit && likeness == load::Likeness::No {
             continue;
         }
         let is_json = input
@@ -272,6 +339,8 @@ fn build_supplied(
                 load_errors.extend(loaded.errors.into_iter().map(|error| (file, error)));
             }
             Ok(_) => {}
+            // Only an escape could make it a template, and it does not parse: nothing says it is one.
+            Err(_) if !input.explicit && likeness == load::Likeness::Escaped => {}
             Err(error) => {
                 let file = sources.add(SourceFile::new(input.path, text));
                 load_errors.push((file, error));
@@ -334,6 +403,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         load_errors,
         io_errors,
         notes,
+        skipped,
     } = load_deployment_noting(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     let suppress::Applied {
@@ -349,6 +419,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         lowered_by_config: settled.lowered,
         in_source,
         refused_in_source: refused_places(&deployment, &refused),
+        skipped,
     };
     suppressed.extend(settled.off);
     Analysis {

@@ -154,8 +154,8 @@ impl CheckedRoot {
 
     /// The canonical form of `path` when it is inside the root; why not otherwise.
     pub fn admit(&self, path: &Path) -> Result<PathBuf, Refused> {
-        let canonical = std::fs::canonicalize(path)
-            .map_err(|e| Refused::Unresolved(crate::discover::io_reason(&e)))?;
+        let canonical =
+            std::fs::canonicalize(path).map_err(|e| Refused::Unresolved(io_reason(&e)))?;
         if self.contains(&canonical) {
             Ok(canonical)
         } else {
@@ -163,6 +163,15 @@ impl CheckedRoot {
                 root: self.path.display().to_string(),
             })
         }
+    }
+}
+
+/// An I/O error without Rust's "(os error 2)" suffix.
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(at) => text.get(..at).unwrap_or(&text).to_string(),
+        None => text,
     }
 }
 

@@ -74,6 +74,29 @@ pub struct SourceFile {
     checkpoints: Vec<(usize, usize)>,
 }
 
+/// A path as displayed in reports: as given, without a leading `./`; on Windows with forward
+/// slashes. Elsewhere a backslash is a character of the file's name, and stays one. A byte that is
+/// not UTF-8 (a file name is any bytes on Unix) is shown as `\xFF`, not as U+FFFD, so that two
+/// names differing there are not shown alike.
+pub fn display_path(path: &Path) -> String {
+    let mut text = String::new();
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            text.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    let path = if std::path::MAIN_SEPARATOR == '\\' {
+        text.replace('\\', "/")
+    } else {
+        text
+    };
+    match path.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => path,
+    }
+}
+
 /// Distance between two [`SourceFile`] checkpoints.
 const CHECKPOINT_BYTES: usize = 4096;
 
@@ -114,19 +137,9 @@ impl SourceFile {
         &self.path
     }
 
-    /// The path as displayed in reports: as given, without a leading `./`; on Windows with forward
-    /// slashes. Elsewhere a backslash is a character of the file's name, and stays one.
+    /// The path as displayed in reports (see [`display_path`]).
     pub fn display_path(&self) -> String {
-        let path = self.path.to_string_lossy();
-        let path = if std::path::MAIN_SEPARATOR == '\\' {
-            path.replace('\\', "/")
-        } else {
-            path.into_owned()
-        };
-        match path.strip_prefix("./") {
-            Some(rest) if !rest.is_empty() => rest.to_string(),
-            _ => path,
-        }
+        display_path(&self.path)
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).

@@ -77,6 +77,8 @@ pub struct Audit {
     /// (`--no-inline-suppressions`, `inline-suppressions: false`), each as `path:line` and the rule
     /// as written.
     pub refused_in_source: Vec<RefusedAt>,
+    /// The templates discovery found and did not read, config `exclude`/`templates` included.
+    pub skipped: Vec<crate::discover::Skipped>,
 }
 
 /// A suppression written in a template that was refused (inline suppressions are off).
@@ -110,6 +112,14 @@ impl Audit {
         self.off_by_config + self.lowered_by_config + self.in_source
     }
 
+    /// How many templates a config's `exclude`/`templates` kept out.
+    pub fn excluded_by_config(&self) -> usize {
+        self.skipped
+            .iter()
+            .filter(|s| matches!(s.reason, crate::discover::SkipReason::Excluded(_)))
+            .count()
+    }
+
     /// One sentence for the human summary, or `None` when no config was used and nothing was
     /// suppressed. Paths are as the user named them (the report's edge escapes them).
     pub fn sentence(&self) -> Option<String> {
@@ -124,6 +134,15 @@ impl Audit {
                 .map(|p| p.display().to_string())
                 .collect();
             let mut changes = Vec::new();
+            let excluded = self.excluded_by_config();
+            if excluded > 0 {
+                let noun = if excluded == 1 {
+                    "template"
+                } else {
+                    "templates"
+                };
+                changes.push(format!("excluded {excluded} {noun}"));
+            }
             if self.off_by_config > 0 {
                 changes.push(format!("turned off {}", findings(self.off_by_config)));
             }

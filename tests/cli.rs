@@ -273,11 +273,21 @@ fn folders_are_searched_and_non_templates_skipped() {
     assert!(files.iter().all(|f| !f.ends_with(".md")), "{files:?}");
 }
 
+/// Issue 20: a checked folder without templates is an error (exit 2); `--allow-no-templates` makes
+/// it the warning it was.
 #[test]
-fn no_templates_found_is_a_warning_on_stderr() {
+fn no_templates_found_is_an_error_unless_allowed() {
     let dir = std::env::temp_dir().join(format!("iamlint-empty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = iamlint(&["check", dir.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.starts_with("error: no templates found in"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+    let run = iamlint(&["check", "--allow-no-templates", dir.to_str().unwrap()]);
     assert_eq!(run.code, 0);
     assert!(
         run.stderr.starts_with("warning: no templates found in"),

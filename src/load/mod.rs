@@ -99,8 +99,13 @@ impl DuplicateKeys {
     }
 }
 
-/// Decodes bytes as UTF-8. Invalid bytes give the lossy text plus an error at the first bad byte.
+/// Decodes bytes as UTF-8, or as UTF-16 when they start with a UTF-16 byte order mark (PyYAML,
+/// which SAM CLI reads templates with, reads both). Invalid bytes give the lossy text plus an error
+/// at the first bad character.
 pub fn decode(bytes: Vec<u8>) -> (String, Option<LoadError>) {
+    if let Some(utf16) = utf16_of(&bytes) {
+        return decode_utf16(utf16);
+    }
     match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(error) => {
@@ -114,6 +119,51 @@ pub fn decode(bytes: Vec<u8>) -> (String, Option<LoadError>) {
             (text, Some(error))
         }
     }
+}
+
+/// The UTF-16 code units of bytes that start with a UTF-16 byte order mark (the mark kept, as a
+/// UTF-8 file's is: the loaders skip it).
+fn utf16_of(bytes: &[u8]) -> Option<Vec<u16>> {
+    let from: fn([u8; 2]) -> u16 = match bytes {
+        [0xFF, 0xFE, ..] => u16::from_le_bytes,
+        [0xFE, 0xFF, ..] => u16::from_be_bytes,
+        _ => return None,
+    };
+    let chunks = bytes.chunks_exact(2);
+    let odd = !chunks.remainder().is_empty();
+    let mut units: Vec<u16> = chunks
+        .map(|pair| match pair {
+            [first, second] => from([*first, *second]),
+            _ => 0xD800,
+        })
+        .collect();
+    if odd {
+        // A lone last byte: decoded as an unpaired surrogate, so it is reported.
+        units.push(0xD800);
+    }
+    Some(units)
+}
+
+/// UTF-16 code units as text; an unpaired surrogate is replaced and reported.
+fn decode_utf16(units: Vec<u16>) -> (String, Option<LoadError>) {
+    let mut text = String::with_capacity(units.len());
+    let mut error = None;
+    for unit in char::decode_utf16(units) {
+        match unit {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                let at = text.len();
+                error.get_or_insert_with(|| {
+                    LoadError::new(
+                        "the file is not valid UTF-16 (an unpaired surrogate)",
+                        Span::new(at, at + '\u{fffd}'.len_utf8()),
+                    )
+                });
+                text.push('\u{fffd}');
+            }
+        }
+    }
+    (text, error)
 }
 
 /// A template's tree, and what was wrong in it that did not stop it from being read.
@@ -184,16 +234,47 @@ fn read_document(text: &str, json_file: bool) -> Result<(Option<Node>, Vec<LoadE
     yaml::read(text).map(from_yaml)
 }
 
-/// Cheap test on the text, before parsing, of whether a discovered file may be a template.
+/// The top-level keys that make a mapping a template ([`is_template`]).
+pub const TEMPLATE_KEYS: [&str; 3] = ["Resources", "AWSTemplateFormatVersion", "Transform"];
+
+/// What a discovered file's text says, before parsing, of whether it may be a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Likeness {
+    /// No key of [`TEMPLATE_KEYS`] can be in it: its text holds none and no escape could spell one.
+    No,
+    /// The text holds the name of a key of [`TEMPLATE_KEYS`]: parsed, and reported if it fails.
+    Named,
+    /// Only an escape could spell a key (`"\x52esources"` in YAML, `"\u0052esources"` in JSON,
+    /// a line continuation in a double-quoted key): parsed, and a template only if its keys say so.
+    Escaped,
+}
+
+/// The text test before parsing. It only rules out files that cannot hold a template key: a key
+/// is spelt in the text, or through escapes, which need a backslash (YAML's single quotes, aliases,
+/// merge keys and tags all keep the name itself in the text).
+pub fn likeness(text: &str) -> Likeness {
+    if TEMPLATE_KEYS.iter().any(|key| text.contains(key)) {
+        Likeness::Named
+    } else if text.contains('\\') {
+        Likeness::Escaped
+    } else {
+        Likeness::No
+    }
+}
+
+/// Whether a discovered file's text may be a template (see [`likeness`]).
 pub fn may_be_template(text: &str) -> bool {
-    text.contains("Resources") || text.contains("AWSTemplateFormatVersion")
+    likeness(text) != Likeness::No
+}
+
+/// Whether a discovered file's text is a template: it parses, and its top-level keys say so.
+pub fn is_template_text(text: &str, json_file: bool) -> bool {
+    may_be_template(text) && read_template(text, json_file).is_ok_and(|l| is_template(&l.root))
 }
 
 /// Whether a parsed top-level mapping is a CloudFormation/SAM template.
 pub fn is_template(root: &Node) -> bool {
-    ["Resources", "AWSTemplateFormatVersion", "Transform"]
-        .iter()
-        .any(|key| root.get(key).is_some())
+    TEMPLATE_KEYS.iter().any(|key| root.get(key).is_some())
 }
 
 #[cfg(test)]
@@ -338,6 +419,27 @@ mod tests {
     fn invalid_utf8_is_located() {
         let (_, err) = decode(b"a: 1\nb: \xff\n".to_vec());
         assert_eq!(err.unwrap().span.start, 8);
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let text = "\u{feff}Resources: {}\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(le), (text.to_string(), None));
+        assert_eq!(decode(be), (text.to_string(), None));
+        let (_, error) = decode(vec![0xFF, 0xFE, b'A', 0, 0x00, 0xDC]);
+        assert_eq!(error.unwrap().span.start, 4);
+    }
+
+    #[test]
+    fn escaped_keys_are_not_ruled_out() {
+        assert_eq!(likeness("Resources: {}"), Likeness::Named);
+        assert_eq!(likeness("\"\\x52esources\": {}"), Likeness::Escaped);
+        assert_eq!(likeness("name: x\n"), Likeness::No);
+        assert!(is_template_text("\"\\x52esources\": {}\n", false));
+        assert!(is_template_text("{\"\\u0052esources\": {}}", true));
+        assert!(!is_template_text("a: \"\\x41\"\n", false));
     }
 
     #[test]

@@ -168,7 +168,30 @@ fn invocation(artifacts: &Artifacts, audit: &Audit) -> Value {
             json!([notification]),
         );
     }
+    let skipped: Vec<Value> = audit
+        .skipped
+        .iter()
+        .map(|s| skipped_notification(artifacts, s))
+        .collect();
+    if let (false, Some(object)) = (skipped.is_empty(), invocation.as_object_mut()) {
+        object.insert(
+            "toolExecutionNotifications".to_string(),
+            Value::Array(skipped),
+        );
+    }
     invocation
+}
+
+/// A template discovery found and did not read (a config's `exclude`, an ignore rule, a link), as
+/// a tool execution notification at the template's path.
+fn skipped_notification(artifacts: &Artifacts, skipped: &crate::discover::Skipped) -> Value {
+    let path = skipped.display_path();
+    json!({
+        "descriptor": {"id": "skipped-template"},
+        "level": "note",
+        "message": {"text": format!("skipped {path}: {}", skipped.reason)},
+        "locations": [{"physicalLocation": {"artifactLocation": artifacts.location(&path)}}],
+    })
 }
 
 fn level(severity: Severity) -> &'static str {
