@@ -5,6 +5,12 @@
 //! (`AWS::Include`, `DefinitionUri`) → one deployment
 //! (exports, imports, reference graph) → the model, built once (routes, principals, access decisions,
 //! what is not analysed) → rules → findings → reports.
+//!
+//! The repository boundary ([`repository`]): on disk, every file read because a file names it
+//! (nested stacks, includes, definitions, samconfig) goes through [`load::file::BoundedFiles`] over
+//! the checked roots ([`Settings::checked_roots`]); what resolves outside is a COV001 note (an
+//! error line for samconfig), never read. The user's own paths (checked paths, `--config`,
+//! `--parameter-file`) are read wherever they are.
 
 pub mod cli;
 pub mod config;
@@ -61,6 +67,10 @@ pub struct Settings {
     pub selection: select::Layer,
     /// The template read from standard input (the checked path `-`), named by `--stdin-filename`.
     pub stdin: Option<Input>,
+    /// The repository boundary: a file a template or discovery names (nested stacks, includes,
+    /// definitions, samconfig) is read only inside one of these (see [`repository`]). Empty: the
+    /// roots of `paths` ([`repository::roots_of`]).
+    pub roots: Vec<repository::CheckedRoot>,
 }
 
 /// The checked path that stands for standard input.
@@ -85,6 +95,15 @@ impl Settings {
             }
         }
         paths
+    }
+
+    /// The repository boundary of the run: `roots`, else the roots of the checked paths.
+    pub fn checked_roots(&self) -> Vec<repository::CheckedRoot> {
+        if self.roots.is_empty() {
+            repository::roots_of(&self.paths)
+        } else {
+            self.roots.clone()
+        }
     }
 
     /// The config whose rule settings apply to a file: that of the first checked path holding it.
@@ -170,12 +189,12 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
     let skipped = load::copies::skip_copies(&mut inputs);
     let notes = load::copies::note(&skipped).into_iter().collect();
     let supplied = (&settings.parameters, settings.config.as_ref());
-    let (deployment, load_errors, parameter_errors) = build_supplied(
-        inputs,
-        &settings.resolve,
-        &load::file::DiskFiles,
-        Some(supplied),
-    );
+    let files = load::file::BoundedFiles {
+        roots: settings.checked_roots(),
+        inner: load::file::DiskFiles,
+    };
+    let (deployment, load_errors, parameter_errors) =
+        build_supplied(inputs, &settings.resolve, &files, Some(supplied));
     io_errors.extend(parameter_errors);
     LoadedDeployment {
         deployment,
@@ -283,7 +302,7 @@ fn build_supplied(
     let mut parameter_errors = Vec::new();
     if let Some((inputs, project)) = parameters {
         (config.stack_parameters, parameter_errors) =
-            parameters::supply(&mut sources, &templates, inputs, project);
+            parameters::supply(&mut sources, &templates, inputs, project, files);
     }
     let definitions = definitions::load(&mut sources, &templates, files);
     (

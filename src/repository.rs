@@ -104,6 +104,23 @@ pub enum Refused {
     Unresolved(String),
 }
 
+/// The roots of a run checking `paths`: [`CheckedRoot::of`] each checked path on disk (standard
+/// input `-` and missing paths left out), each root once, in order. Empty when no checked path is on
+/// disk: then nothing named by a file is read.
+pub fn roots_of(paths: &[PathBuf]) -> Vec<CheckedRoot> {
+    let mut roots: Vec<CheckedRoot> = Vec::new();
+    for path in paths.iter().filter(|p| p.as_os_str() != crate::STDIN_PATH) {
+        let Ok(canonical) = std::fs::canonicalize(path) else {
+            continue;
+        };
+        let root = CheckedRoot::of(&canonical);
+        if !roots.contains(&root) {
+            roots.push(root);
+        }
+    }
+    roots
+}
+
 impl CheckedRoot {
     /// The root of a run checking `paths`: the git work tree of the first checked path on disk, else
     /// that path (a folder) or its folder (a file). `None` when no checked path exists on disk (only
