@@ -222,12 +222,17 @@ fn discover_on_disk(settings: &Settings) -> (Vec<discover::Candidate>, Vec<Strin
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
-/// the templates include (`AWS::Include`, `DefinitionUri`) and local nested stacks are read from disk.
+/// the templates include (`AWS::Include`, `DefinitionUri`) and local nested stacks are read from disk,
+/// inside the root of the current folder only (its git work tree, else the folder itself).
 pub fn build_deployment(
     inputs: Vec<Input>,
     config: &ResolveConfig,
 ) -> (Deployment, Vec<(FileId, LoadError)>) {
-    build_deployment_with(inputs, config, &load::file::DiskFiles)
+    let files = load::file::BoundedFiles {
+        roots: repository::roots_of(&[PathBuf::from(".")]),
+        inner: load::file::DiskFiles,
+    };
+    build_deployment_with(inputs, config, &files)
 }
 
 /// Like [`build_deployment`], reading included files from `files`.

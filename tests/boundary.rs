@@ -425,3 +425,45 @@ fn a_template_the_user_names_still_shows_its_parse_error() {
     let run = iamlint(&case.join("repo"), &["check", "template.yaml"]);
     assert!(run.stdout.contains("INSIDETOKEN"), "{}", run.stdout);
 }
+
+#[test]
+fn a_template_on_standard_input_is_bounded_by_its_folder() {
+    use std::io::Write;
+    let case = case("stdin");
+    let template = NESTED.replace("LOCATION", "../outside/secret");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iamlint"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "template.yaml",
+            "-",
+        ])
+        .current_dir(case.join("repo"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(template.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for marker in MARKERS {
+        assert!(
+            !stdout.contains(marker) && !stderr.contains(marker),
+            "{stdout}{stderr}"
+        );
+    }
+    assert!(
+        stdout.contains("outside the repository, not read"),
+        "{stdout}\n{stderr}"
+    );
+}
