@@ -467,3 +467,30 @@ fn a_template_on_standard_input_is_bounded_by_its_folder() {
         "{stdout}\n{stderr}"
     );
 }
+
+#[test]
+fn each_checked_path_has_its_root() {
+    let case = case("two-paths");
+    write(
+        &case.join("repo/template.yaml"),
+        "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n",
+    );
+    // A second checked folder outside the first's work tree: its own root.
+    write(
+        &case.join("other/template.yaml"),
+        &NESTED.replace("LOCATION", "./child.yaml"),
+    );
+    write(
+        &case.join("other/child.yaml"),
+        "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n",
+    );
+    let notes = cov001(&case, &["../other"]);
+    assert!(notes.is_empty(), "{notes:?}");
+    // Its child may not climb into the first path's neighbour either.
+    write(
+        &case.join("other/template.yaml"),
+        &NESTED.replace("LOCATION", "../outside/secret"),
+    );
+    assert_never_printed(&case, &["../other"], &MARKERS);
+    assert_outside_note(&case, &["../other"], "other/template.yaml", 6);
+}
