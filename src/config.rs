@@ -206,7 +206,10 @@ fn load_as(path: &Path, named: Named) -> Result<Config, ConfigError> {
             ));
         }
         Err(e) if named == Named::BySearch => {
-            return Err(error(e.span, "not valid YAML".to_string()));
+            let what = crate::load::file::fixed_part(&e.message)
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            return Err(error(e.span, format!("not valid YAML{what}")));
         }
         Err(e) => return Err(error(e.span, e.message)),
     };

@@ -494,3 +494,24 @@ fn each_checked_path_has_its_root() {
     assert_never_printed(&case, &["../other"], &MARKERS);
     assert_outside_note(&case, &["../other"], "other/template.yaml", 6);
 }
+
+#[test]
+fn a_found_config_that_does_not_parse_is_not_echoed() {
+    let case = case("config-broken");
+    write(
+        &case.join("repo/template.yaml"),
+        "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n",
+    );
+    // The parser's message would quote the anchor.
+    write(
+        &case.join("repo/.iamlint.yaml"),
+        "a: &INSIDEMARKER 1\nb: &INSIDEMARKER 2\n",
+    );
+    assert_never_printed(&case, &[], &["INSIDEMARKER"]);
+    let run = iamlint(&case.join("repo"), &["check", "."]);
+    assert!(
+        run.stderr.contains(".iamlint.yaml:2:4: not valid YAML"),
+        "{}",
+        run.stderr
+    );
+}

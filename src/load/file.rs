@@ -110,7 +110,7 @@ impl LocalText {
 /// The part of a parse error's message that is the parser's own words, never the input's: a
 /// libyaml problem (a fixed text; iamlint's YAML messages that quote the input hold a backtick),
 /// or a JSON message without its `, found X`.
-fn fixed_part(message: &str) -> Option<&str> {
+pub fn fixed_part(message: &str) -> Option<&str> {
     if let Some(problem) = message.strip_prefix("invalid YAML: ") {
         return (!problem.contains('`')).then_some(problem);
     }
