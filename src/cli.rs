@@ -281,7 +281,8 @@ fn settings_or_report(args: &DeploymentArgs, err: &mut dyn Write) -> Option<Sett
 /// Command-line values over the config file's values, and warnings to print. A config error is
 /// returned as one line.
 fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
-    let (config, path_configs, warnings) = configs(args)?;
+    let roots = checked_roots(args);
+    let (config, path_configs, warnings) = configs(args, &roots)?;
     let mut resolve = ResolveConfig::default();
     let mut external_exports = Vec::new();
     if let Some(c) = &config {
@@ -313,8 +314,20 @@ fn settings(args: &DeploymentArgs) -> Result<(Settings, Vec<String>), String> {
         selection: crate::select::Layer::default(),
         stdin,
         no_inline_suppressions: false,
+        roots,
     };
     Ok((settings, warnings))
+}
+
+/// The repository boundary of the run: the root of each checked path (for `-`, of the folder of
+/// `--stdin-filename`, default the current folder).
+fn checked_roots(args: &DeploymentArgs) -> Vec<crate::repository::CheckedRoot> {
+    let starts: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .map(|checked| config_search_start(args, checked))
+        .collect();
+    crate::repository::roots_of(&starts)
 }
 
 /// The template on standard input when a checked path is `-`, named by `--stdin-filename`.
@@ -375,7 +388,10 @@ type Configs = (
 /// The configs of a run: the deployment's (the first checked path's), each checked path's (empty
 /// when one config or none holds for all: `--config`, `--isolated`), and a warning for each other
 /// config whose deployment-wide settings are not used.
-fn configs(args: &DeploymentArgs) -> Result<Configs, String> {
+fn configs(
+    args: &DeploymentArgs,
+    roots: &[crate::repository::CheckedRoot],
+) -> Result<Configs, String> {
     let load = |path: &Path| crate::config::load(path).map_err(|e| e.to_string());
     if args.isolated {
         return Ok((None, Vec::new(), Vec::new()));
@@ -390,11 +406,12 @@ fn configs(args: &DeploymentArgs) -> Result<Configs, String> {
             path_configs.push(None);
             continue;
         };
+        crate::config::admit_found(&found, roots)?;
         let found = relative_to_current_folder(found);
         let config = match loaded.iter().find(|c| c.path == found) {
             Some(config) => config.clone(),
             None => {
-                let config = load(&found)?;
+                let config = crate::config::load_found(&found).map_err(|e| e.to_string())?;
                 loaded.push(config.clone());
                 config
             }

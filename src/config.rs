@@ -19,6 +19,8 @@
 //! ```
 //!
 //! Read with iamlint's own loader, so every error points at its line; unknown keys are errors.
+//! A config found by the search is read only when it is a regular file or a link that resolves
+//! inside the checked root ([`admit_found`]); its YAML syntax errors give the place only.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::finding::Severity;
 use crate::load::{self, Node};
+use crate::repository::CheckedRoot;
 use crate::rules::{self, RuleMeta};
 use crate::source::SourceFile;
 
@@ -125,8 +128,47 @@ pub fn find(checked: &Path) -> Result<Option<PathBuf>, String> {
     Ok(None)
 }
 
-/// Reads and checks a config file.
+/// Whether a config [`find`] found may be read: a symbolic link (`.iamlint.yaml` committed as a link
+/// to `~/.aws/credentials`) must resolve inside one of `roots`; a regular file is read where it is
+/// (a config in a folder above the checked root belongs to whoever runs iamlint). The error is one
+/// line, without a byte of the file.
+pub fn admit_found(found: &Path, roots: &[CheckedRoot]) -> Result<(), String> {
+    let canonical = std::fs::canonicalize(found).map_err(|e| {
+        format!(
+            "{}: cannot read: {}",
+            found.display(),
+            crate::discover::io_reason(&e)
+        )
+    })?;
+    let not_a_link = canonical == found;
+    if not_a_link || roots.iter().any(|root| root.contains(&canonical)) {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: it is a link outside the repository, not read (give a config outside the repository with --config)",
+        found.display()
+    ))
+}
+
+/// Reads and checks a config file the user named (`--config`): a parse error says what it found.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_as(path, Named::ByUser)
+}
+
+/// Reads and checks a config file [`find`] found: a YAML syntax error gives its place only (the
+/// parser's message may quote the file, and the file is not one the user named).
+pub fn load_found(path: &Path) -> Result<Config, ConfigError> {
+    load_as(path, Named::BySearch)
+}
+
+/// Who named a config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    ByUser,
+    BySearch,
+}
+
+fn load_as(path: &Path, named: Named) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
     // A regular file of at most 16 MiB: a FIFO given as `--config` must not hang the run.
     let bytes = crate::load::file::FileSource::read(&crate::load::file::DiskFiles, path).map_err(
@@ -165,6 +207,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
                 other.span,
                 "the config must be a mapping".to_string(),
             ));
+        }
+        Err(e) if named == Named::BySearch => {
+            let what = crate::load::file::fixed_part(&e.message)
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            return Err(error(e.span, format!("not valid YAML{what}")));
         }
         Err(e) => return Err(error(e.span, e.message)),
     };

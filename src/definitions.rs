@@ -7,9 +7,11 @@
 //! - SAM `DefinitionUri: ./openapi.yaml`: a local file that `sam deploy` uploads.
 //!
 //! A local location is relative to the including template's folder; it may climb out of it (`../`)
-//! when it names a real file. The file is read through [`FileSource`] (regular files only, bounded
-//! size), parsed by the same loader as templates, and added to the source map, so its nodes keep spans
-//! in it. An included document that is itself an include is followed (a loop or a chain deeper than
+//! when it names a real file inside the repository: a path that resolves (after `..` and links)
+//! outside the checked root is never opened ([`NotReadKind::Outside`]). The file is read through
+//! [`FileSource`] (regular files only, bounded size), parsed by the same loader as templates, and
+//! added to the source map, so its nodes keep spans in it. A file that does not parse is not added
+//! and its text is never shown: the note, at the reference, says where the error is, not what. An included document that is itself an include is followed (a loop or a chain deeper than
 //! [`MAX_INCLUDE_CHAIN`] is refused). What cannot be read (an S3 location, an intrinsic, a missing or
 //! invalid file, a `Fn::Transform` inside a definition) is recorded in [`Definitions::unread`] with
 //! why: the model reports it as `COV001`.
@@ -18,11 +20,25 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::load::file::{FileSource, LocalText, normalize, read_local};
+use crate::load::file::{FileError, FileSource, LocalText, normalize, read_local};
 use crate::load::{self, Node};
 use crate::resolve::StackId;
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 use crate::template::Template;
+
+/// Why a local file named `path` is not read: outside the repository, or unreadable.
+fn not_read(path: &Path, error: &FileError) -> Failure {
+    if error.is_outside() {
+        return Failure::new(
+            NotReadKind::Outside,
+            format!("`{}` is outside the repository, not read", path.display()),
+        );
+    }
+    Failure::new(
+        NotReadKind::MissingFile,
+        format!("`{}` cannot be read ({error})", path.display()),
+    )
+}
 
 /// Longest chain of documents that include the next one.
 pub const MAX_INCLUDE_CHAIN: usize = 8;
@@ -44,6 +60,8 @@ pub enum NotReadKind {
     Unreadable,
     /// A local file that cannot be read: missing, not a regular file, too large.
     MissingFile,
+    /// A local path that resolves (after `..` and links) outside the checked root: never opened.
+    Outside,
     /// A local file that is not valid YAML or JSON, or holds no mapping.
     InvalidFile,
     /// Includes that include each other, or a chain too long.
@@ -61,6 +79,7 @@ impl NotReadKind {
             NotReadKind::Remote => "remote-definition",
             NotReadKind::Unreadable => "unreadable-definition",
             NotReadKind::MissingFile => "missing-file",
+            NotReadKind::Outside => "outside-repository",
             NotReadKind::InvalidFile => "invalid-file",
             NotReadKind::IncludeLoop => "include-loop",
             NotReadKind::NestedTransform => "nested-transform",
@@ -412,12 +431,10 @@ impl Loader<'_> {
         chain: &mut Vec<PathBuf>,
     ) -> Result<IncludedDocument, Failure> {
         let path = normalize(&target.base.join(target.text));
-        let canonical = self.files.canonical(&path).map_err(|e| {
-            Failure::new(
-                NotReadKind::MissingFile,
-                format!("`{}` cannot be read ({e})", path.display()),
-            )
-        })?;
+        let canonical = self
+            .files
+            .canonical(&path)
+            .map_err(|e| not_read(&path, &e))?;
         if chain.contains(&canonical) {
             return Err(Failure::new(
                 NotReadKind::IncludeLoop,
@@ -454,18 +471,11 @@ impl Loader<'_> {
             text,
             is_json,
             encoding_error,
-        } = read_local(self.files, path).map_err(|e| {
-            Failure::new(
-                NotReadKind::MissingFile,
-                format!("`{shown}` cannot be read ({e})"),
-            )
-        })?;
-        let parsed = match encoding_error {
-            Some(error) => Err(error),
+        } = read_local(self.files, path).map_err(|e| not_read(path, &e))?;
+        let parsed = match &encoding_error {
+            Some(error) => Err(error.clone()),
             None => load::parse_included(&text, is_json),
         };
-        let file = self.sources.add(SourceFile::new(path, text));
-        self.include_by(file, target.home);
         let root = match parsed {
             Ok(Some(root)) => root,
             Ok(None) => {
@@ -475,16 +485,21 @@ impl Loader<'_> {
                 ));
             }
             Err(error) => {
-                return Err(Failure {
-                    kind: NotReadKind::InvalidFile,
-                    why: format!("`{shown}` is not valid YAML or JSON ({})", error.message),
-                    related: Some(Location {
-                        file,
-                        span: error.span,
-                    }),
-                });
+                // Not a template: its text (and the parser's message, which may quote it) is
+                // never shown, and it does not join the source map.
+                let local = LocalText {
+                    text,
+                    is_json,
+                    encoding_error,
+                };
+                return Err(Failure::new(
+                    NotReadKind::InvalidFile,
+                    format!("`{shown}` is {}", local.parse_failure(&error)),
+                ));
             }
         };
+        let file = self.sources.add(SourceFile::new(path, text));
+        self.include_by(file, target.home);
         if let Some((key, arg)) = root.as_intrinsic()
             && key.text == "Fn::Transform"
         {
@@ -691,10 +706,18 @@ mod tests {
     }
 
     #[test]
-    fn invalid_files_point_at_the_error_and_nested_transforms_are_noted() {
+    fn invalid_files_say_where_without_their_text_and_nested_transforms_are_noted() {
         let (defs, _) = definitions(&with_location("api.yaml"), &[("app/api.yaml", "a: [\n")]);
         assert_eq!(defs.unread[0].kind, NotReadKind::InvalidFile);
-        assert!(defs.unread[0].related.is_some());
+        // Not a template: the error's place in words, no snippet of the file.
+        assert!(defs.unread[0].related.is_none());
+        assert!(
+            defs.unread[0]
+                .why
+                .contains("not valid YAML (line 2, column 1: did not find expected node content)"),
+            "{}",
+            defs.unread[0].why
+        );
         let nested =
             "paths:\n  Fn::Transform: {Name: AWS::Include, Parameters: {Location: p.yaml}}\n";
         let (defs, _) = definitions(&with_location("api.yaml"), &[("app/api.yaml", nested)]);

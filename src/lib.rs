@@ -5,6 +5,12 @@
 //! (`AWS::Include`, `DefinitionUri`) → one deployment
 //! (exports, imports, reference graph) → the model, built once (routes, principals, access decisions,
 //! what is not analysed) → rules → findings → reports.
+//!
+//! The repository boundary ([`repository`]): on disk, every file read because a file names it
+//! (nested stacks, includes, definitions, samconfig) goes through [`load::file::BoundedFiles`] over
+//! the checked roots ([`Settings::checked_roots`]); what resolves outside is a COV001 note (an
+//! error line for samconfig), never read. The user's own paths (checked paths, `--config`,
+//! `--parameter-file`) are read wherever they are.
 
 pub mod cli;
 pub mod config;
@@ -65,6 +71,10 @@ pub struct Settings {
     /// `--no-inline-suppressions`: the templates' own suppressions count for nothing (also when a
     /// config used by the run says `inline-suppressions: false`; see [`Settings::inline_suppressions`]).
     pub no_inline_suppressions: bool,
+    /// The repository boundary: a file a template or discovery names (nested stacks, includes,
+    /// definitions, samconfig) is read only inside one of these (see [`repository`]). Empty: the
+    /// roots of `paths` ([`repository::roots_of`]).
+    pub roots: Vec<repository::CheckedRoot>,
 }
 
 /// The checked path that stands for standard input.
@@ -103,6 +113,15 @@ impl Settings {
             }
         }
         paths
+    }
+
+    /// The repository boundary of the run: `roots`, else the roots of the checked paths.
+    pub fn checked_roots(&self) -> Vec<repository::CheckedRoot> {
+        if self.roots.is_empty() {
+            repository::roots_of(&self.paths)
+        } else {
+            self.roots.clone()
+        }
     }
 
     /// The config whose rule settings apply to a file: that of the first checked path holding it.
@@ -203,12 +222,12 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
     let copies = load::copies::skip_copies(&mut inputs);
     notes.extend(load::copies::note(&copies));
     let supplied = (&settings.parameters, settings.config.as_ref());
-    let (deployment, load_errors, parameter_errors) = build_supplied(
-        inputs,
-        &settings.resolve,
-        &load::file::DiskFiles,
-        Some(supplied),
-    );
+    let files = load::file::BoundedFiles {
+        roots: settings.checked_roots(),
+        inner: load::file::DiskFiles,
+    };
+    let (deployment, load_errors, parameter_errors) =
+        build_supplied(inputs, &settings.resolve, &files, Some(supplied));
     io_errors.extend(parameter_errors);
     LoadedDeployment {
         deployment,
@@ -287,12 +306,17 @@ fn discover_on_disk(settings: &Settings) -> discover::Discovered {
 }
 
 /// Builds a deployment from file contents: parses each, keeps the templates, reports the rest. Files
-/// the templates include (`AWS::Include`, `DefinitionUri`) and local nested stacks are read from disk.
+/// the templates include (`AWS::Include`, `DefinitionUri`) and local nested stacks are read from disk,
+/// inside the root of the current folder only (its git work tree, else the folder itself).
 pub fn build_deployment(
     inputs: Vec<Input>,
     config: &ResolveConfig,
 ) -> (Deployment, Vec<(FileId, LoadError)>) {
-    build_deployment_with(inputs, config, &load::file::DiskFiles)
+    let files = load::file::BoundedFiles {
+        roots: repository::roots_of(&[PathBuf::from(".")]),
+        inner: load::file::DiskFiles,
+    };
+    build_deployment_with(inputs, config, &files)
 }
 
 /// Like [`build_deployment`], reading included files from `files`.
@@ -370,7 +394,7 @@ fn build_supplied(
     let mut parameter_errors = Vec::new();
     if let Some((inputs, project)) = parameters {
         (config.stack_parameters, parameter_errors) =
-            parameters::supply(&mut sources, &templates, inputs, project);
+            parameters::supply(&mut sources, &templates, inputs, project, files);
     }
     let definitions = definitions::load(&mut sources, &templates, files);
     (

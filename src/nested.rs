@@ -10,13 +10,17 @@
 //!   Application Repository: not fetched.
 //!
 //! The child is read through [`FileSource`] (regular files, bounded size) relative to its parent's
-//! folder (`../` allowed when it names a real file), parsed as a template and appended to the
+//! folder (`../` allowed when it names a real file inside the repository: a path that resolves
+//! outside the checked root, an absolute `/etc/passwd` or a committed link included, is never
+//! opened, [`NotReadKind::Outside`]), parsed as a template and appended to the
 //! deployment's templates, so every rule sees it and its findings are located in its own file. A child
 //! that discovery found too (both files under the checked folder) is one stack, not two: templates
 //! are matched by canonical path, and the child keeps its parent link. A loop (A nests B nests A) and a
 //! chain deeper than [`MAX_NESTING_DEPTH`] are refused. What is not read (an S3 or https URL, a URL
 //! built with an intrinsic, an application of the Serverless Application Repository, a missing or
-//! invalid file) is recorded in [`Nesting::unread`]: the model reports it as `COV001`.
+//! invalid file) is recorded in [`Nesting::unread`]: the model reports it as `COV001`, at the
+//! `TemplateURL`/`Location`. A child that does not parse never has its text shown: the note says
+//! where the error is, not what the file holds, and the file is not added to the source map.
 //!
 //! [`Nesting`] records, per child stack, its parent stack and resource: the resolver reads the
 //! parent's `Parameters` for the child's `Ref`s and the child's `Outputs` for the parent's
@@ -26,7 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::definitions::{NotReadKind, Unread};
-use crate::load::file::{FileSource, LocalText, normalize, read_local};
+use crate::load::file::{FileError, FileSource, LocalText, normalize, read_local};
 use crate::load::{self, LoadError, Node};
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 use crate::template::{Resource, Template};
@@ -214,8 +218,8 @@ impl Loader<'_> {
         let canonical = match self.files.canonical(&path) {
             Ok(canonical) => canonical,
             Err(e) => {
-                let why = format!("`{}` cannot be read ({e})", path.display());
-                self.unread(site, value.span, NotReadKind::MissingFile, why, None);
+                let (kind, why) = not_read(&path, &e);
+                self.unread(site, value.span, kind, why, None);
                 return None;
             }
         };
@@ -357,28 +361,33 @@ impl Loader<'_> {
             is_json,
             encoding_error,
         } = read_local(self.files, path).map_err(|e| {
-            let why = format!("`{shown}` cannot be read ({e})");
-            (NotReadKind::MissingFile, why, None)
+            let (kind, why) = not_read(path, &e);
+            (kind, why, None)
         })?;
-        let parsed = match encoding_error {
-            Some(error) => Err(error),
+        let parsed = match &encoding_error {
+            Some(error) => Err(error.clone()),
             None => load::read_template(&text, is_json),
         };
-        let file = self.sources.add(SourceFile::new(path, text));
         match parsed {
             Ok(loaded) => {
+                let file = self.sources.add(SourceFile::new(path, text));
                 self.load_errors
                     .extend(loaded.errors.into_iter().map(|error| (file, error)));
                 Ok(Template::new(file, loaded.root))
             }
             Err(error) => {
-                let related = Location {
-                    file,
-                    span: error.span,
+                // Not a template the user named or discovery found: its text (and the parser's
+                // message, which may quote it) is never shown; the note is at the reference.
+                let local = LocalText {
+                    text,
+                    is_json,
+                    encoding_error,
                 };
-                let why = format!("`{shown}` is not a readable template ({})", error.message);
-                self.load_errors.push((file, error));
-                Err((NotReadKind::InvalidFile, why, Some(related)))
+                let why = format!(
+                    "`{shown}` is not a readable template ({})",
+                    local.parse_failure(&error)
+                );
+                Err((NotReadKind::InvalidFile, why, None))
             }
         }
     }
@@ -404,6 +413,16 @@ impl Loader<'_> {
             related,
         });
     }
+}
+
+/// Why a child named `path` is not read: outside the repository, or unreadable.
+fn not_read(path: &Path, error: &FileError) -> (NotReadKind, String) {
+    if error.is_outside() {
+        let why = format!("`{}` is outside the repository, not read", path.display());
+        return (NotReadKind::Outside, why);
+    }
+    let why = format!("`{}` cannot be read ({error})", path.display());
+    (NotReadKind::MissingFile, why)
 }
 
 /// `s3://bucket/key`, `https://...`: never fetched.
@@ -491,8 +510,16 @@ mod tests {
             nest(&stack("./broken.yaml"), &[("app/broken.yaml", "a: [\n")]);
         assert_eq!(templates.len(), 1);
         assert_eq!(nesting.unread[0].kind, NotReadKind::InvalidFile);
-        assert!(nesting.unread[0].related.is_some());
-        // Named twice, read and reported once (one parse error), noted at both places.
+        // Not a template the user named: the error's place, never its text or a snippet of it.
+        assert!(nesting.unread[0].related.is_none());
+        assert!(
+            nesting.unread[0]
+                .why
+                .ends_with("is not a readable template (not valid YAML (line 2, column 1: did not find expected node content))"),
+            "{}",
+            nesting.unread[0].why
+        );
+        // Named twice, read once, noted at both places; the broken file is not a source.
         let twice = "Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: broken.yaml}\n  B:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./broken.yaml}\n";
         let mut sources = SourceMap::default();
         let file = sources.add(SourceFile::new("app/template.yaml", twice.to_string()));
@@ -511,7 +538,7 @@ mod tests {
         );
         assert_eq!(
             (nesting.unread.len(), errors.len(), sources.len()),
-            (2, 1, 2)
+            (2, 0, 1)
         );
     }
 

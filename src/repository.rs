@@ -7,6 +7,12 @@
 //! folder). A path is inside the root when its canonical form (every `..` and link resolved) starts
 //! with the root's canonical form; anything else is not read ([`CheckedRoot::admit`]).
 //!
+//! A run checking several paths has one root per path ([`roots_of`]); a file named by a file is
+//! read when it is inside any of them. The reading itself goes through
+//! [`crate::load::file::BoundedFiles`] (nested stacks, includes, definitions, samconfig) and
+//! [`crate::config::admit_found`] (a config found by the upward search). What the user names on
+//! the command line (checked paths, `--config`, `--parameter-file`) is read wherever it is.
+//!
 //! The git work tree is found as git finds it, without running git: the nearest folder, from the
 //! checked path upwards, holding a `.git` folder or a `.git` file (`gitdir: PATH`, a linked work
 //! tree or a submodule). Git refuses to track a path with a `.git` component, so a pull request
@@ -102,6 +108,23 @@ pub enum Refused {
     /// The path cannot be resolved (it does not exist, or a link in it is broken).
     #[error("{0}")]
     Unresolved(String),
+}
+
+/// The roots of a run checking `paths`: [`CheckedRoot::of`] each checked path on disk (standard
+/// input `-` and missing paths left out), each root once, in order. Empty when no checked path is on
+/// disk: then nothing named by a file is read.
+pub fn roots_of(paths: &[PathBuf]) -> Vec<CheckedRoot> {
+    let mut roots: Vec<CheckedRoot> = Vec::new();
+    for path in paths.iter().filter(|p| p.as_os_str() != crate::STDIN_PATH) {
+        let Ok(canonical) = std::fs::canonicalize(path) else {
+            continue;
+        };
+        let root = CheckedRoot::of(&canonical);
+        if !roots.contains(&root) {
+            roots.push(root);
+        }
+    }
+    roots
 }
 
 impl CheckedRoot {

@@ -50,6 +50,7 @@ impl Gap {
             Gap::NestedStack(NotReadKind::Remote) => "remote-nested-stack",
             Gap::NestedStack(NotReadKind::Unreadable) => "unreadable-nested-stack",
             Gap::NestedStack(NotReadKind::MissingFile) => "missing-nested-stack",
+            Gap::NestedStack(NotReadKind::Outside) => "outside-nested-stack",
             Gap::NestedStack(NotReadKind::InvalidFile) => "invalid-nested-stack",
             Gap::NestedStack(NotReadKind::IncludeLoop | NotReadKind::NestedTransform) => {
                 "nested-stack-loop"

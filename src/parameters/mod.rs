@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::load::file::FileSource;
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 use crate::template::Template;
 
@@ -69,12 +70,15 @@ impl Inputs {
 }
 
 /// The values supplied to each template (`templates` order) and the errors on the way (an
-/// unreadable parameter file, an unknown config-env: usage errors, one line each).
+/// unreadable parameter file, an unknown config-env: usage errors, one line each). The samconfig
+/// beside a template is read through `bounded` (the repository boundary); the user's
+/// `--parameter-file`s wherever they are.
 pub fn supply(
     sources: &mut SourceMap,
     templates: &[Template],
     inputs: &Inputs,
     config: Option<&Config>,
+    bounded: &dyn FileSource,
 ) -> (Vec<StackValues>, Vec<String>) {
     let mut errors = Vec::new();
     let files: Vec<Vec<(String, SuppliedValue)>> = inputs
@@ -106,7 +110,7 @@ pub fn supply(
             insert_config(&mut stack, config, file, &path);
         }
         if let Some(env) = &config_env {
-            stack.extend(samconfigs.values_for(sources, &path, env, &mut errors));
+            stack.extend(samconfigs.values_for(sources, bounded, &path, env, &mut errors));
         }
         for file in &files {
             stack.extend(file.iter().cloned());

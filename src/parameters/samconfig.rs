@@ -6,14 +6,16 @@
 //! `"A=1 B=\"x y\""`, split like a shell, with `Key=Value` or `ParameterKey=K,ParameterValue=V`
 //! pairs; or a list of `Key=Value` items) and `template_file` (relative to the samconfig's folder;
 //! without it `template.yaml`/`template.yml` beside it): only that template gets the values.
-//! TOML is read with toml_edit (spans kept), YAML with iamlint's loader.
+//! TOML is read with toml_edit (spans kept), YAML with iamlint's loader. The file is read through
+//! the repository boundary: a `samconfig.toml` that links outside the checked root is an error line
+//! ("outside the repository, not read"), and one that does not parse is reported by place only.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Source, SuppliedValue};
 use crate::load::Node;
-use crate::load::file::{DiskFiles, FileSource};
+use crate::load::file::FileSource;
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
 
 /// The file names looked for, in SAM CLI's order.
@@ -77,7 +79,10 @@ pub struct Samconfigs {
 impl Samconfigs {
     /// Whether any template folder had a samconfig.
     pub fn any_found(&self) -> bool {
-        self.by_folder.values().any(Option::is_some)
+        // A file that is there but not read (outside the repository, invalid) was reported already.
+        self.by_folder
+            .keys()
+            .any(|folder| FILE_NAMES.iter().any(|name| folder.join(name).is_file()))
     }
 
     /// The values environment `env` gives the template at `template`, if its folder's samconfig
@@ -85,6 +90,7 @@ impl Samconfigs {
     pub fn values_for(
         &mut self,
         sources: &mut SourceMap,
+        files: &dyn FileSource,
         template: &Path,
         env: &str,
         errors: &mut Vec<String>,
@@ -93,7 +99,7 @@ impl Samconfigs {
         let samconfig = self
             .by_folder
             .entry(folder.clone())
-            .or_insert_with(|| read(sources, &folder, errors));
+            .or_insert_with(|| read(sources, files, &folder, errors));
         let Some(samconfig) = samconfig else {
             return Vec::new();
         };
@@ -163,13 +169,20 @@ fn deploys(folder: &Path, environment: &Environment, template: &Path) -> bool {
     }
 }
 
-/// The first samconfig file in `folder`, read and added to the source map.
-fn read(sources: &mut SourceMap, folder: &Path, errors: &mut Vec<String>) -> Option<Samconfig> {
+/// The first samconfig file in `folder`, read through `files` (the repository boundary) and added
+/// to the source map. One that does not parse is not added, and its error says where, not what (a
+/// parser's message may quote the file).
+fn read(
+    sources: &mut SourceMap,
+    files: &dyn FileSource,
+    folder: &Path,
+    errors: &mut Vec<String>,
+) -> Option<Samconfig> {
     let path = FILE_NAMES
         .iter()
         .map(|name| folder.join(name))
         .find(|p| p.is_file())?;
-    let bytes = match DiskFiles.read(&path) {
+    let bytes = match files.read(&path) {
         Ok(bytes) => bytes,
         Err(reason) => {
             errors.push(format!("cannot read {}: {reason}", path.display()));
@@ -183,21 +196,22 @@ fn read(sources: &mut SourceMap, folder: &Path, errors: &mut Vec<String>) -> Opt
     } else {
         parse_yaml(&text)
     };
-    let file = sources.add(SourceFile::new(&path, text));
     match parsed {
         Ok(environments) => Some(Samconfig {
-            file,
+            file: sources.add(SourceFile::new(&path, text)),
             path,
             environments,
             reported: false,
         }),
-        Err((span, message)) => {
-            let at = sources
-                .get(file)
-                .map(|f| f.line_col(span.start))
-                .map(|lc| format!(":{}:{}", lc.line, lc.column))
-                .unwrap_or_default();
-            errors.push(format!("{}{at}: {message}", path.display()));
+        Err((span, _)) => {
+            let at = SourceFile::new(&path, text).line_col(span.start);
+            let format = if is_toml { "TOML" } else { "YAML" };
+            errors.push(format!(
+                "{}:{}:{}: not valid {format}",
+                path.display(),
+                at.line,
+                at.column
+            ));
             None
         }
     }

@@ -40,6 +40,9 @@ fn capitalized(text: &str) -> String {
     }
 }
 
+/// What to do about a file outside the repository.
+const OUTSIDE_HELP: &str = "iamlint reads only files inside the checked repository (after `..` and symbolic links): keep the file in the repository, or check it on its own";
+
 /// What to do about a gap: make it readable, or check that part by hand.
 fn help(gap: Gap) -> &'static str {
     match gap {
@@ -52,6 +55,7 @@ fn help(gap: Gap) -> &'static str {
         Gap::Definition(NotReadKind::MissingFile) => {
             "fix the path (relative to the template's folder) or add the file; it must be a regular file"
         }
+        Gap::Definition(NotReadKind::Outside) => OUTSIDE_HELP,
         Gap::Definition(NotReadKind::InvalidFile) => {
             "fix the file so that it holds one YAML or JSON mapping (an OpenAPI document)"
         }
@@ -92,6 +96,7 @@ fn nested_stack_help(kind: NotReadKind) -> &'static str {
         NotReadKind::MissingFile => {
             "fix the path (relative to the parent template's folder) or add the file; it must be a regular file"
         }
+        NotReadKind::Outside => OUTSIDE_HELP,
         NotReadKind::InvalidFile => "fix the child template so that it is a YAML or JSON mapping",
         NotReadKind::IncludeLoop | NotReadKind::NestedTransform => {
             "make the nesting end: a stack cannot nest itself or a stack above it, and iamlint follows at most 8 levels"
