@@ -90,9 +90,11 @@ def _(repo, outside):
 
 @case("include-outside", must_contain="outside the repository")
 def _(repo, outside):
-    write(os.path.join(repo, "t.yaml"), seed_text().replace(
-        "Resources:\n", "Resources:\n  Included:\n    Fn::Transform:\n      Name: AWS::Include\n"
-        f"      Parameters:\n        Location: {os.path.join(outside, 'credentials')}\n", 1))
+    write(os.path.join(repo, "t.yaml"),
+          "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n"
+          "    Properties:\n      StageName: prod\n      DefinitionBody:\n        Fn::Transform:\n"
+          "          Name: AWS::Include\n          Parameters:\n"
+          f"            Location: {os.path.join(outside, 'credentials')}\n")
 
 
 @case("definition-uri-link", must_contain="outside the repository")
