@@ -25,6 +25,7 @@ pub mod rules;
 pub mod sanitize;
 pub mod select;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 pub mod template;
 pub mod value;

@@ -173,41 +173,15 @@ fn add_file(sources: &mut SourceMap, path: &Path) -> Option<FileId> {
     Some(sources.add(SourceFile::new(path, text)))
 }
 
-/// Levenshtein distance, for "did you mean" (short names only: quadratic in their length).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(256).collect();
-    let b: Vec<char> = b.chars().take(256).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            let insertion = current.get(j).copied().unwrap_or(0) + 1;
-            current.push(substitution.min(deletion).min(insertion));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
-}
-
 /// The candidate closest to `name`, when close enough to be a typo (case-insensitive equality, or
-/// at most a third of the name's length in edits).
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+/// at most a third of the name's length in edits; see [`crate::suggest`] for the bounds).
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    budget: &crate::suggest::Budget,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| {
-            let distance = if c.eq_ignore_ascii_case(name) {
-                0
-            } else {
-                edit_distance(&name.to_lowercase(), &c.to_lowercase())
-            };
-            (distance, c)
-        })
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+    crate::suggest::closest(name, candidates, limit, budget)
 }
 
 #[cfg(test)]
