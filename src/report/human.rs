@@ -104,9 +104,29 @@ fn shown(sources: &SourceMap, label: &Label) -> bool {
     };
     let span = label.location.span;
     // miette shows the lines where a label starts and ends.
-    [file.line_index(span.start), file.line_index(span.end)]
+    short_snippet_line(&file.text, span.start) && short_snippet_line(&file.text, span.end)
+}
+
+/// Whether the line around byte `offset`, as miette splits a snippet into lines, has at most
+/// [`MAX_SHOWN_LINE_BYTES`] bytes (its line feed included). miette breaks snippet lines at a line
+/// feed only (a bare CR is a character of its line), unlike [`SourceFile`]'s line index, so this
+/// looks at the text itself, at most that many bytes each side of `offset`.
+fn short_snippet_line(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let before = bytes
+        .get(offset.saturating_sub(MAX_SHOWN_LINE_BYTES + 1)..offset)
+        .unwrap_or_default();
+    let after = bytes.get(offset..).unwrap_or_default();
+    let not_break = |b: &&u8| **b != b'\n';
+    let head = before.iter().rev().take_while(not_break).count();
+    let tail = after
         .iter()
-        .all(|&i| file.line_start(i + 1).saturating_sub(file.line_start(i)) <= MAX_SHOWN_LINE_BYTES)
+        .take(MAX_SHOWN_LINE_BYTES + 1)
+        .take_while(not_break)
+        .count();
+    let line_feed = usize::from(after.get(tail) == Some(&b'\n'));
+    head + tail + line_feed <= MAX_SHOWN_LINE_BYTES
 }
 
 /// Related places shown per finding: a finding that names thousands (every caller of a shared
