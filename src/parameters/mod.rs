@@ -95,6 +95,7 @@ pub fn supply(
         .clone()
         .or_else(|| config.and_then(|c| c.sam_config_env.clone()));
     let mut samconfigs = samconfig::Samconfigs::default();
+    let stack_globs = config_file.map(StackGlobs::new);
     let mut values = Vec::new();
     for template in templates {
         let path = sources
@@ -102,8 +103,8 @@ pub fn supply(
             .map(|f| f.path().to_path_buf())
             .unwrap_or_default();
         let mut stack = StackValues::new();
-        if let (Some(config), Some(file)) = (config_file, config_id) {
-            insert_config(&mut stack, config, file, &path);
+        if let (Some(config), Some(globs), Some(file)) = (config_file, &stack_globs, config_id) {
+            insert_config(&mut stack, config, globs, file, &path);
         }
         if let Some(env) = &config_env {
             stack.extend(samconfigs.values_for(sources, &path, env, &mut errors));
@@ -135,8 +136,37 @@ fn command_line(value: &str) -> SuppliedValue {
     }
 }
 
+/// The globs of a config's `stacks:` entries, compiled once into one set: matching a template
+/// against all of them is one automaton run, not one per entry.
+struct StackGlobs {
+    set: globset::GlobSet,
+}
+
+impl StackGlobs {
+    fn new(config: &Config) -> Self {
+        let mut builder = globset::GlobSetBuilder::new();
+        for entry in &config.stacks {
+            builder.add(entry.matcher.glob().clone());
+        }
+        // Each glob compiled on its own when the config was read; the set cannot fail on them.
+        let set = builder.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        Self { set }
+    }
+
+    /// The indexes of the `stacks:` entries that name `relative`, in file order.
+    fn matching(&self, relative: &Path) -> Vec<usize> {
+        self.set.matches(relative)
+    }
+}
+
 /// The config's `parameters`, then every `stacks:` entry that names `template` (a later one wins).
-fn insert_config(stack: &mut StackValues, config: &Config, file: FileId, template: &Path) {
+fn insert_config(
+    stack: &mut StackValues,
+    config: &Config,
+    globs: &StackGlobs,
+    file: FileId,
+    template: &Path,
+) {
     let at = |span: Span| Some(Location { file, span });
     for (name, value) in &config.parameters {
         let span = config
@@ -147,11 +177,8 @@ fn insert_config(stack: &mut StackValues, config: &Config, file: FileId, templat
         stack.insert(name.clone(), supplied(value, Source::Config, at(span)));
     }
     let relative = config.relative_path(template);
-    for entry in config
-        .stacks
-        .iter()
-        .filter(|e| e.matcher.is_match(&relative))
-    {
+    let entries = globs.matching(&relative);
+    for entry in entries.iter().filter_map(|&i| config.stacks.get(i)) {
         for (name, value, span) in &entry.parameters {
             stack.insert(name.clone(), supplied(value, Source::Config, at(*span)));
         }
