@@ -149,7 +149,9 @@ impl StackGlobs {
             builder.add(entry.matcher.glob().clone());
         }
         // Each glob compiled on its own when the config was read; the set cannot fail on them.
-        let set = builder.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        let set = builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty());
         Self { set }
     }
 
