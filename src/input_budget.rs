@@ -23,6 +23,10 @@ const NAMED_IN_NOTE: usize = 5;
 pub struct InputBudget {
     bytes: usize,
     nodes: usize,
+    /// A file was refused by its bytes: every later one is (the files are read in order).
+    bytes_spent: bool,
+    /// A document was refused by its nodes: every later one is (parsed in order, after reading).
+    nodes_spent: bool,
     refused: Vec<PathBuf>,
 }
 
@@ -30,7 +34,8 @@ impl InputBudget {
     /// Whether a file of `bytes` fits (then counted); else it is refused, with every later file.
     pub fn admit_bytes(&mut self, path: &Path, bytes: usize) -> bool {
         let total = self.bytes.saturating_add(bytes);
-        if !self.refused.is_empty() || total > MAX_TOTAL_BYTES {
+        if self.bytes_spent || total > MAX_TOTAL_BYTES {
+            self.bytes_spent = true;
             self.refused.push(path.to_path_buf());
             return false;
         }
@@ -41,8 +46,13 @@ impl InputBudget {
     /// Whether a parsed document fits (then its nodes are counted); else it is refused, with every
     /// later file.
     pub fn admit_nodes(&mut self, path: &Path, root: &Node) -> bool {
+        if self.nodes_spent {
+            self.refused.push(path.to_path_buf());
+            return false;
+        }
         let total = self.nodes.saturating_add(count_nodes(root));
-        if !self.refused.is_empty() || total > MAX_TOTAL_NODES {
+        if total > MAX_TOTAL_NODES {
+            self.nodes_spent = true;
             self.refused.push(path.to_path_buf());
             return false;
         }
@@ -50,9 +60,9 @@ impl InputBudget {
         true
     }
 
-    /// Whether the budget is spent: every further file is refused (so need not be read).
+    /// Whether the byte budget is spent: every further file is refused (so need not be read).
     pub fn is_spent(&self) -> bool {
-        !self.refused.is_empty()
+        self.bytes_spent
     }
 
     /// Refuses `path` without looking at it (the budget is spent).
