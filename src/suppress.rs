@@ -195,6 +195,9 @@ pub fn apply(deployment: &Deployment, findings: Vec<Finding>) -> Applied {
     Applied { kept, suppressed }
 }
 
+/// Where resource definitions start → `(where each ends, its suppression)`.
+type DefinitionStarts = BTreeMap<usize, Vec<(usize, usize)>>;
+
 /// Suppressions by rule and file, resource ones also by logical id and by span, comments by line:
 /// matching a finding costs a few lookups and a range of lines, not a scan of every suppression (a
 /// file may hold tens of thousands). The answer is the one a scan in collection order would give:
@@ -206,7 +209,7 @@ struct Index {
     by_resource: HashMap<(&'static str, String, FileId), usize>,
     /// Resource suppressions by rule and file, by where the resource's definition starts: its end
     /// and the suppression, in collection order (the definitions of one file do not overlap).
-    by_span: HashMap<(&'static str, FileId), BTreeMap<usize, Vec<(usize, usize)>>>,
+    by_span: HashMap<(&'static str, FileId), DefinitionStarts>,
     /// Comment suppressions by rule and file, then by line.
     comments: HashMap<(&'static str, FileId), BTreeMap<usize, Vec<usize>>>,
 }

@@ -180,6 +180,11 @@ impl Access {
             .iter()
             .enumerate()
             .map(|(route_index, route)| {
+                // Past the budget, this route and every later one are left undecided.
+                if !undecided.is_empty() {
+                    undecided.push(route_index);
+                    return Vec::new();
+                }
                 let policy = api_policies.get(&(route.stack, route.api.clone()));
                 // A resource policy may grant principals without an identity grant: all meet it.
                 let candidates: Vec<usize> = match policy {
@@ -191,8 +196,7 @@ impl Access {
                     let questions = statements.get(*p).copied().unwrap_or(1);
                     sum.saturating_add(stages.saturating_mul(questions))
                 });
-                // Past the budget, this route and every later one are left undecided.
-                if !undecided.is_empty() || work > work_left {
+                if work > work_left {
                     undecided.push(route_index);
                     return Vec::new();
                 }
