@@ -136,28 +136,60 @@ fn command_line(value: &str) -> SuppliedValue {
     }
 }
 
-/// The globs of a config's `stacks:` entries, compiled once into one set: matching a template
-/// against all of them is one automaton run, not one per entry.
+/// The globs of a config's `stacks:` entries, compiled once into one automaton: matching a template
+/// against all of them is one run over its path, not one per entry. `globset::GlobSet` alone would
+/// still try each glob that shares an extension (`stacks/a/*.yaml`, `stacks/b/*.yaml`, ...) one by
+/// one, so the globs' regular expressions go into one `RegexSet` (a lazy DFA whose states are
+/// shared by every template); a set too large for it falls back to the `GlobSet`.
 struct StackGlobs {
-    set: globset::GlobSet,
+    matcher: GlobsMatcher,
 }
+
+enum GlobsMatcher {
+    Regexes(regex::bytes::RegexSet),
+    Globs(globset::GlobSet),
+}
+
+/// Most memory the compiled `stacks:` automaton may take.
+const STACK_GLOBS_SIZE_LIMIT: usize = 64 * 1024 * 1024;
 
 impl StackGlobs {
     fn new(config: &Config) -> Self {
-        let mut builder = globset::GlobSetBuilder::new();
-        for entry in &config.stacks {
-            builder.add(entry.matcher.glob().clone());
-        }
-        // Each glob compiled on its own when the config was read; the set cannot fail on them.
-        let set = builder
-            .build()
-            .unwrap_or_else(|_| globset::GlobSet::empty());
-        Self { set }
+        let regexes = regex::bytes::RegexSetBuilder::new(
+            config.stacks.iter().map(|entry| entry.matcher.glob().regex()),
+        )
+        .size_limit(STACK_GLOBS_SIZE_LIMIT)
+        .dfa_size_limit(STACK_GLOBS_SIZE_LIMIT)
+        .build();
+        let matcher = match regexes {
+            Ok(set) => GlobsMatcher::Regexes(set),
+            Err(_) => {
+                let mut builder = globset::GlobSetBuilder::new();
+                for entry in &config.stacks {
+                    builder.add(entry.matcher.glob().clone());
+                }
+                // Each glob compiled on its own when the config was read; the set cannot fail on them.
+                GlobsMatcher::Globs(builder.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+            }
+        };
+        Self { matcher }
     }
 
     /// The indexes of the `stacks:` entries that name `relative`, in file order.
     fn matching(&self, relative: &Path) -> Vec<usize> {
-        self.set.matches(relative)
+        match &self.matcher {
+            GlobsMatcher::Regexes(set) => {
+                // As globset matches: the path's text, with `/` separators.
+                let text = relative.to_string_lossy();
+                let text = if cfg!(windows) {
+                    text.replace('\\', "/")
+                } else {
+                    text.into_owned()
+                };
+                set.matches(text.as_bytes()).into_iter().collect()
+            }
+            GlobsMatcher::Globs(set) => set.matches(relative),
+        }
     }
 }
 

@@ -360,6 +360,19 @@ impl Diagnostic for FindingDiagnostic {
 mod tests {
     use super::*;
 
+    #[test]
+    fn snippet_lines_break_at_line_feeds_only() {
+        let long = "x".repeat(2_000);
+        // A bare CR does not end miette's line: the label after it is on the long line.
+        let text = format!("{long}\rlabel\n");
+        assert!(!short_snippet_line(&text, long.len() + 1));
+        let text = format!("{long}\nlabel\n");
+        assert!(short_snippet_line(&text, long.len() + 1));
+        assert!(!short_snippet_line(&text, 5));
+        assert!(short_snippet_line("short\r\nline", 8));
+        assert!(short_snippet_line("", 0));
+    }
+
     fn summary(errors: usize, notes: usize, not_analysed: usize) -> Summary {
         Summary {
             files: 3,
