@@ -15,7 +15,8 @@
 //!   and so does a route whose ARN holds a symbol that may be any text. Skipping the others changes no
 //!   decision: it only spares evaluating `NoAllow`.
 //! - Budget: the whole matrix costs at most [`MAX_MATRIX_WORK`] questions (a route's candidate
-//!   principals × its stages × each principal's identity statements). A route that would take the
+//!   principals × its stages × the resources of each principal's statements that may name
+//!   `execute-api:Invoke`). A route that would take the
 //!   matrix past it, and every route after it, is not decided ([`Access::is_decided`]): no callers
 //!   are listed for it, rules draw no conclusion from that, and COV001 says once which routes.
 
@@ -39,9 +40,10 @@ use crate::source::Location;
 
 pub const EXECUTE_API_INVOKE: &str = "execute-api:Invoke";
 
-/// Most questions (route × candidate principal × stage × the principal's identity statements) the
-/// access matrix of one run asks before the remaining routes are left undecided.
-pub const MAX_MATRIX_WORK: usize = 60_000;
+/// Most questions (route × candidate principal × stage × the resources of the principal's
+/// statements that may name `execute-api:Invoke`) the access matrix of one run asks before the
+/// remaining routes are left undecided. A question is one pattern matched against one target.
+pub const MAX_MATRIX_WORK: usize = 100_000;
 pub const LAMBDA_INVOKE: &str = "lambda:InvokeFunction";
 
 /// A policy of a principal, read once.
@@ -237,13 +239,20 @@ impl Access {
         &self.undecided
     }
 
-    /// How many questions one target costs principal `index`: its identity statements (at least 1).
+    /// How many questions one `execute-api:Invoke` target costs principal `index`: the resources of
+    /// its identity statements that may name the action (at least 1).
     fn statement_count(&self, index: usize) -> usize {
-        let documents: usize = self
+        let questions: usize = self
             .documents(index)
-            .map(|(document, _)| document.statements.len())
+            .flat_map(|(document, _)| &document.statements)
+            .filter(|statement| may_name_action(statement, EXECUTE_API_INVOKE))
+            .map(|statement| match &statement.resources {
+                ResourceSet::Resource(values) | ResourceSet::NotResource(values) => {
+                    values.len().max(1)
+                }
+            })
             .sum();
-        documents.max(1)
+        questions.max(1)
     }
 
     /// The integration's credentials role of route `route`, when one of the deployment.

@@ -163,7 +163,7 @@ fn undecided_access(
             first.name()
         ),
         why: format!(
-            "the deployment's access matrix (routes × roles and users that may call them × stages × policy statements) is past iamlint's budget of {} questions, so these routes' callers are not decided",
+            "the deployment's access matrix (routes × the roles and users whose grants may name them × stages × their execute-api resources) is past iamlint's budget of {} questions, so these routes' callers are not decided",
             super::access::MAX_MATRIX_WORK
         ),
         gap: Gap::AccessBudget,

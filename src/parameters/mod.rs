@@ -156,7 +156,10 @@ const STACK_GLOBS_SIZE_LIMIT: usize = 64 * 1024 * 1024;
 impl StackGlobs {
     fn new(config: &Config) -> Self {
         let regexes = regex::bytes::RegexSetBuilder::new(
-            config.stacks.iter().map(|entry| entry.matcher.glob().regex()),
+            config
+                .stacks
+                .iter()
+                .map(|entry| entry.matcher.glob().regex()),
         )
         .size_limit(STACK_GLOBS_SIZE_LIMIT)
         .dfa_size_limit(STACK_GLOBS_SIZE_LIMIT)
@@ -169,7 +172,11 @@ impl StackGlobs {
                     builder.add(entry.matcher.glob().clone());
                 }
                 // Each glob compiled on its own when the config was read; the set cannot fail on them.
-                GlobsMatcher::Globs(builder.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+                GlobsMatcher::Globs(
+                    builder
+                        .build()
+                        .unwrap_or_else(|_| globset::GlobSet::empty()),
+                )
             }
         };
         Self { matcher }
