@@ -77,7 +77,9 @@ pub fn closest<'c>(
         if length.abs_diff(target.len()) > max_edits {
             continue;
         }
-        let cost = u64::try_from(target.len().saturating_mul(length)).unwrap_or(u64::MAX);
+        // The cells of the band (see `bounded_distance`).
+        let band = 2 * max_edits.min(MAX_NAME_CHARS) + 1;
+        let cost = u64::try_from(target.len().saturating_mul(band)).unwrap_or(u64::MAX);
         if !budget.spend(cost) {
             return None;
         }
@@ -116,21 +118,47 @@ fn fold_into(name: &str, into: &mut Vec<char>) -> Option<usize> {
     Some(into.len())
 }
 
-/// The Levenshtein distance of `a` and `b` when at most `limit`, else `None` (stops as soon as
-/// every cell of a row exceeds it).
+/// The Levenshtein distance of `a` and `b` when at most `limit`, else `None`. Only the band of
+/// cells within `limit` of the diagonal is computed (a cell outside it exceeds the limit), and the
+/// search stops as soon as a whole row of the band exceeds it: `O(len × limit)`.
 fn bounded_distance(a: &[char], b: &[char], limit: usize) -> Option<usize> {
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = Vec::with_capacity(b.len() + 1);
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let over = limit + 1;
+    // previous[j] = distance(a[..i], b[..j]) capped at `over`, for j in row i's band; the cell just
+    // past the band is `over` too (the next row reads it).
+    let mut previous: Vec<usize> = (0..=b.len()).map(|j| j.min(over)).collect();
+    let mut current = vec![over; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        current.clear();
-        current.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            let insertion = current.get(j).copied().unwrap_or(0) + 1;
-            current.push(substitution.min(deletion).min(insertion));
+        let row = i + 1;
+        let low = row.saturating_sub(limit);
+        let high = (row + limit).min(b.len());
+        let mut row_min = over;
+        if low == 0 {
+            if let Some(first) = current.first_mut() {
+                *first = row.min(over);
+                row_min = *first;
+            }
+        } else if let Some(before) = current.get_mut(low - 1) {
+            *before = over;
         }
-        if current.iter().all(|&d| d > limit) {
+        for j in low.max(1)..=high {
+            let cb = b.get(j - 1);
+            let substitution =
+                previous.get(j - 1).copied().unwrap_or(over) + usize::from(cb != Some(ca));
+            let deletion = previous.get(j).copied().unwrap_or(over) + 1;
+            let insertion = current.get(j - 1).copied().unwrap_or(over) + 1;
+            let value = substitution.min(deletion).min(insertion).min(over);
+            if let Some(cell) = current.get_mut(j) {
+                *cell = value;
+            }
+            row_min = row_min.min(value);
+        }
+        if let Some(after) = current.get_mut(high + 1) {
+            *after = over;
+        }
+        if row_min > limit {
             return None;
         }
         std::mem::swap(&mut previous, &mut current);
@@ -144,6 +172,44 @@ mod tests {
 
     fn distance(a: &str, b: &str) -> Option<usize> {
         bounded_distance(&folded(a)?, &folded(b)?, 10)
+    }
+
+    /// The full table, to compare the band with.
+    fn full_distance(a: &[char], b: &[char]) -> usize {
+        let mut previous: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut current = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let value = (previous[j] + usize::from(ca != cb))
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1);
+                current.push(value);
+            }
+            previous = current;
+        }
+        previous[b.len()]
+    }
+
+    #[test]
+    fn the_band_agrees_with_the_full_table() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "kitten", "sitting", "Envv", "Env", "flaw", "lawn", "aaaa",
+            "aaab", "baaa",
+        ];
+        for a in words {
+            for b in words {
+                let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let full = full_distance(&a, &b);
+                for limit in 0..5 {
+                    let expected = (full <= limit).then_some(full);
+                    assert_eq!(
+                        bounded_distance(&a, &b, limit),
+                        expected,
+                        "{a:?} {b:?} {limit}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
