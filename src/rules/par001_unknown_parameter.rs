@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::model::parameters::{Source, StackParameters, closest};
-use crate::resolve::StackId;
 use crate::source::{Location, Span};
 
 declare_rule!(UnknownParameter, "PAR001", "unknown-parameter", Warning);
@@ -23,7 +22,7 @@ impl Rule for UnknownParameter {
         // Each supplied value with the stacks it reaches (one command-line value reaches them all).
         let mut reaches: BTreeMap<Supply, Vec<&StackParameters>> = BTreeMap::new();
         // The names each stack declares, indexed once (a lookup per supplied value and stack).
-        let declared_names: HashMap<StackId, HashSet<&str>> = model
+        let declared_names: HashMap<usize, HashSet<&str>> = model
             .parameters
             .iter()
             .map(|s| {
