@@ -1,4 +1,4 @@
-//! `cargo bench --bench hostile`: the three blow-ups of issue 14 from small hostile inputs, each at
+//! `cargo bench --bench hostile`: the blow-ups of issues 14 and 20 from small hostile inputs, each at
 //! three sizes 10× apart, to show the cost grows linearly (10× the input at most 12× the time):
 //!
 //! 1. IAM pattern matching: a `Resource` and an `Action` of n `*a` (n = 80, 800, 8,000) against long
@@ -8,6 +8,15 @@
 //!    whole pipeline (one REF001 each), then `Position::of` for every finding.
 //! 3. Human output: n findings (n = 100, 1,000, 10,000; half on lines of their own, half on lines of
 //!    2,000 bytes) rendered by `report::human::render`; the bytes per finding must stay about constant.
+//!
+//! 4. "Did you mean" (issue 20): n undefined `!Ref`s of 60 characters, each one edit from one of n
+//!    resources (n = 100, 1,000, 10,000): the run's suggestion budget caps the comparisons.
+//! 5. Config `stacks:` globs (issue 20): n entries × n templates on disk (n = 30, 300, 3,000), loaded
+//!    with the config's values: one `GlobSet` match per template.
+//! 6. Resource suppressions (issue 20): n resources, each with a Metadata suppression and the
+//!    finding it silences (n = 400, 4,000, 40,000), through `suppress::apply`.
+//! 7. Access matrix (issue 20): one API of n routes and n roles granted all of it with a wildcard
+//!    (n = 100, 1,000, 10,000): the matrix budget caps the decisions.
 //!
 //! Each size prints the best wall time of 3 runs (of 1 when a run takes over 2 s) and the ratio to the
 //! previous size; the bench fails (exit 1, `OVER`) when a 10× step takes more than 12× the time, or a
@@ -154,6 +163,160 @@ fn human_output(n: usize) -> (Duration, String) {
     (time, format!("{note}, {bytes_per_finding:.0} B/finding"))
 }
 
+/// n undefined `!Ref`s of 60 characters, each one edit from one of n resources.
+fn did_you_mean(n: usize) -> (Duration, String) {
+    best(
+        || {
+            let name = |i: usize| format!("Queue{i:06}{}", "q".repeat(49));
+            let mut text = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
+            for i in 0..n {
+                text.push_str(&format!("  {}:\n    Type: AWS::SQS::Queue\n", name(i)));
+            }
+            text.push_str("  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      Tags:\n");
+            for i in 0..n {
+                text.push_str(&format!(
+                    "        - Key: k\n          Value: !Ref {}z\n",
+                    name(i)
+                ));
+            }
+            vec![Input {
+                path: "refs.yaml".into(),
+                bytes: text.into_bytes(),
+                explicit: true,
+            }]
+        },
+        |inputs| {
+            let (deployment, load_errors) = build_deployment(inputs, &ResolveConfig::default());
+            let findings = run_all(&deployment, &load_errors, &[]);
+            let suggested = findings
+                .iter()
+                .filter(|f| {
+                    f.help
+                        .as_deref()
+                        .is_some_and(|h| h.starts_with("did you mean"))
+                })
+                .count();
+            format!("{} findings, {suggested} with a suggestion", findings.len())
+        },
+    )
+}
+
+/// A folder of n templates and a config of n `stacks:` entries, one per template.
+fn stacks_globs_folder(n: usize) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("iamlint-bench-globs-{n}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = String::from("stacks:\n");
+    for i in 0..n {
+        config.push_str(&format!(
+            "  'stacks/s{i}/*.yaml':\n    parameters: {{Env: v{i}}}\n"
+        ));
+        let folder = dir.join(format!("stacks/s{i}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("template.yaml"),
+            "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Env:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Env\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join(".iamlint.yaml"), config).unwrap();
+    dir
+}
+
+fn stacks_globs(n: usize) -> (Duration, String) {
+    let dir = stacks_globs_folder(n);
+    let config = iamlint::config::load(&dir.join(".iamlint.yaml")).unwrap();
+    let settings = iamlint::Settings {
+        paths: vec![dir.clone()],
+        config: Some(config),
+        ..Default::default()
+    };
+    let result = best(
+        || settings.clone(),
+        |settings| {
+            let loaded = iamlint::load_deployment_noting(&settings);
+            let supplied: usize = loaded
+                .deployment
+                .config
+                .stack_parameters
+                .iter()
+                .map(|values| values.len())
+                .sum();
+            format!(
+                "{} templates, {supplied} values supplied",
+                loaded.deployment.templates.len()
+            )
+        },
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    result
+}
+
+fn resource_suppressions(n: usize) -> (Duration, String) {
+    best(
+        || {
+            let mut text = String::from("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n");
+            for i in 0..n {
+                text.push_str(&format!(
+                    "  Q{i}:\n    Type: AWS::SQS::Queue\n    Metadata:\n      iamlint:\n        ignore: [REF001]\n    Properties:\n      QueueName: !Ref Missing{i}\n"
+                ));
+            }
+            let inputs = vec![Input {
+                path: "suppressed.yaml".into(),
+                bytes: text.into_bytes(),
+                explicit: true,
+            }];
+            let (deployment, load_errors) = build_deployment(inputs, &ResolveConfig::default());
+            let findings = run_all(&deployment, &load_errors, &[]);
+            (deployment, findings)
+        },
+        |(deployment, findings)| {
+            let applied = iamlint::suppress::apply(&deployment, findings);
+            format!(
+                "{} suppressed, {} kept",
+                applied.suppressed.len(),
+                applied.kept.len()
+            )
+        },
+    )
+}
+
+/// One SAM API of n routes and n roles, each granted `execute-api:Invoke` on all of it.
+fn access_matrix_template(n: usize) -> Vec<Input> {
+    let mut text = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n      OpenApiVersion: '3.0.1'\n      Auth:\n        DefaultAuthorizer: AWS_IAM\n        InvokeRole: NONE\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      CodeUri: s3://bucket/app.zip\n      Events:\n",
+    );
+    for j in 0..n {
+        text.push_str(&format!(
+            "        E{j}:\n          Type: Api\n          Properties:\n            RestApiId: !Ref Api\n            Path: /r{j}\n            Method: GET\n"
+        ));
+    }
+    for k in 0..n {
+        text.push_str(&format!(
+            "  Role{k}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}\n            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: call\n          PolicyDocument:\n            Version: '2012-10-17'\n            Statement:\n              - Effect: Allow\n                Action: execute-api:Invoke\n                Resource: !Sub 'arn:aws:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{Api}}/*/GET/r*'\n"
+        ));
+    }
+    vec![Input {
+        path: "matrix.yaml".into(),
+        bytes: text.into_bytes(),
+        explicit: true,
+    }]
+}
+
+fn access_matrix(n: usize) -> (Duration, String) {
+    best(
+        || access_matrix_template(n),
+        |inputs| {
+            let (deployment, load_errors) = build_deployment(inputs, &ResolveConfig::default());
+            let findings = run_all(&deployment, &load_errors, &[]);
+            let undecided = findings
+                .iter()
+                .any(|f| f.rule.code == "COV001" && f.message.contains("access matrix"));
+            format!("{} findings, budget reached: {undecided}", findings.len())
+        },
+    )
+}
+
 /// Human output's bytes per finding at each size (must stay about constant).
 static BYTES_PER_FINDING: std::sync::Mutex<Vec<f64>> = std::sync::Mutex::new(Vec::new());
 
@@ -205,6 +368,22 @@ fn main() {
         "human n findings",
         [100, 1_000, 10_000],
         human_output,
+    ));
+    verdicts.extend(measure(
+        "did you mean n×n",
+        [100, 1_000, 10_000],
+        did_you_mean,
+    ));
+    verdicts.extend(measure("stacks globs n×n", [30, 300, 3_000], stacks_globs));
+    verdicts.extend(measure(
+        "suppressions n×n",
+        [400, 4_000, 40_000],
+        resource_suppressions,
+    ));
+    verdicts.extend(measure(
+        "access n routes×roles",
+        [100, 1_000, 10_000],
+        access_matrix,
     ));
     let sizes = BYTES_PER_FINDING.lock().unwrap().clone();
     if let (Some(first), Some(last)) = (sizes.first(), sizes.last()) {

@@ -19,6 +19,7 @@ pub mod deployment;
 pub mod discover;
 pub mod finding;
 pub mod iam;
+pub mod input_budget;
 pub mod load;
 pub mod model;
 pub mod nested;
@@ -32,6 +33,7 @@ pub mod rules;
 pub mod sanitize;
 pub mod select;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 pub mod template;
 pub mod value;
@@ -194,6 +196,8 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         .map(|c| (c, discover::SkipReason::Ignored))
         .collect();
     let mut inputs: Vec<Input> = settings.stdin.iter().cloned().collect();
+    let mut budget = input_budget::InputBudget::default();
+    inputs.retain(|i| budget.admit_bytes(&i.path, i.bytes.len()));
     for candidate in discovered.candidates {
         let excluded_by = settings
             .config_of_path(candidate.checked_path)
@@ -203,8 +207,14 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
             passed_over.push((candidate, reason));
             continue;
         }
+        // Past the run's total input budget, a file is not even read.
+        if budget.is_spent() {
+            budget.refuse(&candidate.path);
+            continue;
+        }
         // A regular file of at most 16 MiB (a FIFO named on the command line is refused at once).
         match load::file::FileSource::read(&load::file::DiskFiles, &candidate.path) {
+            Ok(bytes) if !budget.admit_bytes(&candidate.path, bytes.len()) => {}
             Ok(bytes) => inputs.push(Input {
                 path: candidate.path,
                 bytes,
@@ -226,9 +236,14 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         roots: settings.checked_roots(),
         inner: load::file::DiskFiles,
     };
-    let (deployment, load_errors, parameter_errors) =
-        build_supplied(inputs, &settings.resolve, &files, Some(supplied));
+    let (deployment, load_errors, parameter_errors) = build_supplied(
+        inputs,
+        &settings.resolve,
+        &files,
+        (Some(supplied), &mut budget),
+    );
     io_errors.extend(parameter_errors);
+    notes.extend(budget.note());
     LoadedDeployment {
         deployment,
         load_errors,
@@ -325,7 +340,8 @@ pub fn build_deployment_with(
     config: &ResolveConfig,
     files: &dyn load::file::FileSource,
 ) -> (Deployment, Vec<(FileId, LoadError)>) {
-    let (deployment, load_errors, _) = build_supplied(inputs, config, files, None);
+    let mut budget = input_budget::InputBudget::default();
+    let (deployment, load_errors, _) = build_supplied(inputs, config, files, (None, &mut budget));
     (deployment, load_errors)
 }
 
@@ -336,7 +352,10 @@ fn build_supplied(
     inputs: Vec<Input>,
     config: &ResolveConfig,
     files: &dyn load::file::FileSource,
-    parameters: Option<(&parameters::Inputs, Option<&config::Config>)>,
+    (parameters, budget): (
+        Option<(&parameters::Inputs, Option<&config::Config>)>,
+        &mut input_budget::InputBudget,
+    ),
 ) -> (Deployment, Vec<(FileId, LoadError)>, Vec<String>) {
     let mut sources = SourceMap::default();
     let mut roots = Vec::new();
@@ -357,6 +376,10 @@ fn build_supplied(
         };
         match parsed {
             Ok(loaded) if input.explicit || load::is_template(&loaded.root) => {
+                // Past the run's total node budget: not analysed (the caller notes it).
+                if !budget.admit_nodes(&input.path, &loaded.root) {
+                    continue;
+                }
                 let file = sources.add(SourceFile::new(input.path, text));
                 roots.push((file, loaded.root));
                 // Duplicate keys: reported, and the template is analysed all the same.

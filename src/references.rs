@@ -171,6 +171,7 @@ pub fn collect(template: &Template, text: &str) -> (Vec<Reference>, Vec<Intrinsi
         problems: Vec::new(),
         owner: Owner::Globals,
         sub_locals: Vec::new(),
+        suggestions: crate::suggest::Budget::default(),
     };
     for condition in &template.conditions {
         walker.owner = Owner::Condition(condition.name.clone());
@@ -229,6 +230,8 @@ struct Walker<'t> {
     owner: Owner,
     /// Variable names of enclosing `Fn::Sub` list forms.
     sub_locals: Vec<HashSet<String>>,
+    /// The work "did you mean" may spend on this template's unknown function names.
+    suggestions: crate::suggest::Budget,
 }
 
 impl Walker<'_> {
@@ -373,7 +376,7 @@ impl Walker<'_> {
             "Fn::Transform" => {}
             _ if KNOWN_FUNCTIONS.contains(&name) => self.walk(arg, in_condition),
             _ => {
-                let help = suggestion(name).map(|s| {
+                let help = suggestion(name, &self.suggestions).map(|s| {
                     let s = if key.short_form {
                         format!("!{}", s.trim_start_matches("Fn::"))
                     } else {
@@ -629,41 +632,17 @@ fn describe_count(arg: &Node, count: usize) -> String {
     }
 }
 
-/// The closest known function name, for typos like `Fn::Subb` or `!Reff`.
-fn suggestion(name: &str) -> Option<&'static str> {
-    let bare = name.trim_start_matches("Fn::").to_ascii_lowercase();
+/// The closest known function name, for typos like `Fn::Subb` or `!Reff` (at most 2 edits).
+fn suggestion(name: &str, budget: &crate::suggest::Budget) -> Option<&'static str> {
+    let bare = name.trim_start_matches("Fn::");
+    let known = KNOWN_FUNCTIONS
+        .iter()
+        .map(|known| known.trim_start_matches("Fn::"));
+    let close = crate::suggest::closest(bare, known, 2, budget)?;
     KNOWN_FUNCTIONS
         .iter()
         .copied()
-        .map(|known| {
-            (
-                known,
-                edit_distance(
-                    &bare,
-                    &known.trim_start_matches("Fn::").to_ascii_lowercase(),
-                ),
-            )
-        })
-        .filter(|(_, d)| *d <= 2)
-        .min_by_key(|(_, d)| *d)
-        .map(|(known, _)| known)
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            let insertion = current.get(j).copied().unwrap_or(0) + 1;
-            current.push(substitution.min(deletion).min(insertion));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
+        .find(|known| known.trim_start_matches("Fn::") == close)
 }
 
 #[cfg(test)]
@@ -697,8 +676,9 @@ mod tests {
 
     #[test]
     fn suggestions_catch_typos() {
-        assert_eq!(suggestion("Fn::Reff"), Some("Ref"));
-        assert_eq!(suggestion("Fn::Subb"), Some("Fn::Sub"));
-        assert_eq!(suggestion("Fn::Whatever"), None);
+        let budget = crate::suggest::Budget::default();
+        assert_eq!(suggestion("Fn::Reff", &budget), Some("Ref"));
+        assert_eq!(suggestion("Fn::Subb", &budget), Some("Fn::Sub"));
+        assert_eq!(suggestion("Fn::Whatever", &budget), None);
     }
 }

@@ -70,7 +70,7 @@ impl Selector {
 fn unknown(written: &str) -> String {
     let metas: Vec<_> = ALL_RULES.iter().map(|r| r.meta()).collect();
     let candidates = metas.iter().flat_map(|m| [m.code, m.name]);
-    match crate::parameters::closest(written, candidates) {
+    match crate::parameters::closest(written, candidates, &crate::suggest::Budget::default()) {
         Some(close) => format!("unknown rule selector `{written}`; did you mean `{close}`?"),
         None => format!(
             "unknown rule selector `{written}` (a rule code, name, code prefix or ALL; `iamlint rules` lists them)"

@@ -312,11 +312,21 @@ pub fn apply_with(
     }
 }
 
-/// Suppressions by rule, comments also by file and line, so that matching a finding costs a lookup
-/// and a range of lines, not a scan of every suppression (a file may hold thousands).
+/// Where resource definitions start → `(where each ends, its suppression)`.
+type DefinitionStarts = BTreeMap<usize, Vec<(usize, usize)>>;
+
+/// Suppressions by rule and file, resource ones also by logical id and by span, comments by line:
+/// matching a finding costs a few lookups and a range of lines, not a scan of every suppression (a
+/// file may hold tens of thousands). The answer is the one a scan in collection order would give:
+/// the first suppression that covers the finding.
 struct Index {
-    /// File and resource suppressions (Metadata), in the order they were collected.
-    scoped: HashMap<&'static str, Vec<usize>>,
+    /// File-wide suppressions (template Metadata): the first per rule and file.
+    file_wide: HashMap<(&'static str, FileId), usize>,
+    /// Resource suppressions by rule, logical id and file: the first of each.
+    by_resource: HashMap<(&'static str, String, FileId), usize>,
+    /// Resource suppressions by rule and file, by where the resource's definition starts: its end
+    /// and the suppression, in collection order (the definitions of one file do not overlap).
+    by_span: HashMap<(&'static str, FileId), DefinitionStarts>,
     /// Comment suppressions by rule and file, then by line.
     comments: HashMap<(&'static str, FileId), BTreeMap<usize, Vec<usize>>>,
 }
@@ -324,22 +334,40 @@ struct Index {
 impl Index {
     fn new(suppressions: &[Suppression]) -> Index {
         let mut index = Index {
-            scoped: HashMap::new(),
+            file_wide: HashMap::new(),
+            by_resource: HashMap::new(),
+            by_span: HashMap::new(),
             comments: HashMap::new(),
         };
         for (i, suppression) in suppressions.iter().enumerate() {
             let Some(rule) = suppression.rule else {
                 continue;
             };
-            match suppression.scope {
+            let file = suppression.file;
+            match &suppression.scope {
+                Scope::File => {
+                    index.file_wide.entry((rule.code, file)).or_insert(i);
+                }
+                Scope::Resource { logical_id, span } => {
+                    index
+                        .by_resource
+                        .entry((rule.code, logical_id.clone(), file))
+                        .or_insert(i);
+                    index
+                        .by_span
+                        .entry((rule.code, file))
+                        .or_default()
+                        .entry(span.start)
+                        .or_default()
+                        .push((span.end, i));
+                }
                 Scope::Comment { line, .. } => index
                     .comments
-                    .entry((rule.code, suppression.file))
+                    .entry((rule.code, file))
                     .or_default()
-                    .entry(line)
+                    .entry(*line)
                     .or_default()
                     .push(i),
-                _ => index.scoped.entry(rule.code).or_default().push(i),
             }
         }
         index
@@ -352,20 +380,17 @@ impl Index {
         deployment: &Deployment,
         finding: &Finding,
     ) -> Option<usize> {
+        let code = finding.rule.code;
+        let at = finding.primary.location;
+        let scoped = self.scoped(deployment, finding);
+        if scoped.is_some() {
+            return scoped;
+        }
         let covers = |i: &usize| {
             suppressions
                 .get(*i)
                 .is_some_and(|s| s.matches(deployment, finding))
         };
-        let code = finding.rule.code;
-        if let Some(found) = self
-            .scoped
-            .get(code)
-            .and_then(|c| c.iter().find(|i| covers(i)))
-        {
-            return Some(*found);
-        }
-        let at = finding.primary.location;
         let lines = self.comments.get(&(code, at.file))?;
         let (first, last) = primary_lines(deployment.sources.get(at.file)?, at.span);
         lines
@@ -373,6 +398,40 @@ impl Index {
             .flat_map(|(_, found)| found)
             .find(|i| covers(i))
             .copied()
+    }
+
+    /// The first Metadata suppression (file-wide or of a resource) that covers the finding: by
+    /// its file or a template including it, by its resource, or by the definition it lies in.
+    fn scoped(&self, deployment: &Deployment, finding: &Finding) -> Option<usize> {
+        let code = finding.rule.code;
+        let at = finding.primary.location;
+        let homes = std::iter::once(at.file)
+            .chain(deployment.definitions.included_by(at.file).iter().copied());
+        let mut first: Option<usize> = None;
+        let mut consider = |i: Option<usize>| {
+            if let Some(i) = i {
+                first = Some(first.map_or(i, |f| f.min(i)));
+            }
+        };
+        for home in homes {
+            consider(self.file_wide.get(&(code, home)).copied());
+            if let Some(resource) = finding.resource.as_deref() {
+                let key = (code, resource.to_string(), home);
+                consider(self.by_resource.get(&key).copied());
+            }
+        }
+        let enclosing = self
+            .by_span
+            .get(&(code, at.file))
+            .and_then(|starts| starts.range(..=at.span.start).next_back())
+            .and_then(|(_, ends)| {
+                ends.iter()
+                    .filter(|(end, _)| at.span.end <= *end)
+                    .map(|(_, i)| *i)
+                    .min()
+            });
+        consider(enclosing);
+        first
     }
 }
 

@@ -14,6 +14,11 @@
 //!   generated id); principals with other grants (`*`, parameters, managed policies) meet every route,
 //!   and so does a route whose ARN holds a symbol that may be any text. Skipping the others changes no
 //!   decision: it only spares evaluating `NoAllow`.
+//! - Budget: the whole matrix costs at most [`MAX_MATRIX_WORK`] questions (a route's candidate
+//!   principals × its stages × the resources of each principal's statements that may name
+//!   `execute-api:Invoke`). A route that would take the
+//!   matrix past it, and every route after it, is not decided ([`Access::is_decided`]): no callers
+//!   are listed for it, rules draw no conclusion from that, and COV001 says once which routes.
 
 use std::collections::HashMap;
 
@@ -34,6 +39,11 @@ use crate::resolve::{Resolver, StackId, SymStr, Symbol, Value};
 use crate::source::Location;
 
 pub const EXECUTE_API_INVOKE: &str = "execute-api:Invoke";
+
+/// Most questions (route × candidate principal × stage × the resources of the principal's
+/// statements that may name `execute-api:Invoke`) the access matrix of one run asks before the
+/// remaining routes are left undecided. A question is one pattern matched against one target.
+pub const MAX_MATRIX_WORK: usize = 100_000;
 pub const LAMBDA_INVOKE: &str = "lambda:InvokeFunction";
 
 /// A policy of a principal, read once.
@@ -62,6 +72,8 @@ pub struct Access {
     table: Vec<Vec<CallerAccess>>,
     /// Per route: its integration's credentials role, when one of the deployment.
     roles: Vec<Option<RoleAccess>>,
+    /// The routes whose callers are not decided (past [`MAX_MATRIX_WORK`]), in route order.
+    undecided: Vec<usize>,
     /// The deployment's account (callers and APIs are in it unless configured otherwise).
     account: SymStr,
 }
@@ -157,18 +169,40 @@ impl Access {
             boundaries,
             table: Vec::new(),
             roles: Vec::new(),
+            undecided: Vec::new(),
             account,
         };
         let index = access.reach_index();
+        let statements: Vec<usize> = (0..access.principals.len())
+            .map(|p| access.statement_count(p))
+            .collect();
+        let mut work_left = MAX_MATRIX_WORK;
+        let mut undecided = Vec::new();
         access.table = routes
             .iter()
-            .map(|route| {
+            .enumerate()
+            .map(|(route_index, route)| {
+                // Past the budget, this route and every later one are left undecided.
+                if !undecided.is_empty() {
+                    undecided.push(route_index);
+                    return Vec::new();
+                }
                 let policy = api_policies.get(&(route.stack, route.api.clone()));
                 // A resource policy may grant principals without an identity grant: all meet it.
-                let candidates = match policy {
+                let candidates: Vec<usize> = match policy {
                     Some(_) => (0..access.principals.len()).collect(),
                     None => index.candidates(route),
                 };
+                let stages = route.execute_api.len().max(1);
+                let work = candidates.iter().fold(0usize, |sum, p| {
+                    let questions = statements.get(*p).copied().unwrap_or(1);
+                    sum.saturating_add(stages.saturating_mul(questions))
+                });
+                if work > work_left {
+                    undecided.push(route_index);
+                    return Vec::new();
+                }
+                work_left -= work;
                 // A permission for an AWS service (SAM's for API Gateway) never names a role or user.
                 let mut grants = permission_index.for_route(lambda_grants, route);
                 grants.retain(|p| !p.is_for_service());
@@ -190,7 +224,35 @@ impl Access {
             .collect();
         drop(by_arn);
         access.roles = roles;
+        access.undecided = undecided;
         access
+    }
+
+    /// Whether the callers of route `route` are decided (not past [`MAX_MATRIX_WORK`]). An
+    /// undecided route lists no callers, which says nothing about who may call it.
+    pub fn is_decided(&self, route: usize) -> bool {
+        self.undecided.binary_search(&route).is_err()
+    }
+
+    /// The routes whose callers are not decided, in route order.
+    pub fn undecided_routes(&self) -> &[usize] {
+        &self.undecided
+    }
+
+    /// How many questions one `execute-api:Invoke` target costs principal `index`: the resources of
+    /// its identity statements that may name the action (at least 1).
+    fn statement_count(&self, index: usize) -> usize {
+        let questions: usize = self
+            .documents(index)
+            .flat_map(|(document, _)| &document.statements)
+            .filter(|statement| may_name_action(statement, EXECUTE_API_INVOKE))
+            .map(|statement| match &statement.resources {
+                ResourceSet::Resource(values) | ResourceSet::NotResource(values) => {
+                    values.len().max(1)
+                }
+            })
+            .sum();
+        questions.max(1)
     }
 
     /// The integration's credentials role of route `route`, when one of the deployment.

@@ -40,6 +40,8 @@ pub enum Gap {
     AppSyncIamApi,
     UnknownServiceAction,
     UnreadablePolicy,
+    /// Routes whose callers are not decided: the access matrix is past its budget.
+    AccessBudget,
 }
 
 impl Gap {
@@ -60,6 +62,7 @@ impl Gap {
             Gap::AppSyncIamApi => "appsync-iam-api",
             Gap::UnknownServiceAction => "unknown-service-action",
             Gap::UnreadablePolicy => "unreadable-policy",
+            Gap::AccessBudget => "access-budget",
         }
     }
 }
@@ -128,10 +131,45 @@ pub fn not_analysed(
             .iter()
             .filter_map(|route| unknown_service_action(deployment, route)),
     );
+    out.extend(undecided_access(deployment, access, routes));
     let mut seen = HashSet::new();
     out.retain(|n| seen.insert((n.location, n.why.clone())));
     out.sort_by_key(|n| n.location);
     out
+}
+
+/// The routes past the access matrix's budget: one record for all, at the first of them.
+fn undecided_access(
+    deployment: &Deployment,
+    access: &Access,
+    routes: &[Route],
+) -> Option<NotAnalysed> {
+    let undecided = access.undecided_routes();
+    let first = routes.get(*undecided.first()?)?;
+    let file = match first.definition_file {
+        Some(file) => file,
+        None => deployment.template(first.stack)?.file,
+    };
+    let count = undecided.len();
+    Some(NotAnalysed {
+        stack: first.stack,
+        resource: Some(first.api.clone()),
+        location: Location {
+            file,
+            span: first.span,
+        },
+        what: format!(
+            "who may call {count} of the {} routes, from {} on,",
+            routes.len(),
+            first.name()
+        ),
+        why: format!(
+            "the deployment's access matrix (routes × the roles and users whose grants may name them × stages × their execute-api resources) is past iamlint's budget of {} questions, so these routes' callers are not decided",
+            super::access::MAX_MATRIX_WORK
+        ),
+        gap: Gap::AccessBudget,
+        related: None,
+    })
 }
 
 /// A route that calls an AWS service with an action iamlint does not know.

@@ -99,6 +99,7 @@ pub fn supply(
         .clone()
         .or_else(|| config.and_then(|c| c.sam_config_env.clone()));
     let mut samconfigs = samconfig::Samconfigs::default();
+    let stack_globs = config_file.map(StackGlobs::new);
     let mut values = Vec::new();
     for template in templates {
         let path = sources
@@ -106,8 +107,8 @@ pub fn supply(
             .map(|f| f.path().to_path_buf())
             .unwrap_or_default();
         let mut stack = StackValues::new();
-        if let (Some(config), Some(file)) = (config_file, config_id) {
-            insert_config(&mut stack, config, file, &path);
+        if let (Some(config), Some(globs), Some(file)) = (config_file, &stack_globs, config_id) {
+            insert_config(&mut stack, config, globs, file, &path);
         }
         if let Some(env) = &config_env {
             stack.extend(samconfigs.values_for(sources, bounded, &path, env, &mut errors));
@@ -139,8 +140,78 @@ fn command_line(value: &str) -> SuppliedValue {
     }
 }
 
+/// The globs of a config's `stacks:` entries, compiled once into one automaton: matching a template
+/// against all of them is one run over its path, not one per entry. `globset::GlobSet` alone would
+/// still try each glob that shares an extension (`stacks/a/*.yaml`, `stacks/b/*.yaml`, ...) one by
+/// one, so the globs' regular expressions go into one `RegexSet` (a lazy DFA whose states are
+/// shared by every template); a set too large for it falls back to the `GlobSet`.
+struct StackGlobs {
+    matcher: GlobsMatcher,
+}
+
+enum GlobsMatcher {
+    Regexes(regex::bytes::RegexSet),
+    Globs(globset::GlobSet),
+}
+
+/// Most memory the compiled `stacks:` automaton may take.
+const STACK_GLOBS_SIZE_LIMIT: usize = 64 * 1024 * 1024;
+
+impl StackGlobs {
+    fn new(config: &Config) -> Self {
+        let regexes = regex::bytes::RegexSetBuilder::new(
+            config
+                .stacks
+                .iter()
+                .map(|entry| entry.matcher.glob().regex()),
+        )
+        .size_limit(STACK_GLOBS_SIZE_LIMIT)
+        .dfa_size_limit(STACK_GLOBS_SIZE_LIMIT)
+        .build();
+        let matcher = match regexes {
+            Ok(set) => GlobsMatcher::Regexes(set),
+            Err(_) => {
+                let mut builder = globset::GlobSetBuilder::new();
+                for entry in &config.stacks {
+                    builder.add(entry.matcher.glob().clone());
+                }
+                // Each glob compiled on its own when the config was read; the set cannot fail on them.
+                GlobsMatcher::Globs(
+                    builder
+                        .build()
+                        .unwrap_or_else(|_| globset::GlobSet::empty()),
+                )
+            }
+        };
+        Self { matcher }
+    }
+
+    /// The indexes of the `stacks:` entries that name `relative`, in file order.
+    fn matching(&self, relative: &Path) -> Vec<usize> {
+        match &self.matcher {
+            GlobsMatcher::Regexes(set) => {
+                // As globset matches: the path's text, with `/` separators.
+                let text = relative.to_string_lossy();
+                let text = if cfg!(windows) {
+                    text.replace('\\', "/")
+                } else {
+                    text.into_owned()
+                };
+                set.matches(text.as_bytes()).into_iter().collect()
+            }
+            GlobsMatcher::Globs(set) => set.matches(relative),
+        }
+    }
+}
+
 /// The config's `parameters`, then every `stacks:` entry that names `template` (a later one wins).
-fn insert_config(stack: &mut StackValues, config: &Config, file: FileId, template: &Path) {
+fn insert_config(
+    stack: &mut StackValues,
+    config: &Config,
+    globs: &StackGlobs,
+    file: FileId,
+    template: &Path,
+) {
     let at = |span: Span| Some(Location { file, span });
     for (name, value) in &config.parameters {
         let span = config
@@ -151,11 +222,8 @@ fn insert_config(stack: &mut StackValues, config: &Config, file: FileId, templat
         stack.insert(name.clone(), supplied(value, Source::Config, at(span)));
     }
     let relative = config.relative_path(template);
-    for entry in config
-        .stacks
-        .iter()
-        .filter(|e| e.matcher.is_match(&relative))
-    {
+    let entries = globs.matching(&relative);
+    for entry in entries.iter().filter_map(|&i| config.stacks.get(i)) {
         for (name, value, span) in &entry.parameters {
             stack.insert(name.clone(), supplied(value, Source::Config, at(*span)));
         }
@@ -177,41 +245,15 @@ fn add_file(sources: &mut SourceMap, path: &Path) -> Option<FileId> {
     Some(sources.add(SourceFile::new(path, text)))
 }
 
-/// Levenshtein distance, for "did you mean" (short names only: quadratic in their length).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().take(256).collect();
-    let b: Vec<char> = b.chars().take(256).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            let insertion = current.get(j).copied().unwrap_or(0) + 1;
-            current.push(substitution.min(deletion).min(insertion));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
-}
-
 /// The candidate closest to `name`, when close enough to be a typo (case-insensitive equality, or
-/// at most a third of the name's length in edits).
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+/// at most a third of the name's length in edits; see [`crate::suggest`] for the bounds).
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    budget: &crate::suggest::Budget,
+) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| {
-            let distance = if c.eq_ignore_ascii_case(name) {
-                0
-            } else {
-                edit_distance(&name.to_lowercase(), &c.to_lowercase())
-            };
-            (distance, c)
-        })
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+    crate::suggest::closest(name, candidates, limit, budget)
 }
 
 #[cfg(test)]

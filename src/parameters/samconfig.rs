@@ -140,9 +140,13 @@ fn unknown_environment(samconfig: &Samconfig, env: &str) -> String {
         .iter()
         .map(|e| e.name.as_str())
         .collect();
-    let suggestion = super::closest(env, names.iter().copied())
-        .map(|n| format!("; did you mean `{n}`?"))
-        .unwrap_or_default();
+    let suggestion = super::closest(
+        env,
+        names.iter().copied(),
+        &crate::suggest::Budget::default(),
+    )
+    .map(|n| format!("; did you mean `{n}`?"))
+    .unwrap_or_default();
     format!(
         "--config-env {env}: {} has no environment `{env}` (it has: {}){suggestion}",
         samconfig.path.display(),

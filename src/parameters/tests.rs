@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+use super::closest;
 use super::samconfig::split_shell;
-use super::{closest, edit_distance};
+use crate::suggest::Budget;
 
 fn words(text: &str) -> Vec<String> {
     split_shell(text).into_iter().map(|(w, _, _)| w).collect()
@@ -31,9 +32,9 @@ fn word_ranges_are_in_the_text() {
 
 #[test]
 fn suggests_the_closest_name() {
-    assert_eq!(edit_distance("Envv", "Env"), 1);
-    assert_eq!(closest("Envv", ["Env", "Stage"]), Some("Env"));
-    assert_eq!(closest("env", ["Env"]), Some("Env"));
-    assert_eq!(closest("Zzz", ["Env", "Stage"]), None);
-    assert_eq!(closest("prd", ["prod", "dev"]), Some("prod"));
+    let budget = Budget::default();
+    assert_eq!(closest("Envv", ["Env", "Stage"], &budget), Some("Env"));
+    assert_eq!(closest("env", ["Env"], &budget), Some("Env"));
+    assert_eq!(closest("Zzz", ["Env", "Stage"], &budget), None);
+    assert_eq!(closest("prd", ["prod", "dev"], &budget), Some("prod"));
 }

@@ -104,9 +104,29 @@ fn shown(sources: &SourceMap, label: &Label) -> bool {
     };
     let span = label.location.span;
     // miette shows the lines where a label starts and ends.
-    [file.line_index(span.start), file.line_index(span.end)]
+    short_snippet_line(&file.text, span.start) && short_snippet_line(&file.text, span.end)
+}
+
+/// Whether the line around byte `offset`, as miette splits a snippet into lines, has at most
+/// [`MAX_SHOWN_LINE_BYTES`] bytes (its line feed included). miette breaks snippet lines at a line
+/// feed only (a bare CR is a character of its line), unlike [`SourceFile`]'s line index, so this
+/// looks at the text itself, at most that many bytes each side of `offset`.
+fn short_snippet_line(text: &str, offset: usize) -> bool {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let before = bytes
+        .get(offset.saturating_sub(MAX_SHOWN_LINE_BYTES + 1)..offset)
+        .unwrap_or_default();
+    let after = bytes.get(offset..).unwrap_or_default();
+    let not_break = |b: &&u8| **b != b'\n';
+    let head = before.iter().rev().take_while(not_break).count();
+    let tail = after
         .iter()
-        .all(|&i| file.line_start(i + 1).saturating_sub(file.line_start(i)) <= MAX_SHOWN_LINE_BYTES)
+        .take(MAX_SHOWN_LINE_BYTES + 1)
+        .take_while(not_break)
+        .count();
+    let line_feed = usize::from(after.get(tail) == Some(&b'\n'));
+    head + tail + line_feed <= MAX_SHOWN_LINE_BYTES
 }
 
 /// Related places shown per finding: a finding that names thousands (every caller of a shared
@@ -339,6 +359,19 @@ impl Diagnostic for FindingDiagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippet_lines_break_at_line_feeds_only() {
+        let long = "x".repeat(2_000);
+        // A bare CR does not end miette's line: the label after it is on the long line.
+        let text = format!("{long}\rlabel\n");
+        assert!(!short_snippet_line(&text, long.len() + 1));
+        let text = format!("{long}\nlabel\n");
+        assert!(short_snippet_line(&text, long.len() + 1));
+        assert!(!short_snippet_line(&text, 5));
+        assert!(short_snippet_line("short\r\nline", 8));
+        assert!(short_snippet_line("", 0));
+    }
 
     fn summary(errors: usize, notes: usize, not_analysed: usize) -> Summary {
         Summary {

@@ -78,6 +78,9 @@ fn help(gap: Gap) -> &'static str {
         Gap::UnknownServiceAction => {
             "check by hand that the integration's credentials allow the service action it calls (the Service Authorization Reference lists the action of each API operation)"
         }
+        Gap::AccessBudget => {
+            "check the routes in smaller deployments (one API, or fewer roles whose grants name it with wildcards), or review their callers by hand"
+        }
         Gap::UnreadablePolicy => {
             "write the policy as a mapping with `Effect`, `Action` and `Resource` iamlint can resolve (give parameter values with `--param`), or review it by hand"
         }

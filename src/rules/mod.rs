@@ -71,6 +71,8 @@ pub struct RuleInput<'d> {
     pub external_exports: &'d [String],
     /// The deployment model: routes, principals, access, permissions, CORS, edge origins.
     pub model: &'d Model,
+    /// The work "did you mean" may spend over the whole run (see [`crate::suggest`]).
+    pub suggestions: crate::suggest::Budget,
 }
 
 pub trait Rule: Sync {
@@ -133,6 +135,7 @@ pub fn run_all(
         load_errors,
         external_exports,
         model: &model,
+        suggestions: crate::suggest::Budget::default(),
     };
     run_rules(&input)
 }

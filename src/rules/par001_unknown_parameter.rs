@@ -1,7 +1,7 @@
 //! PAR001 `unknown-parameter`: a supplied parameter value that no template it applies to declares.
 //! See rules/PAR001-unknown-parameter.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::model::parameters::{Source, StackParameters, closest};
@@ -21,6 +21,17 @@ impl Rule for UnknownParameter {
         let model = input.model;
         // Each supplied value with the stacks it reaches (one command-line value reaches them all).
         let mut reaches: BTreeMap<Supply, Vec<&StackParameters>> = BTreeMap::new();
+        // The names each stack declares, indexed once (a lookup per supplied value and stack).
+        let declared_names: HashMap<usize, HashSet<&str>> = model
+            .parameters
+            .iter()
+            .map(|s| {
+                (
+                    s.stack,
+                    s.declared.iter().map(|p| p.name.as_str()).collect(),
+                )
+            })
+            .collect();
         for stack in &model.parameters {
             for (name, value) in &stack.supplied {
                 reaches
@@ -30,11 +41,20 @@ impl Rule for UnknownParameter {
             }
         }
         for ((name, source, location), stacks) in reaches {
-            if stacks.iter().any(|s| s.declared(&name).is_some()) {
+            let is_declared = |s: &&StackParameters| {
+                declared_names
+                    .get(&s.stack)
+                    .is_some_and(|names| names.contains(name.as_str()))
+            };
+            if stacks.iter().any(is_declared) {
                 continue;
             }
             let declared = stacks.iter().flat_map(|s| s.declared.iter());
-            let suggestion = closest(&name, declared.clone().map(|p| p.name.as_str()));
+            let suggestion = closest(
+                &name,
+                declared.clone().map(|p| p.name.as_str()),
+                &input.suggestions,
+            );
             let suggested = suggestion.and_then(|n| declared.clone().find(|p| p.name == n));
             let first_stack = stacks.first().and_then(|s| model.stacks.get(s.stack));
             let at = location

@@ -3,14 +3,16 @@
 
 use super::{Rule, RuleContext, RuleInput, RuleMeta};
 use crate::deployment::Deployment;
-use crate::references::{RefKind, Reference, edit_distance};
+use std::collections::{HashMap, HashSet};
+
+use crate::references::{RefKind, Reference};
 use crate::source::Location;
+use crate::suggest::Budget;
 use crate::template::Template;
 
 declare_rule!(UndefinedReference, "REF001", "undefined-reference", Error);
 
-/// Most "did you mean" suggestions computed per template, and most names compared for one.
-const MAX_SUGGESTIONS: usize = 200;
+/// Most parameters passed to one nested stack that are checked.
 const MAX_CANDIDATES: usize = 2_000;
 
 /// The pseudo parameters CloudFormation defines.
@@ -32,12 +34,18 @@ impl Rule for UndefinedReference {
 
     fn check(&self, input: &RuleInput<'_>, cx: &mut RuleContext) {
         for (stack, template) in input.deployment.templates.iter().enumerate() {
-            undeclared_nested_parameters(input.deployment, stack, cx);
+            undeclared_nested_parameters(input.deployment, stack, &input.suggestions, cx);
             let mut candidate_lists: Vec<(RefKind, Vec<&str>)> = Vec::new();
-            let mut suggestions = 0;
+            let defined = Defined::of(template);
+            let mut outputs = ChildOutputs::default();
             for reference in input.deployment.references(stack) {
-                let Some(what) = undefined(template, reference) else {
-                    missing_nested_output(input.deployment, stack, reference, cx);
+                let Some(what) = undefined(template, &defined, reference) else {
+                    let nested = NestedOutputs {
+                        deployment: input.deployment,
+                        stack,
+                        budget: &input.suggestions,
+                    };
+                    nested.check(reference, &mut outputs, cx);
                     continue;
                 };
                 if !candidate_lists
@@ -50,12 +58,8 @@ impl Rule for UndefinedReference {
                     .iter()
                     .find(|(kind, _)| *kind == reference.kind)
                     .map_or(&[][..], |(_, list)| list.as_slice());
-                // Suggestions cost an edit distance per candidate: bounded for huge templates.
-                suggestions += 1;
-                let suggestion = (suggestions <= MAX_SUGGESTIONS
-                    && candidates.len() <= MAX_CANDIDATES)
-                    .then(|| closest(&reference.target, candidates))
-                    .flatten();
+                // Bounded over the whole run (see `crate::suggest`): past it, no suggestion.
+                let suggestion = closest(&reference.target, candidates, &input.suggestions);
                 let help = match suggestion {
                     Some(name) => format!("did you mean `{name}`?"),
                     None => format!(
@@ -92,7 +96,12 @@ impl Rule for UndefinedReference {
 
 /// A name in the `Parameters` of a nested stack that is read, which the child template does not
 /// declare: CloudFormation fails the stack operation.
-fn undeclared_nested_parameters(deployment: &Deployment, stack: usize, cx: &mut RuleContext) {
+fn undeclared_nested_parameters(
+    deployment: &Deployment,
+    stack: usize,
+    budget: &Budget,
+    cx: &mut RuleContext,
+) {
     let Some(parent) = deployment.template(stack) else {
         return;
     };
@@ -118,7 +127,7 @@ fn undeclared_nested_parameters(deployment: &Deployment, stack: usize, cx: &mut 
             if template.parameter(name).is_some() {
                 continue;
             }
-            let help = match closest(name, &names) {
+            let help = match closest(name, &names, budget) {
                 Some(declared) => format!("did you mean `{declared}`?"),
                 None => {
                     format!("declare the parameter `{name}` in {child_name}, or stop passing it")
@@ -140,50 +149,89 @@ fn undeclared_nested_parameters(deployment: &Deployment, stack: usize, cx: &mut 
     }
 }
 
-/// `!GetAtt Child.Outputs.Name` where the nested stack `Child` is read and defines no output `Name`:
-/// CloudFormation fails the stack operation.
-fn missing_nested_output(
-    deployment: &Deployment,
+/// The output names of each nested stack, indexed once per parent template.
+#[derive(Default)]
+struct ChildOutputs<'d> {
+    by_child: HashMap<usize, (HashSet<&'d str>, Vec<&'d str>)>,
+}
+
+/// Where REF001 looks for `!GetAtt Child.Outputs.Name` in one parent stack.
+struct NestedOutputs<'d, 'b> {
+    deployment: &'d Deployment,
     stack: usize,
-    reference: &Reference,
-    cx: &mut RuleContext,
-) {
-    let Some(output) = reference
-        .attribute
-        .as_deref()
-        .and_then(|a| a.strip_prefix("Outputs."))
-    else {
-        return;
-    };
-    let Some(child) = deployment.nesting.child(stack, &reference.target) else {
-        return;
-    };
-    let (Some(parent), Some(template)) = (deployment.template(stack), deployment.template(child))
-    else {
-        return;
-    };
-    if template.outputs.iter().any(|o| o.name == output) {
-        return;
+    budget: &'b Budget,
+}
+
+impl<'d> NestedOutputs<'d, '_> {
+    /// `!GetAtt Child.Outputs.Name` where the nested stack `Child` is read and defines no output
+    /// `Name`: CloudFormation fails the stack operation.
+    fn check(&self, reference: &Reference, outputs: &mut ChildOutputs<'d>, cx: &mut RuleContext) {
+        let deployment = self.deployment;
+        let Some(output) = reference
+            .attribute
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Outputs."))
+        else {
+            return;
+        };
+        let Some(child) = deployment.nesting.child(self.stack, &reference.target) else {
+            return;
+        };
+        let (Some(parent), Some(template)) =
+            (deployment.template(self.stack), deployment.template(child))
+        else {
+            return;
+        };
+        let (defined, names) = outputs.by_child.entry(child).or_insert_with(|| {
+            let names: Vec<&str> = template.outputs.iter().map(|o| o.name.as_str()).collect();
+            (names.iter().copied().collect(), names)
+        });
+        if defined.contains(output) {
+            return;
+        }
+        let child_name = deployment.stack_name(child);
+        let help = match closest(output, names, self.budget) {
+            Some(name) => format!("did you mean `{name}`?"),
+            None => format!("add the output `{output}` to {child_name}, or fix the name"),
+        };
+        cx.report(
+            Location {
+                file: parent.file,
+                span: reference.span,
+            },
+            format!(
+                "{} names `{}.Outputs.{output}`, but the nested stack {child_name} has no output `{output}`: CloudFormation fails the stack operation",
+                reference.kind.label(),
+                reference.target
+            ),
+        )
+        .help(help)
+        .resource(reference.owner.resource());
     }
-    let child_name = deployment.stack_name(child);
-    let names: Vec<&str> = template.outputs.iter().map(|o| o.name.as_str()).collect();
-    let help = match closest(output, &names) {
-        Some(name) => format!("did you mean `{name}`?"),
-        None => format!("add the output `{output}` to {child_name}, or fix the name"),
-    };
-    cx.report(
-        Location {
-            file: parent.file,
-            span: reference.span,
-        },
-        format!(
-            "{} names `{}.Outputs.{output}`, but the nested stack {child_name} has no output `{output}`: CloudFormation fails the stack operation",
-            reference.kind.label(),
-            reference.target
-        ),
-    )
-    .help(help)
-    .resource(reference.owner.resource());
+}
+
+/// The condition and mapping names of a template, indexed once (a lookup per reference).
+struct Defined<'t> {
+    conditions: HashSet<&'t str>,
+    mappings: HashSet<&'t str>,
+}
+
+impl<'t> Defined<'t> {
+    fn of(template: &'t Template) -> Self {
+        Self {
+            conditions: template
+                .conditions
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
+            mappings: template
+                .mappings
+                .as_ref()
+                .and_then(|m| m.as_map())
+                .map(|entries| entries.iter().map(|e| e.key.text.as_str()).collect())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 fn display_target(reference: &Reference) -> String {
@@ -194,7 +242,11 @@ fn display_target(reference: &Reference) -> String {
 }
 
 /// `Some(kind of thing expected)` when the reference's target does not exist.
-fn undefined(template: &Template, reference: &Reference) -> Option<&'static str> {
+fn undefined(
+    template: &Template,
+    defined: &Defined<'_>,
+    reference: &Reference,
+) -> Option<&'static str> {
     let target = reference.target.as_str();
     let resource_exists = || template.resource(target).is_some() || template.is_generated(target);
     match reference.kind {
@@ -208,8 +260,8 @@ fn undefined(template: &Template, reference: &Reference) -> Option<&'static str>
         RefKind::Ref | RefKind::Sub | RefKind::GetAtt | RefKind::DependsOn => {
             (!resource_exists()).then_some("resource")
         }
-        RefKind::Condition => template.condition(target).is_none().then_some("condition"),
-        RefKind::Mapping => template.mapping(target).is_none().then_some("mapping"),
+        RefKind::Condition => (!defined.conditions.contains(target)).then_some("condition"),
+        RefKind::Mapping => (!defined.mappings.contains(target)).then_some("mapping"),
         RefKind::ImportValue => None,
     }
 }
@@ -240,20 +292,7 @@ fn candidates(template: &Template, kind: RefKind) -> Vec<&str> {
 }
 
 /// The candidate within a small edit distance (case-insensitive), if exactly one is closest.
-fn closest<'c>(target: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    let target = target.to_ascii_lowercase();
+fn closest<'c>(target: &str, candidates: &[&'c str], budget: &Budget) -> Option<&'c str> {
     let limit = (target.len() / 4).clamp(1, 3);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .iter()
-        // Names whose lengths differ by more than the limit cannot be within it.
-        .filter(|c| c.len().abs_diff(target.len()) <= limit)
-        .map(|c| (edit_distance(&target, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, _)| *d <= limit)
-        .collect();
-    scored.sort();
-    match scored.as_slice() {
-        [(d, _), (d2, _), ..] if d == d2 => None,
-        [(_, best), ..] => Some(best),
-        [] => None,
-    }
+    crate::suggest::closest(target, candidates.iter().copied(), limit, budget)
 }
