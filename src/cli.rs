@@ -743,8 +743,8 @@ fn load_for_listing(args: &DeploymentArgs, err: &mut dyn Write) -> Option<crate:
     Some(loaded)
 }
 
-/// The checked paths (other than `-`) under which no file was read as a template: none loaded and
-/// none that failed to load.
+/// The checked paths (other than `-`) under which no file was read as a template: none loaded, none
+/// that failed to load and none left out by the run's input budget (a note names those).
 fn paths_without_templates(paths: &[PathBuf], analysis: &crate::Analysis) -> Vec<PathBuf> {
     let sources = &analysis.deployment.sources;
     let attempted: Vec<PathBuf> = analysis
@@ -754,7 +754,9 @@ fn paths_without_templates(paths: &[PathBuf], analysis: &crate::Analysis) -> Vec
         .map(|t| t.file)
         .chain(analysis.load_errors.iter().map(|(file, _)| *file))
         .filter_map(|file| sources.get(file))
-        .map(|f| std::fs::canonicalize(f.path()).unwrap_or_else(|_| f.path().to_path_buf()))
+        .map(|f| f.path())
+        .chain(analysis.over_budget.iter().map(PathBuf::as_path))
+        .map(|path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
         .collect();
     paths
         .iter()

@@ -65,6 +65,16 @@ impl InputBudget {
         self.bytes_spent
     }
 
+    /// Whether the node budget is spent: every further document is refused (so need not be parsed).
+    pub fn nodes_spent(&self) -> bool {
+        self.nodes_spent
+    }
+
+    /// The files refused so far, in the order they were met.
+    pub fn refused(&self) -> &[PathBuf] {
+        &self.refused
+    }
+
     /// Refuses `path` without looking at it (the budget is spent).
     pub fn refuse(&mut self, path: &Path) {
         self.refused.push(path.to_path_buf());
@@ -76,9 +86,10 @@ impl InputBudget {
         if count == 0 {
             return None;
         }
-        let mut named: Vec<String> = self
-            .refused
-            .iter()
+        let mut refused: Vec<&PathBuf> = self.refused.iter().collect();
+        refused.sort();
+        let mut named: Vec<String> = refused
+            .into_iter()
             .take(NAMED_IN_NOTE)
             .map(|p| p.display().to_string())
             .collect();

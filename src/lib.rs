@@ -155,6 +155,8 @@ pub struct Analysis {
     pub suppressed: Vec<suppress::Suppressed>,
     /// What the configuration changed: the configs used and how many findings they silenced.
     pub audit: suppress::Audit,
+    /// Templates not analysed because the run's total input budget was spent (said in `notes`).
+    pub over_budget: Vec<PathBuf>,
 }
 
 /// One file's content, before parsing.
@@ -183,6 +185,8 @@ pub struct LoadedDeployment {
     /// The templates discovery found and did not read (config `exclude`/`templates`, an ignore
     /// rule, a link), each named in the report.
     pub skipped: Vec<discover::Skipped>,
+    /// See [`Analysis::over_budget`].
+    pub over_budget: Vec<PathBuf>,
 }
 
 /// Like [`load_deployment`], with the notes on what was not read (see [`Analysis::notes`]).
@@ -250,6 +254,7 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         io_errors,
         notes,
         skipped,
+        over_budget: budget.refused().to_vec(),
     }
 }
 
@@ -366,6 +371,11 @@ fn build_supplied(
         if !input.explicit && likeness == load::Likeness::No {
             continue;
         }
+        // Past the run's total node budget, a file is not even parsed (the caller notes it).
+        if budget.nodes_spent() {
+            budget.refuse(&input.path);
+            continue;
+        }
         let is_json = input
             .path
             .extension()
@@ -451,6 +461,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         io_errors,
         notes,
         skipped,
+        over_budget,
     } = load_deployment_noting(settings);
     let findings = rules::run_all(&deployment, &load_errors, &settings.external_exports);
     let suppress::Applied {
@@ -477,6 +488,7 @@ pub fn analyze(settings: &Settings) -> Analysis {
         findings: settled.kept,
         suppressed,
         audit,
+        over_budget,
     }
 }
 

@@ -87,6 +87,7 @@ pub fn in_process(set: &InputSet) -> Vec<Output> {
             in_source,
             ..iamlint::suppress::Audit::default()
         },
+        over_budget: Vec::new(),
     };
     let sources = &analysis.deployment.sources;
     let summary = Summary::new(sources.len(), &analysis.findings);

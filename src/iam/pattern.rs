@@ -1012,20 +1012,47 @@ struct Outcome {
     any_miss: bool,
 }
 
+thread_local! {
+    /// Positions stepped by every exploration of this thread so far (see [`work_spent`]).
+    static WORK_SPENT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The positions stepped by every exploration of this thread so far: a meter, so that a caller
+/// asking many questions (the access matrix) can bound their sum, which the per-question budget
+/// ([`MAX_WORK`]) does not. The only state of this module; it never changes an answer.
+pub fn work_spent() -> u64 {
+    WORK_SPENT.with(|spent| spent.get())
+}
+
 /// Explores the product of the target NFA with the determinised pattern set. `None` when the state
-/// budget ([`MAX_STATES`]) or the work budget ([`MAX_WORK`], positions stepped) runs out.
+/// budget ([`MAX_STATES`]) or the work budget ([`MAX_WORK`], positions stepped) runs out. The work
+/// is added to [`work_spent`].
 fn explore(
     patterns: &PatternSet<'_>,
     target: &TargetNfa<'_>,
     alphabet: &Alphabet,
     mode: Mode,
 ) -> Option<Outcome> {
+    let mut work = 0;
+    let outcome = explore_metered(patterns, target, alphabet, mode, &mut work);
+    WORK_SPENT.with(|spent| spent.set(spent.get().saturating_add(work as u64)));
+    outcome
+}
+
+/// [`explore`], counting the positions stepped in `work`.
+fn explore_metered(
+    patterns: &PatternSet<'_>,
+    target: &TargetNfa<'_>,
+    alphabet: &Alphabet,
+    mode: Mode,
+    work: &mut usize,
+) -> Option<Outcome> {
     let mut outcome = Outcome {
         any_match: false,
         any_miss: false,
     };
     let start = (0, patterns.start(mode));
-    let mut work = start.1.len();
+    *work = start.1.len();
     let mut seen: FxHashSet<(usize, Positions)> = FxHashSet::default();
     let mut queue = VecDeque::new();
     seen.insert(start.clone());
@@ -1045,8 +1072,8 @@ fn explore(
         for (edge, to) in target.edges.get(state).into_iter().flatten() {
             for letter in letters(*edge, alphabet, &expected) {
                 let next = patterns.step(&positions, letter, mode);
-                work += positions.len() + next.len();
-                if work > MAX_WORK {
+                *work += positions.len() + next.len();
+                if *work > MAX_WORK {
                     return None;
                 }
                 if next.is_empty() {

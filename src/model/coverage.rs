@@ -164,8 +164,10 @@ fn undecided_access(
             first.name()
         ),
         why: format!(
-            "the deployment's access matrix (routes × the roles and users whose grants may name them × stages × their execute-api resources) is past iamlint's budget of {} questions, so these routes' callers are not decided",
-            super::access::MAX_MATRIX_WORK
+            "the deployment's access matrix (routes × the roles and users whose grants may name them × stages × their execute-api resources) is past iamlint's budget for one run ({} questions, a wildcard inside a resource counting {}; {} positions of the pattern matcher), so these routes' callers are not decided",
+            super::access::MAX_MATRIX_WORK,
+            super::access::WILDCARD_WEIGHT,
+            super::access::MAX_MATRIX_PATTERN_WORK,
         ),
         gap: Gap::AccessBudget,
         related: None,
