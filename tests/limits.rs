@@ -203,3 +203,22 @@ fn many_findings_on_one_long_line_stay_linear_in_output() {
     // Columns count characters: the first `${V}` is at column 24 (after `      TopicName: !Sub '`).
     assert_eq!(last["column"], 24 + 4 * 19_999, "{last}");
 }
+
+/// Many findings whose span is one long list (`fixtures/regressions/snippet-many-lines.yaml`, found
+/// by `fuzz/`: 789 `IAM003` on a `Resource` list of 789 lines): each is listed by its location, not
+/// shown with every covered line (84 MB of human output from 100 KB before).
+#[test]
+fn findings_on_a_long_span_stay_linear_in_output() {
+    let path = "fixtures/regressions/snippet-many-lines.yaml";
+    let human = iamlint(&["check", "--color", "never", path]);
+    assert_eq!(human.code, 1, "{}", human.stderr);
+    assert_clean(&human, 2_000_000);
+    assert!(human.stdout.contains("Found 789 warnings in 1 file."));
+    assert!(
+        human
+            .stdout
+            .contains("(a line too long, or too many lines, to show)")
+    );
+    let colour = iamlint(&["check", "--color", "always", path]);
+    assert!(colour.stdout.len() <= 2_000_000, "{}", colour.stdout.len());
+}

@@ -86,27 +86,38 @@ pub fn render_log(
         .as_ref()
         .map(Url::to_string)
         .unwrap_or_else(|| "file:///".to_string());
+    // The large arrays are moved in, not passed to `json!`, which would copy each (`to_value`).
+    let mut driver = json!({
+        "name": "iamlint",
+        "fullName": format!("iamlint {}", env!("CARGO_PKG_VERSION")),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": REPOSITORY,
+    });
+    if let Some(object) = driver.as_object_mut() {
+        object.insert("rules".to_string(), Value::Array(rules));
+    }
     let mut run = json!({
-        "tool": {"driver": {
-            "name": "iamlint",
-            "fullName": format!("iamlint {}", env!("CARGO_PKG_VERSION")),
-            "semanticVersion": env!("CARGO_PKG_VERSION"),
-            "version": env!("CARGO_PKG_VERSION"),
-            "informationUri": REPOSITORY,
-            "rules": rules,
-        }},
         "originalUriBaseIds": {SRCROOT: {"uri": base_uri}},
         "invocations": [invocation(&artifacts, audited.audit)],
-        "results": results,
     });
-    if let (Some(id), Some(object)) = (automation_id, run.as_object_mut()) {
-        object.insert("automationDetails".to_string(), json!({"id": id}));
+    if let Some(object) = run.as_object_mut() {
+        object.insert("tool".to_string(), json!({}));
+        if let Some(tool) = object.get_mut("tool").and_then(Value::as_object_mut) {
+            tool.insert("driver".to_string(), driver);
+        }
+        object.insert("results".to_string(), Value::Array(results));
+        if let Some(id) = automation_id {
+            object.insert("automationDetails".to_string(), json!({"id": id}));
+        }
     }
-    let log = json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [run],
     });
+    if let Some(object) = log.as_object_mut() {
+        object.insert("runs".to_string(), Value::Array(vec![run]));
+    }
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
 }
 
@@ -499,13 +510,26 @@ fn result(sources: &SourceMap, artifacts: &Artifacts, finding: &Finding) -> Valu
     })
 }
 
+/// Most bytes of the primary span's text a fingerprint reads (with the span's length): thousands of
+/// findings inside one 70,000-character string would otherwise each hash all of it.
+const FINGERPRINT_SNIPPET_BYTES: usize = 256;
+
 /// FNV-1a over what identifies a finding but not where it sits: rule, resource, message and the text
-/// under the primary span (no line numbers; the file is the result's own location).
+/// under the primary span (no line numbers; the file is the result's own location): its first
+/// [`FINGERPRINT_SNIPPET_BYTES`] and its length.
 fn fingerprint(sources: &SourceMap, finding: &Finding) -> String {
     let file = sources.get(finding.primary.location.file);
-    let snippet = file
-        .map(|f| f.slice(finding.primary.location.span).trim().to_string())
+    let text = file
+        .map(|f| f.slice(finding.primary.location.span).trim())
         .unwrap_or_default();
+    let mut end = text.len().min(FINGERPRINT_SNIPPET_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let snippet = match text.get(..end) {
+        Some(head) if end < text.len() => format!("{head}\u{0}{}", text.len()),
+        _ => text.to_string(),
+    };
     let resource = finding.resource.as_deref().unwrap_or("");
     let key = format!(
         "{}\u{0}{resource}\u{0}{}\u{0}{snippet}",
