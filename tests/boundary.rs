@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 /// The text of the runner's secret file; none of it may be printed.
@@ -44,27 +46,7 @@ fn link(target: &Path, link: &Path) {
     std::os::unix::fs::symlink(target, link).unwrap();
 }
 
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-fn iamlint(dir: &Path, args: &[&str]) -> Run {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_iamlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("iamlint runs");
-    Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    }
-}
+use common::{Run, iamlint_at as iamlint};
 
 /// Runs `check` in every format (and `routes`, `graph`) with `extra` arguments on `CASE/repo`, and
 /// asserts that no marker of `markers` is in any output and that every run exits with at most 2.

@@ -99,22 +99,7 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// Runs the binary in `dir` (any folder) with `args`.
-fn run_in(dir: &std::path::Path, args: &[&str]) -> common::Run {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_iamlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    common::Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    }
-}
+use common::iamlint_at as run_in;
 
 /// The `note:` lines of stderr that name the total input budget.
 fn budget_notes(run: &common::Run) -> Vec<&str> {

@@ -10,22 +10,7 @@ mod common;
 
 use std::path::Path;
 
-/// Runs `iamlint ARGS...` in `dir`.
-fn run_in(dir: &Path, args: &[&str]) -> common::Run {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_iamlint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("iamlint runs");
-    common::Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    }
-}
+use common::iamlint_at as run_in;
 
 fn seed_in(dir: &Path) {
     let seed = std::fs::read_to_string(common::root().join("fixtures/seed/sam.yaml")).unwrap();

@@ -22,9 +22,14 @@ pub fn iamlint(args: &[&str]) -> Run {
 
 /// Runs `iamlint ARGS...` in `dir`, relative to the crate root.
 pub fn iamlint_in(dir: &str, args: &[&str]) -> Run {
+    iamlint_at(&root().join(dir), args)
+}
+
+/// Runs `iamlint ARGS...` in `dir`, any folder (a temporary repository).
+pub fn iamlint_at(dir: &Path, args: &[&str]) -> Run {
     let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_iamlint"))
         .args(args)
-        .current_dir(root().join(dir))
+        .current_dir(dir)
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
