@@ -13,6 +13,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::{Run, iamlint_at as iamlint};
+
 /// The text of the runner's secret file; none of it may be printed.
 const SECRET: &str =
     "[default]\naws_access_key_id = AKIASECRETMARKER\naws_secret_access_key = SECRETMARKERTWO\n";
@@ -45,8 +47,6 @@ fn write(path: &Path, text: &str) {
 fn link(target: &Path, link: &Path) {
     std::os::unix::fs::symlink(target, link).unwrap();
 }
-
-use common::{Run, iamlint_at as iamlint};
 
 /// Runs `check` in every format (and `routes`, `graph`) with `extra` arguments on `CASE/repo`, and
 /// asserts that no marker of `markers` is in any output and that every run exits with at most 2.
