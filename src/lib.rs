@@ -233,19 +233,23 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
     let mut notes = discovered.notes;
     skipped.extend(templates_among(passed_over, &mut notes));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    let copies = load::copies::skip_copies(&mut inputs);
-    notes.extend(load::copies::note(&copies));
     let supplied = (&settings.parameters, settings.config.as_ref());
     let files = load::file::BoundedFiles {
         roots: settings.checked_roots(),
         inner: load::file::DiskFiles,
     };
-    let (deployment, load_errors, parameter_errors) = build_supplied(
+    let Built {
+        deployment,
+        load_errors,
+        parameter_errors,
+        copies,
+    } = build_supplied(
         inputs,
         &settings.resolve,
         &files,
         (Some(supplied), &mut budget),
     );
+    notes.extend(load::copies::note(&copies));
     io_errors.extend(parameter_errors);
     notes.extend(budget.note());
     LoadedDeployment {
@@ -346,25 +350,40 @@ pub fn build_deployment_with(
     files: &dyn load::file::FileSource,
 ) -> (Deployment, Vec<(FileId, LoadError)>) {
     let mut budget = input_budget::InputBudget::default();
-    let (deployment, load_errors, _) = build_supplied(inputs, config, files, (None, &mut budget));
-    (deployment, load_errors)
+    let built = build_supplied(inputs, config, files, (None, &mut budget));
+    (built.deployment, built.load_errors)
 }
 
-/// Like [`build_deployment_with`], with the values supplied to each stack computed from
-/// `parameters` (the inputs and the project config) once the templates are known; also returns the
-/// parameter inputs' errors (usage errors).
-fn build_supplied(
-    inputs: Vec<Input>,
-    config: &ResolveConfig,
-    files: &dyn load::file::FileSource,
-    (parameters, budget): (
-        Option<(&parameters::Inputs, Option<&config::Config>)>,
-        &mut input_budget::InputBudget,
-    ),
-) -> (Deployment, Vec<(FileId, LoadError)>, Vec<String>) {
-    let mut sources = SourceMap::default();
-    let mut roots = Vec::new();
-    let mut load_errors = Vec::new();
+/// A deployment built from file contents, with what was not used.
+struct Built {
+    deployment: Deployment,
+    load_errors: Vec<(FileId, LoadError)>,
+    /// The parameter inputs' errors (usage errors).
+    parameter_errors: Vec<String>,
+    /// The discovered templates left out as packaged copies of another.
+    copies: Vec<load::copies::Skipped>,
+}
+
+/// An input after parsing: a template (or a file the user named) with its tree, or a file that
+/// does not parse and is reported.
+enum ReadInput {
+    Parsed {
+        path: PathBuf,
+        text: String,
+        explicit: bool,
+        loaded: load::Loaded,
+    },
+    Failed {
+        path: PathBuf,
+        text: String,
+        error: LoadError,
+    },
+}
+
+/// Decodes and parses each input once, in order, within the run's node budget: the templates (and
+/// the files the user named) and the files that fail to parse; the other files are left out.
+fn parse_inputs(inputs: Vec<Input>, budget: &mut input_budget::InputBudget) -> Vec<ReadInput> {
+    let mut read = Vec::new();
     for input in inputs {
         let (text, encoding_error) = load::decode(input.bytes);
         let likeness = load::likeness(&text);
@@ -387,19 +406,85 @@ fn build_supplied(
         match parsed {
             Ok(loaded) if input.explicit || load::is_template(&loaded.root) => {
                 // Past the run's total node budget: not analysed (the caller notes it).
-                if !budget.admit_nodes(&input.path, &loaded.root) {
-                    continue;
+                if budget.admit_nodes(&input.path, &loaded.root) {
+                    read.push(ReadInput::Parsed {
+                        path: input.path,
+                        text,
+                        explicit: input.explicit,
+                        loaded,
+                    });
                 }
-                let file = sources.add(SourceFile::new(input.path, text));
-                roots.push((file, loaded.root));
-                // Duplicate keys: reported, and the template is analysed all the same.
-                load_errors.extend(loaded.errors.into_iter().map(|error| (file, error)));
             }
             Ok(_) => {}
             // Only an escape could make it a template, and it does not parse: nothing says it is one.
             Err(_) if !input.explicit && likeness == load::Likeness::Escaped => {}
-            Err(error) => {
-                let file = sources.add(SourceFile::new(input.path, text));
+            Err(error) => read.push(ReadInput::Failed {
+                path: input.path,
+                text,
+                error,
+            }),
+        }
+    }
+    read
+}
+
+/// Like [`build_deployment_with`], with the values supplied to each stack computed from
+/// `parameters` (the inputs and the project config) once the templates are known; also returns the
+/// parameter inputs' errors (usage errors).
+fn build_supplied(
+    inputs: Vec<Input>,
+    config: &ResolveConfig,
+    files: &dyn load::file::FileSource,
+    (parameters, budget): (
+        Option<(&parameters::Inputs, Option<&config::Config>)>,
+        &mut input_budget::InputBudget,
+    ),
+) -> Built {
+    let read = parse_inputs(inputs, budget);
+    // Packaged copies among the discovered templates, found on the trees just parsed.
+    let (positions, candidates): (Vec<usize>, Vec<load::copies::Loaded<'_>>) = read
+        .iter()
+        .enumerate()
+        .filter_map(|(position, input)| match input {
+            ReadInput::Parsed {
+                path,
+                explicit,
+                loaded,
+                ..
+            } if load::is_template(&loaded.root) => Some((
+                position,
+                load::copies::Loaded {
+                    path,
+                    explicit: *explicit,
+                    root: &loaded.root,
+                },
+            )),
+            _ => None,
+        })
+        .unzip();
+    let (copies, copies_skipped) = load::copies::find_copies(&candidates);
+    let copies: std::collections::HashSet<usize> = copies
+        .iter()
+        .filter_map(|i| positions.get(*i).copied())
+        .collect();
+    let mut sources = SourceMap::default();
+    let mut roots = Vec::new();
+    let mut load_errors = Vec::new();
+    for (position, input) in read.into_iter().enumerate() {
+        if copies.contains(&position) {
+            continue;
+        }
+        match input {
+            ReadInput::Parsed {
+                path, text, loaded, ..
+            } => {
+                let file = sources.add(SourceFile::new(path, text));
+                roots.push((file, loaded.root));
+                // Duplicate keys: reported, and the template is analysed all the same.
+                load_errors.extend(loaded.errors.into_iter().map(|error| (file, error)));
+            }
+            ReadInput::Failed { path, text, error } => {
+                let file = sources.add(SourceFile::new(path, text));
                 load_errors.push((file, error));
             }
         }
@@ -430,11 +515,12 @@ fn build_supplied(
             parameters::supply(&mut sources, &templates, inputs, project, files);
     }
     let definitions = definitions::load(&mut sources, &templates, files);
-    (
-        Deployment::new(sources, templates, definitions, nesting, config),
+    Built {
+        deployment: Deployment::new(sources, templates, definitions, nesting, config),
         load_errors,
         parameter_errors,
-    )
+        copies: copies_skipped,
+    }
 }
 
 /// A deployment from in-memory templates `(path, text)`: for tests, benchmarks and embedding.

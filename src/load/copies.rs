@@ -14,8 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use crate::Input;
-use crate::load::{self, Entry, Node, NodeKind, Scalar};
+use crate::load::{Entry, Node, NodeKind, Scalar};
 
 /// Properties that `package` rewrites from a local path to an S3 location.
 const LOCATION_PROPERTIES: [&str; 14] = [
@@ -55,59 +54,59 @@ pub struct Skipped {
     pub sam: bool,
 }
 
-/// Removes from `inputs` the discovered files (not those named on the command line) that are
-/// packaged copies of another input in their folder. Only folders with two or more inputs are
-/// parsed here (the loader parses the kept ones again).
-pub fn skip_copies(inputs: &mut Vec<Input>) -> Vec<Skipped> {
+/// A parsed template of the run, as the copy search sees it.
+pub struct Loaded<'a> {
+    pub path: &'a Path,
+    /// Named on the command line: never taken for a copy.
+    pub explicit: bool,
+    pub root: &'a Node,
+}
+
+/// The discovered templates (not those named on the command line) among `templates` that are
+/// packaged copies of another one in their folder: their indexes, and what to say of each. Works on
+/// the trees the loader parsed, so no file is parsed twice.
+pub fn find_copies(templates: &[Loaded<'_>]) -> (HashSet<usize>, Vec<Skipped>) {
     let mut folders: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
-    for (index, input) in inputs.iter().enumerate() {
-        let folder = input.path.parent().unwrap_or(Path::new(""));
+    for (index, template) in templates.iter().enumerate() {
+        let folder = template.path.parent().unwrap_or(Path::new(""));
         folders.entry(folder).or_default().push(index);
     }
     let mut skipped = Vec::new();
-    let mut drop = Vec::new();
+    let mut drop = HashSet::new();
     for members in folders.values() {
         let discovered = members
             .iter()
-            .any(|&i| inputs.get(i).is_some_and(|input| !input.explicit));
+            .any(|&i| templates.get(i).is_some_and(|t| !t.explicit));
         if members.len() < 2 || !discovered {
             continue;
         }
-        let parsed: Vec<(usize, Node)> = members
+        let views: Vec<Parsed<'_>> = members
             .iter()
-            .filter_map(|&i| Some((i, parse(inputs.get(i)?)?)))
+            .filter_map(|&i| templates.get(i))
+            .map(|t| Parsed { root: t.root })
             .collect();
-        let views: Vec<Parsed<'_>> = parsed.iter().map(|(_, root)| Parsed { root }).collect();
         for (copy, source) in copies(&views) {
-            let (Some((copy_index, copy_root)), Some((source_index, _))) =
-                (parsed.get(copy), parsed.get(source))
+            let (Some(&copy_index), Some(&source_index)) = (members.get(copy), members.get(source))
             else {
                 continue;
             };
-            let (Some(copy_input), Some(source_input)) =
-                (inputs.get(*copy_index), inputs.get(*source_index))
+            let (Some(copy), Some(source)) =
+                (templates.get(copy_index), templates.get(source_index))
             else {
                 continue;
             };
-            if copy_input.explicit {
+            if copy.explicit {
                 continue;
             }
-            drop.push(*copy_index);
+            drop.insert(copy_index);
             skipped.push(Skipped {
-                copy: copy_input.path.clone(),
-                source: source_input.path.clone(),
-                sam: is_sam(copy_root),
+                copy: copy.path.to_path_buf(),
+                source: source.path.to_path_buf(),
+                sam: is_sam(copy.root),
             });
         }
     }
-    let drop: HashSet<usize> = drop.into_iter().collect();
-    let mut index = 0;
-    inputs.retain(|_| {
-        let keep = !drop.contains(&index);
-        index += 1;
-        keep
-    });
-    skipped
+    (drop, skipped)
 }
 
 /// The one stderr line of a run that skipped packaged copies.
@@ -133,20 +132,6 @@ pub fn note(skipped: &[Skipped]) -> Option<String> {
                 .join(", ")
         )),
     }
-}
-
-/// A discovered input's tree, when it is a template.
-fn parse(input: &Input) -> Option<Node> {
-    let (text, encoding_error) = load::decode(input.bytes.clone());
-    if encoding_error.is_some() || !load::may_be_template(&text) {
-        return None;
-    }
-    let is_json = input
-        .path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let root = load::read_template(&text, is_json).ok()?.root;
-    load::is_template(&root).then_some(root)
 }
 
 /// Whether the template names SAM's transform.
