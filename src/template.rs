@@ -32,6 +32,9 @@ pub struct Template {
     /// Positions in `resources` and `parameters` by name (the first of duplicates).
     resource_index: HashMap<String, usize>,
     parameter_index: HashMap<String, usize>,
+    /// The distinct lengths (bytes) of the resources' logical ids, ascending: a generated id is
+    /// looked up by its prefixes of these lengths, not by a scan of every resource.
+    id_lengths: Vec<usize>,
     /// SAM transforms this template (see [`Template::is_sam`]).
     sam: bool,
     /// Logical-id patterns of `Fn::ForEach` resources (`Topic${Name}` → prefix `Topic`, suffix ``).
@@ -141,6 +144,7 @@ impl Template {
             globals: root.get("Globals").cloned(),
             resource_index: HashMap::new(),
             parameter_index: HashMap::new(),
+            id_lengths: Vec::new(),
             sam: false,
             for_each_names: for_each,
             root,
@@ -150,6 +154,12 @@ impl Template {
         for (i, r) in template.resources.iter().enumerate().rev() {
             template.resource_index.insert(r.logical_id.clone(), i);
         }
+        let lengths: std::collections::BTreeSet<usize> = template
+            .resources
+            .iter()
+            .map(|r| r.logical_id.len())
+            .collect();
+        template.id_lengths = lengths.into_iter().collect();
         for (i, p) in template.parameters.iter().enumerate().rev() {
             template.parameter_index.insert(p.name.clone(), i);
         }
@@ -215,18 +225,21 @@ impl Template {
         if from_for_each {
             return true;
         }
-        self.resources.iter().any(|r| {
-            let Some(rest) = logical_id
-                .strip_prefix(r.logical_id.as_str())
-                .filter(|rest| !rest.is_empty())
-            else {
-                return false;
-            };
-            if r.type_name().ends_with("::MODULE") {
-                return true;
-            }
-            sam && r.is_serverless() && sam_generates(r, rest)
-        })
+        // The resources whose logical id is a proper prefix of `logical_id`, by index lookups.
+        self.id_lengths
+            .iter()
+            .take_while(|length| **length < logical_id.len())
+            .filter_map(|length| {
+                let prefix = logical_id.get(..*length)?;
+                let rest = logical_id.get(*length..)?;
+                Some((self.resource(prefix)?, rest))
+            })
+            .any(|(r, rest)| {
+                if r.type_name().ends_with("::MODULE") {
+                    return true;
+                }
+                sam && r.is_serverless() && sam_generates(r, rest)
+            })
     }
 }
 
