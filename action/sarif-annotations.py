@@ -118,12 +118,12 @@ def main(argv):
             for notification in invocation.get("toolConfigurationNotifications", []):
                 text = notification.get("message", {}).get("text", "")
                 if text and "--annotate" in argv[2:]:
-                    print(f"::notice title=iamlint configuration::{data(text)}")
+                    print(f"::notice title=iamlint configuration::{data(plain(text))}")
             # Templates discovery did not read (a config's exclude, an ignore rule, a link).
             for notification in invocation.get("toolExecutionNotifications", []):
                 text = notification.get("message", {}).get("text", "")
                 if text and "--annotate" in argv[2:]:
-                    print(f"::notice title=iamlint discovery::{data(text)}")
+                    print(f"::notice title=iamlint discovery::{data(plain(text))}")
         for result in run.get("results", []):
             if result.get("suppressions"):
                 continue

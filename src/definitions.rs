@@ -173,10 +173,12 @@ pub fn load(
     sources: &mut SourceMap,
     templates: &[Template],
     files: &dyn FileSource,
+    budget: &mut crate::input_budget::InputBudget,
 ) -> Definitions {
     let mut loader = Loader {
         sources,
         files,
+        budget,
         cache: HashMap::new(),
         definitions: Definitions::default(),
     };
@@ -272,6 +274,8 @@ impl Failure {
 struct Loader<'l> {
     sources: &'l mut SourceMap,
     files: &'l dyn FileSource,
+    /// The run's total input budget: included files count against it too.
+    budget: &'l mut crate::input_budget::InputBudget,
     /// Each file read once, by canonical path.
     cache: HashMap<PathBuf, Result<IncludedDocument, Failure>>,
     definitions: Definitions,
@@ -472,11 +476,23 @@ impl Loader<'_> {
             is_json,
             encoding_error,
         } = read_local(self.files, path).map_err(|e| not_read(path, &e))?;
+        if !self.budget.admit_bytes(path, text.len()) {
+            return Err(Failure::new(
+                NotReadKind::MissingFile,
+                crate::input_budget::past_budget(&shown),
+            ));
+        }
         let parsed = match &encoding_error {
             Some(error) => Err(error.clone()),
             None => load::parse_included(&text, is_json),
         };
         let root = match parsed {
+            Ok(Some(root)) if !self.budget.admit_nodes(path, &root) => {
+                return Err(Failure::new(
+                    NotReadKind::MissingFile,
+                    crate::input_budget::past_budget(&shown),
+                ));
+            }
             Ok(Some(root)) => root,
             Ok(None) => {
                 return Err(Failure::new(
@@ -630,7 +646,12 @@ mod tests {
         let root = load::parse_template(template, false).unwrap();
         let file = sources.add(SourceFile::new("app/template.yaml", template.to_string()));
         let templates = vec![Template::new(file, root)];
-        let defs = load(&mut sources, &templates, &MemoryFiles::new(files));
+        let defs = load(
+            &mut sources,
+            &templates,
+            &MemoryFiles::new(files),
+            &mut crate::input_budget::InputBudget::default(),
+        );
         (defs, sources)
     }
 

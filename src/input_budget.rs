@@ -105,6 +105,16 @@ impl InputBudget {
     }
 }
 
+/// Why a file a template names (a nested stack, an include) is not read: the run's total input
+/// budget is spent.
+pub fn past_budget(shown: &str) -> String {
+    format!(
+        "`{shown}` is past iamlint's total input budget for one run ({} MiB and {} nodes over all templates and the files they name), not read",
+        MAX_TOTAL_BYTES / (1024 * 1024),
+        MAX_TOTAL_NODES
+    )
+}
+
 /// The nodes of a document: values and mapping keys, as the per-document limit counts them (a walk
 /// bounded by the loader's depth limit).
 pub fn count_nodes(root: &Node) -> usize {

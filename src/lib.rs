@@ -218,6 +218,8 @@ pub fn load_deployment_noting(settings: &Settings) -> LoadedDeployment {
         }
         // A regular file of at most 16 MiB (a FIFO named on the command line is refused at once).
         match load::file::FileSource::read(&load::file::DiskFiles, &candidate.path) {
+            // A file no template key can be in is never parsed: it spends no budget.
+            Ok(bytes) if !candidate.explicit && !load::bytes_may_be_template(&bytes) => {}
             Ok(bytes) if !budget.admit_bytes(&candidate.path, bytes.len()) => {}
             Ok(bytes) => inputs.push(Input {
                 path: candidate.path,
@@ -507,6 +509,7 @@ fn build_supplied(
         canonical,
         files,
         &mut load_errors,
+        budget,
     );
     let mut config = config.clone();
     let mut parameter_errors = Vec::new();
@@ -514,7 +517,7 @@ fn build_supplied(
         (config.stack_parameters, parameter_errors) =
             parameters::supply(&mut sources, &templates, inputs, project, files);
     }
-    let definitions = definitions::load(&mut sources, &templates, files);
+    let definitions = definitions::load(&mut sources, &templates, files, budget);
     Built {
         deployment: Deployment::new(sources, templates, definitions, nesting, config),
         load_errors,

@@ -118,6 +118,7 @@ pub fn load(
     canonical: Vec<Option<PathBuf>>,
     files: &dyn FileSource,
     load_errors: &mut Vec<(FileId, LoadError)>,
+    budget: &mut crate::input_budget::InputBudget,
 ) -> Nesting {
     let mut by_path = HashMap::new();
     for (stack, path) in canonical.into_iter().enumerate() {
@@ -133,6 +134,7 @@ pub fn load(
         failed: HashMap::new(),
         load_errors,
         nesting: Nesting::default(),
+        budget,
     };
     let mut stack = 0;
     // Children are appended while the loop runs: each template is visited once.
@@ -192,6 +194,8 @@ struct Loader<'l> {
     failed: HashMap<PathBuf, ReadFailure>,
     load_errors: &'l mut Vec<(FileId, LoadError)>,
     nesting: Nesting,
+    /// The run's total input budget: nested templates count against it too.
+    budget: &'l mut crate::input_budget::InputBudget,
 }
 
 impl Loader<'_> {
@@ -364,11 +368,23 @@ impl Loader<'_> {
             let (kind, why) = not_read(path, &e);
             (kind, why, None)
         })?;
+        if !self.budget.admit_bytes(path, text.len()) {
+            return Err((
+                NotReadKind::MissingFile,
+                crate::input_budget::past_budget(&shown),
+                None,
+            ));
+        }
         let parsed = match &encoding_error {
             Some(error) => Err(error.clone()),
             None => load::read_template(&text, is_json),
         };
         match parsed {
+            Ok(loaded) if !self.budget.admit_nodes(path, &loaded.root) => Err((
+                NotReadKind::MissingFile,
+                crate::input_budget::past_budget(&shown),
+                None,
+            )),
             Ok(loaded) => {
                 let file = self.sources.add(SourceFile::new(path, text));
                 self.load_errors
@@ -439,6 +455,14 @@ mod tests {
     use crate::load::file::MemoryFiles;
 
     fn nest(parent: &str, files: &[(&str, &str)]) -> (Nesting, Vec<Template>, SourceMap) {
+        nest_within(parent, files, crate::input_budget::InputBudget::default())
+    }
+
+    fn nest_within(
+        parent: &str,
+        files: &[(&str, &str)],
+        mut budget: crate::input_budget::InputBudget,
+    ) -> (Nesting, Vec<Template>, SourceMap) {
         let mut sources = SourceMap::default();
         let root = load::parse_template(parent, false).unwrap();
         let file = sources.add(SourceFile::new("app/template.yaml", parent.to_string()));
@@ -446,7 +470,14 @@ mod tests {
         let mut errors = Vec::new();
         let files = MemoryFiles::new(files);
         let canonical = vec![files.canonical(Path::new("app/template.yaml")).ok()];
-        let nesting = load(&mut sources, &mut templates, canonical, &files, &mut errors);
+        let nesting = load(
+            &mut sources,
+            &mut templates,
+            canonical,
+            &files,
+            &mut errors,
+            &mut budget,
+        );
         (nesting, templates, sources)
     }
 
@@ -469,6 +500,33 @@ mod tests {
         assert_eq!(
             sources.get(templates[1].file).unwrap().display_path(),
             "app/child.yaml"
+        );
+    }
+
+    /// Nested templates count against the run's total input budget: past it, a child is not read
+    /// (a note at the reference), so many nested stacks cannot add up without bound.
+    #[test]
+    fn past_the_input_budget_a_child_is_not_read() {
+        let mut budget = crate::input_budget::InputBudget::default();
+        assert!(budget.admit_bytes(
+            Path::new("earlier.yaml"),
+            crate::input_budget::MAX_TOTAL_BYTES
+        ));
+        let (nesting, templates, _) = nest_within(
+            &stack("child.yaml"),
+            &[(
+                "app/child.yaml",
+                "Resources: {T: {Type: AWS::SNS::Topic}}\n",
+            )],
+            budget,
+        );
+        assert_eq!(templates.len(), 1, "the child is not read");
+        let unread = nesting.unread.first().expect("a note");
+        assert_eq!(unread.kind, NotReadKind::MissingFile);
+        assert!(
+            unread.why.contains("past iamlint's total input budget"),
+            "{}",
+            unread.why
         );
     }
 
@@ -535,6 +593,7 @@ mod tests {
             vec![None],
             &files,
             &mut errors,
+            &mut crate::input_budget::InputBudget::default(),
         );
         assert_eq!(
             (nesting.unread.len(), errors.len(), sources.len()),

@@ -245,3 +245,28 @@ fn github_annotations_name_a_colon_file_as_the_runner_reads_it() {
         "{first}"
     );
 }
+
+/// A skipped template's SARIF notification names it with its brackets escaped: a committed link
+/// named `[the fix](https://evil.example).yaml` stays text.
+#[cfg(unix)]
+#[test]
+fn sarif_notifications_escape_the_brackets_of_a_skipped_name() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_in(dir.path());
+    std::os::unix::fs::symlink(
+        dir.path().join("missing"),
+        dir.path().join("[the fix](https:evil.example).yaml"),
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["check", ".", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let notifications = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let text = notifications
+        .iter()
+        .filter_map(|n| n["message"]["text"].as_str())
+        .find(|t| t.contains("evil.example"))
+        .expect("the link is named as skipped");
+    assert!(text.contains("\\[the fix\\](https:evil.example)"), "{text}");
+}

@@ -262,6 +262,14 @@ pub fn likeness(text: &str) -> Likeness {
     }
 }
 
+/// Whether a file's bytes, decoded as [`decode`] does, may be a template (see [`likeness`]).
+pub fn bytes_may_be_template(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => may_be_template(text),
+        Err(_) => may_be_template(&decode(bytes.to_vec()).0),
+    }
+}
+
 /// Whether a discovered file's text may be a template (see [`likeness`]).
 pub fn may_be_template(text: &str) -> bool {
     likeness(text) != Likeness::No

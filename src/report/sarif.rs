@@ -200,7 +200,7 @@ fn skipped_notification(artifacts: &Artifacts, skipped: &crate::discover::Skippe
     json!({
         "descriptor": {"id": "skipped-template"},
         "level": "note",
-        "message": {"text": format!("skipped {path}: {}", skipped.reason)},
+        "message": {"text": escape_brackets(&format!("skipped {path}: {}", skipped.reason))},
         "locations": [{"physicalLocation": {"artifactLocation": artifacts.location(&path)}}],
     })
 }
