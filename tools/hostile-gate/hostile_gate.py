@@ -22,6 +22,7 @@ import hashlib
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -219,10 +220,12 @@ def _(repo, outside):
     write(os.path.join(repo, "t.yaml"), "Resources:\n" + resources)
 
 
-def matrix_template(n, resource, deny):
+def matrix_template(n, resource, deny, path=lambda i: f"/r{i}/{{proxy+}}"):
+    """One SAM API of `n` IAM routes (`path(i)`, GET) and `n` roles granted `resource(i)` on it, each
+    with a Deny of `*/GET/r{i}x*` when `deny`."""
     events = "".join(
         f"        R{i}:\n          Type: Api\n          Properties:\n            RestApiId: !Ref Api\n"
-        f"            Path: /r{i}/{{proxy+}}\n            Method: GET\n" for i in range(n))
+        f"            Path: {path(i)}\n            Method: GET\n" for i in range(n))
     roles = "".join(
         f"  Role{i}:\n    Type: AWS::IAM::Role\n    Properties:\n"
         "      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n"
@@ -256,25 +259,8 @@ def _(repo, outside):
 
 @case("routes-by-roles-matrix", formats=["human"])
 def _(repo, outside):
-    n = 600
-    events = "".join(
-        f"        R{i}:\n          Type: Api\n          Properties:\n            RestApiId: !Ref Api\n"
-        f"            Path: /r{i}\n            Method: GET\n" for i in range(n))
-    roles = "".join(
-        f"  Role{i}:\n    Type: AWS::IAM::Role\n    Properties:\n"
-        "      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n"
-        "            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n"
-        "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n"
-        "              - Effect: Allow\n                Action: execute-api:Invoke\n"
-        f"                Resource: !Sub 'arn:aws:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{Api}}/*/GET/r*{i % 10}*'\n"
-        "              - Effect: Deny\n                Action: execute-api:Invoke\n"
-        f"                Resource: !Sub 'arn:aws:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{Api}}/*/GET/r{i}x*'\n"
-        for i in range(n))
     write(os.path.join(repo, "t.yaml"),
-          "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n"
-          "    Properties:\n      StageName: prod\n      Auth:\n        DefaultAuthorizer: AWS_IAM\n"
-          "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
-          "      Handler: i.h\n      InlineCode: x\n      Events:\n" + events + roles)
+          matrix_template(600, lambda i: f"*/GET/r*{i % 10}*", True, path=lambda i: f"/r{i}"))
 
 
 @case("utf16-template", expect_code=1, formats=["human"], must_contain="CORS001")
@@ -367,4 +353,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the listing quietly
     sys.exit(main())
